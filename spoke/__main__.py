@@ -1,0 +1,5 @@
+"""``python -m spoke``."""
+
+from spoke.cli.main import main
+
+raise SystemExit(main())

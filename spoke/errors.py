@@ -1,0 +1,117 @@
+"""The one error hierarchy of spoke.
+
+Every error a user can cause or meet derives from :class:`SpokeError`. An error carries
+data — a one-line ``message`` naming the cause, an optional ``hint`` naming the fix,
+optional ``notes`` with detail — and the CLI renders it as::
+
+    error: <message>
+      note: <note>
+    hint: <hint>
+
+with the error's ``exit_code`` (1, or 2 for usage errors) and no traceback unless ``-v``.
+Layers below the CLI raise these and never print.
+"""
+
+from __future__ import annotations
+
+
+class SpokeError(Exception):
+    """Base of every error spoke reports to a user."""
+
+    exit_code: int = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        notes: tuple[str, ...] | list[str] = (),
+        reference: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.notes = tuple(notes)
+        self.reference = reference
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class UsageError(SpokeError):
+    """The command line itself is wrong (unknown option, missing argument)."""
+
+    exit_code = 2
+
+
+class ConfigurationError(SpokeError):
+    """A configuration file, environment variable or option value is invalid."""
+
+
+class RequirementError(SpokeError):
+    """A requirement string or requirements file cannot be parsed."""
+
+
+class EnvironmentNotFound(SpokeError):
+    """No target environment could be found (no venv, no ``--python``)."""
+
+
+class InterpreterError(SpokeError):
+    """The target interpreter cannot be run or inspected."""
+
+
+class ExternallyManagedError(SpokeError):
+    """The target is marked externally managed (PEP 668)."""
+
+
+class NetworkError(SpokeError):
+    """A request failed after every retry: connection refused, timeout, TLS, 5xx."""
+
+
+class HTTPStatusError(NetworkError):
+    """A server answered with an error status that retrying does not cure."""
+
+    def __init__(self, message: str, *, status: int, url: str, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.status = status
+        self.url = url
+
+
+class PackageNotFoundError(SpokeError):
+    """No index knows the requested project."""
+
+
+class NoMatchingDistribution(SpokeError):
+    """The project exists but no version satisfies the request."""
+
+
+class ResolutionImpossible(SpokeError):
+    """The requirements contradict each other; ``message`` explains the chain of reasons."""
+
+
+class HashMismatchError(SpokeError):
+    """A downloaded file's digest differs from the one the index or user gave."""
+
+
+class MetadataError(SpokeError):
+    """A distribution's core metadata is missing, unreadable or inconsistent."""
+
+
+class UnsafeArchiveError(SpokeError):
+    """An archive would write outside its target, or is malformed in a way that could."""
+
+
+class BuildRequiredError(SpokeError):
+    """Only a source distribution fits, and this operation cannot build it."""
+
+
+class InstallError(SpokeError):
+    """Writing into or removing from the target environment failed."""
+
+
+class UninstallError(SpokeError):
+    """A distribution cannot be removed (no RECORD, outside the environment, ...)."""
+
+
+class VenvError(SpokeError):
+    """A virtual environment cannot be created."""
