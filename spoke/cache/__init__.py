@@ -1,1 +1,95 @@
-"""spoke.cache"""
+"""spoke's on-disk cache: versioned buckets, atomic writes, shared safely between processes.
+
+Layout under the cache root (``platformdirs.user_cache_dir("spoke")`` unless ``--cache-dir``)::
+
+    http-v1/          HTTP responses (index pages) with their validators
+    metadata-v1/      core metadata of files, keyed by the file's sha256 (never changes)
+    wheels-v1/        downloaded archives, keyed by sha256
+    archives-v1/      wheels unpacked once, content-addressed by the wheel's sha256
+    interpreters-v1/  probe results, keyed by interpreter path and mtime
+
+A bucket's name carries its format version: a change of format takes a new name, and old
+buckets are simply ignored. Every write goes to a temporary file in the same folder and is
+renamed into place, so a reader never sees a partial file, even across processes.
+``--no-cache-dir`` gives a cache in a temporary folder removed when the command ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+BUCKETS = {
+    "http": "http-v1",
+    "metadata": "metadata-v1",
+    "wheels": "wheels-v1",
+    "archives": "archives-v1",
+    "interpreters": "interpreters-v1",
+    "builds": "builds-v1",
+}
+
+
+def default_cache_root() -> Path:
+    """The per-user cache folder."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("spoke", appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Cache:
+    """A cache root and its buckets. ``temporary`` caches are removed by :meth:`close`."""
+
+    root: Path
+    temporary: bool = False
+
+    @classmethod
+    def open(cls, root: Path | None, *, disabled: bool = False) -> Cache:
+        """Open the cache at ``root`` (default location when ``None``); a temp one if disabled."""
+        if disabled:
+            return cls(Path(tempfile.mkdtemp(prefix="spoke-cache-")), temporary=True)
+        return cls(Path(root) if root is not None else default_cache_root())
+
+    def bucket(self, kind: str) -> Path:
+        """The folder of bucket ``kind`` (a key of :data:`BUCKETS`), created if missing."""
+        path = self.root / BUCKETS[kind]
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def close(self) -> None:
+        """Remove a temporary cache; a no-op for a real one."""
+        if self.temporary:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def key_for(text: str) -> str:
+    """A short, filesystem-safe key for an arbitrary string (a URL, a path)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def temp_path_beside(path: Path) -> Path:
+    """A fresh temporary path in ``path``'s folder, for a write that ends in a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    os.close(fd)
+    return Path(tmp)

@@ -1,1 +1,131 @@
-"""spoke.prepare"""
+"""Plan.install → wheels unpacked in the cache, ready to link.
+
+Each file is fetched at most once: a wheel already unpacked in the cache (keyed by its sha256)
+costs nothing; one the metadata stage had to download whole is unpacked from there; the rest
+are downloaded concurrently, checked against the index's hashes (and the user's ``--hash``
+values) and unpacked, each in a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, Future
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from spoke.cache import Cache, key_for
+from spoke.errors import BuildRequiredError, HashMismatchError
+from spoke.models import IndexFile, UnpackedWheel
+
+
+def wheel_download_path(cache: Cache, file: IndexFile) -> Path:
+    """Where a downloaded archive of ``file`` lives in the cache."""
+    key = file.sha256 or key_for(file.url)
+    return cache.bucket("wheels") / key / file.filename
+
+
+def local_path(url: str) -> Path | None:
+    """The local path of a ``file://`` URL (None for remote URLs)."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    return Path(unquote(parts.path))
+
+
+def _check_user_hashes(file: IndexFile, actual: Mapping[str, str], allowed: Sequence[str]) -> None:
+    if not allowed:
+        return
+    for entry in allowed:
+        algo, _, digest = entry.partition(":")
+        if actual.get(algo) == digest:
+            return
+    raise HashMismatchError(
+        f"Hash mismatch for {file.filename}",
+        notes=[f"expected one of: {', '.join(allowed)}", f"got: sha256:{actual.get('sha256', '?')}"],
+        hint="The file differs from the one your requirements pin. If the new file is "
+        "trusted, update the --hash values.",
+    )
+
+
+def prepare_one(
+    file: IndexFile,
+    *,
+    http: object,
+    cache: Cache,
+    allowed_hashes: Sequence[str] = (),
+) -> UnpackedWheel:
+    """Fetch (if needed) and unpack one wheel; return it unpacked in the cache."""
+    from spoke.prepare.unpack import cached_unpacked, unpack_wheel
+
+    if not file.is_wheel:
+        raise BuildRequiredError(
+            f"{file.name} {file.version} has only a source distribution ({file.filename}), "
+            "and building from source is not supported yet",
+            hint="Pick a version that has a wheel for this platform.",
+        )
+    sha = file.sha256
+    if sha and not allowed_hashes:
+        hit = cached_unpacked(cache, sha)
+        if hit is not None:
+            return hit
+    local = local_path(file.url)
+    if local is not None:
+        path = local
+    else:
+        path = wheel_download_path(cache, file)
+        if not path.exists():
+            http.download(  # type: ignore[attr-defined]
+                file.url, path, expected_hashes=file.hashes or None, progress_name=file.filename,
+            )
+    if allowed_hashes:
+        import hashlib
+
+        algos = {h.partition(":")[0] for h in allowed_hashes} | {"sha256"}
+        digests = {a: hashlib.new(a) for a in algos}
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                for d in digests.values():
+                    d.update(chunk)
+        actual = {a: d.hexdigest() for a, d in digests.items()}
+        _check_user_hashes(file, actual, allowed_hashes)
+        sha = actual["sha256"]
+    unpacked = unpack_wheel(path, cache=cache, sha256=sha)
+    if local is None:
+        # The unpacked tree is what installs use; the archive itself is not needed again.
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    return unpacked
+
+
+def prepare(
+    files: Sequence[IndexFile],
+    *,
+    http: object,
+    cache: Cache,
+    executor: Executor,
+    hashes: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, UnpackedWheel]:
+    """Prepare every file concurrently; return unpacked wheels by project name.
+
+    The first failure is raised after every started job has finished, so no worker is left
+    writing into the cache behind the caller's back.
+    """
+    hashes = hashes or {}
+    futures: dict[str, Future[UnpackedWheel]] = {
+        f.name: executor.submit(prepare_one, f, http=http, cache=cache, allowed_hashes=hashes.get(f.name, ()))
+        for f in files
+    }
+    results: dict[str, UnpackedWheel] = {}
+    error: BaseException | None = None
+    for name, fut in futures.items():
+        try:
+            results[name] = fut.result()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after all jobs end
+            if error is None:
+                error = exc
+    if error is not None:
+        raise error
+    return results

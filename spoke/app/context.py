@@ -1,0 +1,152 @@
+"""One :class:`Context` per command: settings and the services built from them, lazily.
+
+Nothing is built before it is needed: an install that the installed set already satisfies
+never creates an HTTP client, never opens a connection and never starts a thread pool.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from spoke.cache import Cache
+from spoke.protocols import NullReporter, Reporter
+
+DEFAULT_INDEX = "https://pypi.org/simple/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexSettings:
+    """Where packages come from and how to reach them."""
+
+    index_url: str = DEFAULT_INDEX
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    strategy: str = "first-index"
+    timeout: float = 15.0
+    retries: int = 5
+    cert: str | None = None
+    client_cert: str | None = None
+    trusted_hosts: tuple[str, ...] = ()
+    proxy: str | None = None
+    netrc: str | None = None
+
+    @property
+    def index_urls(self) -> tuple[str, ...]:
+        """Every index, primary first; none with ``--no-index``."""
+        if self.no_index:
+            return ()
+        return (self.index_url, *self.extra_index_urls)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetSettings:
+    """Which interpreter and which install scheme to act on."""
+
+    python: str | None = None
+    virtual_env: str | None = None
+    system: bool = False
+    break_system_packages: bool = False
+    cwd: Path = field(default_factory=Path.cwd)
+    path_env: str = ""
+    user: bool = False
+    prefix: Path | None = None
+    target: Path | None = None
+
+
+class Context:
+    """Settings plus lazily built services for one command."""
+
+    def __init__(
+        self,
+        *,
+        index: IndexSettings,
+        target: TargetSettings,
+        cache_dir: Path | None,
+        no_cache: bool = False,
+        reporter: Reporter | None = None,
+        environ: Mapping[str, str] | None = None,
+        workers: int = 16,
+    ) -> None:
+        self.index_settings = index
+        self.target_settings = target
+        self.reporter: Reporter = reporter or NullReporter()
+        self.environ = dict(environ or {})
+        self._cache_dir = cache_dir
+        self._no_cache = no_cache
+        self._workers = workers
+
+    # -- local services ----------------------------------------------------------------------
+
+    @cached_property
+    def cache(self) -> Cache:
+        """The cache (a temporary one with ``--no-cache-dir``)."""
+        return Cache.open(self._cache_dir, disabled=self._no_cache)
+
+    @cached_property
+    def executor(self) -> ThreadPoolExecutor:
+        """Worker threads for network and unpacking."""
+        return ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="spoke")
+
+    @cached_property
+    def interpreter(self) -> Any:
+        """The target :class:`~spoke.models.Interpreter`, inspected once and cached."""
+        from spoke.env.discovery import find_interpreter
+        from spoke.env.interpreter import inspect_interpreter
+
+        t = self.target_settings
+        exe = find_interpreter(
+            python=t.python, virtual_env=t.virtual_env, cwd=t.cwd, system=t.system,
+            path_env=t.path_env,
+        )
+        return inspect_interpreter(exe, cache=self.cache)
+
+    # -- network services --------------------------------------------------------------------
+
+    @cached_property
+    def http(self) -> Any:
+        """The HTTP client."""
+        from spoke.net.auth import UrlAndNetrcAuth
+        from spoke.net.client import HttpClient, NetSettings
+
+        s = self.index_settings
+        settings = NetSettings(
+            timeout=s.timeout, retries=s.retries, cert=s.cert, client_cert=s.client_cert,
+            trusted_hosts=s.trusted_hosts, proxy=s.proxy,
+        )
+        netrc = Path(s.netrc) if s.netrc else Path(os.path.expanduser("~/.netrc"))
+        auth = UrlAndNetrcAuth(netrc if netrc.exists() else None, [*s.index_urls, *s.find_links])
+        return HttpClient(settings, cache_dir=self.cache.bucket("http"), reporter=self.reporter, auth=auth)
+
+    @cached_property
+    def index(self) -> Any:
+        """The index client (indexes and find-links, with the multi-index policy)."""
+        from spoke.index.client import IndexClient
+
+        s = self.index_settings
+        return IndexClient(
+            self.http, index_urls=list(s.index_urls), find_links=list(s.find_links),
+            no_index=s.no_index, strategy=s.strategy, executor=self.executor,
+        )
+
+    @cached_property
+    def metadata(self) -> Any:
+        """The metadata fetcher (PEP 658, range reads, whole wheels; cached by hash)."""
+        from spoke.metadata import MetadataFetcher
+
+        return MetadataFetcher(self.http, cache=self.cache, executor=self.executor)
+
+    def close(self) -> None:
+        """Release threads, connections and a temporary cache."""
+        if "executor" in self.__dict__:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        if "http" in self.__dict__:
+            self.http.close()
+        if "cache" in self.__dict__:
+            self.cache.close()

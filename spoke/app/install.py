@@ -1,0 +1,374 @@
+"""The install operation, end to end: request → resolve → plan → prepare → install.
+
+Returns values (:class:`InstallOutcome`); the CLI renders them. An install whose requests
+the installed set already satisfies is answered by the solver from installed metadata alone:
+no index page is fetched, no HTTP client is even created.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from spoke.app.context import Context
+from spoke.errors import InstallError, RequirementError, SpokeError
+from spoke.models import InstalledDist, Interpreter, Scheme
+from spoke.plan.resolve import Plan, Resolution, ResolvedPackage
+from spoke.reqs import UserRequirement
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallRequest:
+    """Everything ``spoke install`` was asked to do."""
+
+    requirements: tuple[UserRequirement, ...]
+    constraints: tuple[UserRequirement, ...] = ()
+    upgrade: bool = False
+    upgrade_strategy: str = "only-if-needed"
+    force_reinstall: bool = False
+    ignore_installed: bool = False
+    no_deps: bool = False
+    pre: bool = False
+    dry_run: bool = False
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+    prefer_binary: bool = False
+    require_hashes: bool = False
+    link_mode: str = "auto"
+    compile: bool = False
+    report: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallOutcome:
+    """What an install did (or, with ``--dry-run``, would do)."""
+
+    interpreter: Interpreter
+    resolution: Resolution
+    plan: Plan
+    dry_run: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    report: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class _Lazy:
+    """Builds a service on first attribute access (keeps no-op installs off the network)."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._obj: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._obj is None:
+            self._obj = self._factory()
+        return getattr(self._obj, name)
+
+
+def select_scheme(ctx: Context, interp: Interpreter) -> Scheme:
+    """The scheme for ``--target``, ``--prefix``, ``--user`` or the environment itself."""
+    from spoke.env.interpreter import prefix_scheme, target_scheme
+
+    t = ctx.target_settings
+    if t.target is not None:
+        return target_scheme(t.target)
+    if t.prefix is not None:
+        return prefix_scheme(interp, t.prefix)
+    if t.user:
+        if interp.is_venv:
+            raise InstallError(
+                "Can not perform a '--user' install: user site-packages are not visible in this "
+                "virtual environment",
+                hint="Drop --user to install into the virtual environment itself.",
+            )
+        if interp.user_scheme is None:
+            raise InstallError("This interpreter has no user scheme", hint="Drop --user.")
+        return interp.user_scheme
+    return interp.scheme
+
+
+def check_target_allowed(ctx: Context, interp: Interpreter) -> None:
+    """Refuse a system interpreter without ``--system``, and PEP 668 without the override."""
+    from spoke.env.discovery import check_externally_managed
+
+    t = ctx.target_settings
+    if t.target is not None or t.prefix is not None:
+        return
+    if not interp.is_venv and not (t.system or t.user or t.break_system_packages):
+        raise SpokeError(
+            f"{interp.executable} is not a virtual environment",
+            hint="Create one with `spoke venv` and activate it, or pass --system to install "
+            "into this interpreter anyway.",
+        )
+    if not interp.is_venv:
+        check_externally_managed(interp, t.break_system_packages)
+
+
+def installed_paths(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:
+    """Where installed distributions that count for this install live."""
+    paths = [scheme.purelib, scheme.platlib]
+    if ctx.target_settings.user:
+        paths += [interp.scheme.purelib, interp.scheme.platlib]
+    seen: list[Path] = []
+    for p in paths:
+        if p not in seen:
+            seen.append(p)
+    return seen
+
+
+def _requirements(req_list: Sequence[UserRequirement]) -> list[Requirement]:
+    out = []
+    for item in req_list:
+        if item.requirement is None or item.requirement.url:
+            raise RequirementError(
+                f"Installing from a URL, path or VCS (`{item.text}`) is not supported yet",
+                hint="Install it by name from an index, or use a folder of wheels with "
+                "--find-links.",
+            )
+        out.append(item.requirement)
+    return out
+
+
+def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
+    """Resolve, plan and (unless dry-run) carry out an install."""
+    from packaging.version import Version
+
+    from spoke.env.installed import installed_distributions, read_metadata
+    from spoke.plan.candidates import FilePolicy
+    from spoke.plan.provider import PackageProvider, ResolvePolicy
+    from spoke.plan.resolve import make_plan, resolve
+
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+    t0 = time.perf_counter()
+    interp: Interpreter = ctx.interpreter
+    check_target_allowed(ctx, interp)
+    scheme = select_scheme(ctx, interp)
+    if ctx.target_settings.target is not None:
+        installed: dict[str, InstalledDist] = {}  # pip installs into --target afresh
+        target_existing = installed_distributions([scheme.purelib])
+    else:
+        installed = installed_distributions(installed_paths(ctx, interp, scheme))
+        target_existing = installed
+    requirements = _requirements(request.requirements)
+    constraints = _requirements(request.constraints)
+    if request.require_hashes:
+        _check_hash_mode(request)
+    requested = {canonicalize_name(r.name) for r in requirements}
+    constraint_ranges: dict[str, Any] = {}
+    for c in constraints:
+        name = canonicalize_name(c.name)
+        rng = c.specifier.to_range() if str(c.specifier) else None
+        if rng is not None:
+            constraint_ranges[name] = constraint_ranges[name] & rng if name in constraint_ranges else rng
+    pinned = frozenset(
+        canonicalize_name(r.name) for r in requirements
+        if any(s.operator in ("==", "===") and "*" not in s.version for s in r.specifier)
+    )
+    allow_pre = frozenset(
+        canonicalize_name(r.name) for r in [*requirements, *constraints] if r.specifier.prereleases
+    )
+    eager = request.upgrade and request.upgrade_strategy == "eager"
+    policy = ResolvePolicy(
+        pre=request.pre,
+        upgrade=requested if request.upgrade else frozenset(),
+        upgrade_all=eager,
+        ignore_installed=request.ignore_installed,
+        no_deps=request.no_deps,
+        allow_prerelease=allow_pre,
+        pinned=pinned,
+        constraints=constraint_ranges,
+    )
+    files_policy = FilePolicy(
+        tags={tag: i for i, tag in enumerate(interp.tags)},
+        python_version=Version(interp.python_full_version.split("+")[0]),
+        no_binary=request.no_binary,
+        only_binary=request.only_binary,
+        prefer_binary=request.prefer_binary,
+    )
+    provider = PackageProvider(
+        index=_Lazy(lambda: ctx.index),
+        metadata=_Lazy(lambda: ctx.metadata),
+        files_policy=files_policy,
+        markers=interp.markers,
+        installed=installed,
+        read_installed_metadata=read_metadata,
+        policy=policy,
+        executor=_Lazy(lambda: ctx.executor),  # type: ignore[arg-type]
+        warn=warnings.append,
+    )
+    ctx.reporter.phase("resolve")
+    resolution = resolve(requirements, provider, force_reinstall=request.force_reinstall)
+    timings["resolve"] = time.perf_counter() - t0
+    ctx.reporter.phase_done("resolve", f"Resolved {len(resolution)} packages")
+    plan = make_plan(
+        resolution, installed, force_reinstall=request.force_reinstall,
+    )
+    if ctx.target_settings.target is not None:
+        plan = Plan(install=plan.install, remove=tuple(
+            target_existing[p.name] for p in plan.install if p.name in target_existing
+        ), keep=plan.keep)
+    if request.ignore_installed:
+        plan = Plan(install=plan.install, remove=tuple(
+            target_existing[p.name] for p in plan.install if p.name in target_existing
+        ), keep=plan.keep)
+    for pkg in plan.install:
+        if pkg.yanked and pkg.file is not None:
+            reason = pkg.file.yanked.reason if pkg.file.yanked else ""
+            warnings.append(
+                f"{pkg.name} {pkg.version} was yanked" + (f" (reason: {reason})" if reason else "")
+            )
+    report = build_report(interp, plan) if request.report else None
+    if request.dry_run or plan.empty:
+        return InstallOutcome(
+            interpreter=interp, resolution=resolution, plan=plan, dry_run=request.dry_run,
+            timings=timings, report=report, warnings=tuple(warnings),
+        )
+    t1 = time.perf_counter()
+    ctx.reporter.phase("download")
+    hashes = _hashes_by_name(request) if request.require_hashes else None
+    from spoke.prepare import prepare
+
+    files = [p.file for p in plan.install if p.file is not None]
+    unpacked = prepare(files, http=_Lazy(lambda: ctx.http), cache=ctx.cache, executor=ctx.executor, hashes=hashes)
+    timings["prepare"] = time.perf_counter() - t1
+    ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
+    t2 = time.perf_counter()
+    ctx.reporter.phase("install")
+    apply_plan(ctx, interp, scheme, plan, unpacked, link_mode=request.link_mode)
+    if request.compile:
+        from spoke.installer import compile_bytecode
+
+        compile_bytecode([scheme.purelib, scheme.platlib], interp.executable)
+    timings["install"] = time.perf_counter() - t2
+    ctx.reporter.phase_done("install", f"Installed {len(plan.install)} packages")
+    return InstallOutcome(
+        interpreter=interp, resolution=resolution, plan=plan, dry_run=False, timings=timings,
+        report=report, warnings=tuple(warnings),
+    )
+
+
+def apply_plan(
+    ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: dict[str, Any],
+    *, link_mode: str = "auto",
+) -> None:
+    """Remove replaced distributions, then link the new ones in."""
+    from spoke.installer import install_wheel, uninstall
+
+    roots = _roots(ctx, interp, scheme)
+    was_requested = {d.name for d in plan.remove if d.requested}
+    for dist in plan.remove:
+        uninstall(dist.dist_info, roots=roots)
+    for pkg in plan.install:
+        install_wheel(
+            unpacked[pkg.name], scheme=scheme, interpreter_path=interp.executable,
+            requested=pkg.requested or pkg.name in was_requested, link_mode=link_mode,
+        )
+
+
+def _roots(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:
+    roots = [interp.sys_prefix]
+    t = ctx.target_settings
+    if t.target is not None:
+        roots.append(t.target)
+    if t.prefix is not None:
+        roots.append(t.prefix)
+    if t.user and interp.user_scheme is not None:
+        roots += [interp.user_scheme.purelib, interp.user_scheme.scripts, interp.user_scheme.data]
+    return roots
+
+
+def _check_hash_mode(request: InstallRequest) -> None:
+    for item in request.requirements:
+        req = item.requirement
+        if req is None:
+            continue
+        pinned = len(req.specifier) == 1 and next(iter(req.specifier)).operator in ("==", "===")
+        if not (pinned or req.url):
+            raise RequirementError(
+                f"In --require-hashes mode, every requirement must be pinned with ==: `{item.text}` "
+                f"({item.source})",
+                hint="Pin it (`name==1.2.3`) and add its --hash, e.g. with `spoke compile`.",
+            )
+        if not item.hashes:
+            raise RequirementError(
+                f"In --require-hashes mode, every requirement needs a --hash: `{item.text}` ({item.source})",
+                hint="Add `--hash=sha256:<digest>` after the requirement.",
+            )
+
+
+def _hashes_by_name(request: InstallRequest) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for item in request.requirements:
+        if item.requirement is not None:
+            out[canonicalize_name(item.requirement.name)] = item.hashes
+    return out
+
+
+def build_report(interp: Interpreter, plan: Plan) -> dict[str, Any]:
+    """pip's installation report (format version 1) for the packages the plan installs."""
+    import spoke
+
+    entries = []
+    for pkg in plan.install:
+        entries.append(_report_entry(pkg))
+    return {
+        "version": "1",
+        "pip_version": f"spoke-{spoke.__version__}",
+        "install": entries,
+        "environment": dict(interp.markers),
+    }
+
+
+def _report_entry(pkg: ResolvedPackage) -> dict[str, Any]:
+    file = pkg.file
+    meta = pkg.metadata
+    metadata: dict[str, Any] = {"metadata_version": "2.1", "name": meta.display_name if meta else pkg.name,
+                                "version": str(pkg.version)}
+    if meta is not None:
+        if meta.summary:
+            metadata["summary"] = meta.summary
+        if meta.requires_dist:
+            metadata["requires_dist"] = [str(r) for r in meta.requires_dist]
+        if meta.requires_python:
+            metadata["requires_python"] = meta.requires_python
+        if meta.provides_extra:
+            metadata["provides_extra"] = list(meta.provides_extra)
+    download: dict[str, Any] = {"url": _redact(file.url) if file else ""}
+    if file is not None:
+        hashes = dict(file.hashes)
+        download["archive_info"] = {"hashes": hashes} if hashes else {}
+        if "sha256" in hashes:
+            download["archive_info"]["hash"] = f"sha256={hashes['sha256']}"
+    return {
+        "download_info": download,
+        "is_direct": False,
+        "is_yanked": pkg.yanked,
+        "requested": pkg.requested,
+        "requested_extras": list(pkg.extras) if pkg.requested else [],
+        "metadata": metadata,
+    }
+
+
+def _redact(url: str) -> str:
+    from spoke.net.redact import redact_url
+
+    return redact_url(url)
+
+
+def write_report(report: dict[str, Any], destination: str) -> str | None:
+    """Write the report to a file; return the JSON text instead when the destination is ``-``."""
+    text = json.dumps(report, indent=2, sort_keys=False) + "\n"
+    if destination == "-":
+        return text
+    from spoke.cache import write_atomic
+
+    write_atomic(Path(destination), text.encode("utf-8"))
+    return None

@@ -1,0 +1,82 @@
+"""What every command shares: turning settings into a :class:`~spoke.app.context.Context`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from spoke.app.context import DEFAULT_INDEX, Context, IndexSettings, TargetSettings
+from spoke.cli.render import CliReporter, Printer
+
+
+def index_settings(settings: Any, extra: Any = None) -> IndexSettings:
+    """Index and network settings, with a requirements file's option lines folded in."""
+    index_url = settings.get("index_url", None) or DEFAULT_INDEX
+    extra_urls = tuple(settings.get("extra_index_urls", None) or ())
+    find_links = tuple(settings.get("find_links", None) or ())
+    no_index = bool(settings.get("no_index", None))
+    trusted = tuple(settings.get("trusted_hosts", None) or ())
+    if extra is not None:
+        # pip: an --index-url in a requirements file applies unless the command line set one.
+        if extra.index_url and settings.source("index_url") in ("default", None):
+            index_url = extra.index_url
+        extra_urls += tuple(u for u in extra.extra_index_urls if u not in extra_urls)
+        find_links += tuple(u for u in extra.find_links if u not in find_links)
+        no_index = no_index or extra.no_index
+        trusted += tuple(extra.trusted_hosts)
+    return IndexSettings(
+        index_url=index_url,
+        extra_index_urls=extra_urls,
+        find_links=find_links,
+        no_index=no_index,
+        strategy=settings.get("index_strategy", None) or "first-index",
+        timeout=float(settings.get("timeout", None) or 15.0),
+        retries=int(settings.get("retries", None) if settings.get("retries", None) is not None else 5),
+        cert=settings.get("cert", None) or _env(settings, "requests_ca_bundle") or _env(settings, "ssl_cert_file"),
+        client_cert=settings.get("client_cert", None),
+        trusted_hosts=trusted,
+        proxy=settings.get("proxy", None),
+        netrc=_env(settings, "netrc"),
+    )
+
+
+def _env(settings: Any, name: str) -> Any:
+    """A fact from the environment, as the configuration layer read it."""
+    facts = getattr(settings, "environment", None)
+    return getattr(facts, name, None) if facts is not None else None
+
+
+def target_settings(settings: Any, environ: Mapping[str, str], *, python: str | None = None) -> TargetSettings:
+    """Which interpreter and scheme the command acts on."""
+    target = settings.get("target", None)
+    prefix = settings.get("prefix", None)
+    return TargetSettings(
+        python=python if python is not None else settings.get("python", None),
+        virtual_env=environ.get("VIRTUAL_ENV") or None,
+        system=bool(settings.get("system", None)),
+        break_system_packages=bool(settings.get("break_system_packages", None)),
+        cwd=Path.cwd(),
+        path_env=environ.get("PATH", os.defpath),
+        user=bool(settings.get("user", None)),
+        prefix=Path(prefix).absolute() if prefix else None,
+        target=Path(target).absolute() if target else None,
+    )
+
+
+def make_context(
+    settings: Any, printer: Printer, environ: Mapping[str, str], *, extra: Any = None,
+) -> tuple[Context, CliReporter]:
+    """A context for one command, with a reporter drawing on ``printer``."""
+    reporter = CliReporter(printer)
+    cache_dir = settings.get("cache_dir", None)
+    ctx = Context(
+        index=index_settings(settings, extra),
+        target=target_settings(settings, environ),
+        cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
+        no_cache=bool(settings.get("no_cache_dir", None)),
+        reporter=reporter,
+        environ=environ,
+    )
+    return ctx, reporter

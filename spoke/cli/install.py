@@ -1,0 +1,145 @@
+"""``spoke install``: resolve, download and install packages (pip's flags)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from spoke.cli.common import make_context
+from spoke.cli.render import Printer, format_duration
+from spoke.errors import UsageError
+from spoke.reqs import RequirementsFile, UserRequirement, parse_requirement, parse_requirements_file
+
+
+def gather_requirements(
+    args: Sequence[str], settings: Any, environ: Mapping[str, str]
+) -> tuple[list[UserRequirement], list[UserRequirement], RequirementsFile]:
+    """Requirements from the command line, ``-r``/``-c`` files and ``-e`` options."""
+    reqs = [parse_requirement(a) for a in args]
+    for e in settings.get("editables", None) or ():
+        reqs.append(parse_requirement(e, editable=True))
+    merged = RequirementsFile()
+    constraints: list[UserRequirement] = []
+    for path in settings.get("requirements", None) or ():
+        parsed = parse_requirements_file(path, environ=environ)
+        reqs.extend(parsed.requirements)
+        constraints.extend(parsed.constraints)
+        merged = _merge(merged, parsed)
+    for path in settings.get("constraints", None) or ():
+        parsed = parse_requirements_file(path, environ=environ, constraint=True)
+        constraints.extend(parsed.constraints)
+        constraints.extend(parsed.requirements)
+        merged = _merge(merged, parsed)
+    return reqs, constraints, merged
+
+
+def _merge(a: RequirementsFile, b: RequirementsFile) -> RequirementsFile:
+    from dataclasses import replace
+
+    return replace(
+        a,
+        index_url=b.index_url or a.index_url,
+        extra_index_urls=a.extra_index_urls + b.extra_index_urls,
+        find_links=a.find_links + b.find_links,
+        no_index=a.no_index or b.no_index,
+        pre=a.pre or b.pre,
+        prefer_binary=a.prefer_binary or b.prefer_binary,
+        require_hashes=a.require_hashes or b.require_hashes,
+        no_binary=a.no_binary + b.no_binary,
+        only_binary=a.only_binary + b.only_binary,
+        trusted_hosts=a.trusted_hosts + b.trusted_hosts,
+    )
+
+
+def _names(values: Sequence[str]) -> frozenset[str]:
+    from packaging.utils import canonicalize_name
+
+    out: set[str] = set()
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if part:
+                out.add(part if part in (":all:", ":none:") else canonicalize_name(part))
+    if ":none:" in out:
+        return frozenset()
+    return frozenset(out)
+
+
+def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
+    """Carry out ``spoke install``; return the exit code."""
+    from spoke.app.install import InstallRequest, run_install, write_report
+
+    started = time.perf_counter()
+    reqs, constraints, from_files = gather_requirements(positional, settings, environ)
+    if not reqs:
+        raise UsageError(
+            "You must give at least one requirement to install",
+            hint="For example `spoke install requests`, or `spoke install -r requirements.txt`.",
+        )
+    require_hashes = bool(settings.get("require_hashes", None)) or from_files.require_hashes or any(r.hashes for r in reqs)
+    request = InstallRequest(
+        requirements=tuple(reqs),
+        constraints=tuple(constraints),
+        upgrade=bool(settings.get("upgrade", None)),
+        upgrade_strategy=settings.get("upgrade_strategy", None) or "only-if-needed",
+        force_reinstall=bool(settings.get("force_reinstall", None)),
+        ignore_installed=bool(settings.get("ignore_installed", None)),
+        no_deps=bool(settings.get("no_deps", None)),
+        pre=bool(settings.get("pre", None)) or from_files.pre,
+        dry_run=bool(settings.get("dry_run", None)),
+        no_binary=_names([*(settings.get("no_binary", None) or ()), *from_files.no_binary]),
+        only_binary=_names([*(settings.get("only_binary", None) or ()), *from_files.only_binary]),
+        prefer_binary=bool(settings.get("prefer_binary", None)) or from_files.prefer_binary,
+        require_hashes=require_hashes,
+        link_mode=settings.get("link_mode", None) or "auto",
+        compile=bool(settings.get("compile", None)),
+        report=settings.get("report", None),
+    )
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files)
+    try:
+        outcome = run_install(ctx, request)
+    finally:
+        reporter.close()
+        ctx.close()
+    for warning in outcome.warnings:
+        printer.warning(warning)
+    plan = outcome.plan
+    n = len(outcome.resolution)
+    printer.info(f"Resolved {n} package{'s' if n != 1 else ''} in {format_duration(outcome.timings.get('resolve', 0))}")
+    if outcome.report is not None and request.report:
+        text = write_report(outcome.report, request.report)
+        if text is not None:
+            printer.stdout(text)
+    if outcome.dry_run:
+        if plan.empty:
+            printer.info("Would make no changes")
+        else:
+            printer.info(f"Would install {len(plan.install)} package{'s' if len(plan.install) != 1 else ''}")
+            _changes(printer, plan)
+        return 0
+    if plan.empty:
+        printer.info(f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied")
+        return 0
+    if "prepare" in outcome.timings:
+        printer.info(f"Prepared {len(plan.install)} package{'s' if len(plan.install) != 1 else ''} in "
+                     f"{format_duration(outcome.timings['prepare'])}")
+    printer.info(f"Installed {len(plan.install)} package{'s' if len(plan.install) != 1 else ''} in "
+                 f"{format_duration(outcome.timings.get('install', 0))}")
+    _changes(printer, plan)
+    printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
+    return 0
+
+
+def _changes(printer: Printer, plan: Any) -> None:
+    removed = {d.name: d for d in plan.remove}
+    rows: list[tuple[str, str, Any]] = []
+    for pkg in plan.install:
+        old = removed.pop(pkg.name, None)
+        if old is not None:
+            rows.append((pkg.name, "-", old.version))
+        rows.append((pkg.name, "+", pkg.version))
+    for name, dist in removed.items():
+        rows.append((name, "-", dist.version))
+    for name, sign, version in sorted(rows, key=lambda r: (r[0], r[1] == "+")):
+        printer.change(sign, name, version)

@@ -1,0 +1,148 @@
+"""spoke's entry point: parse argv with pip's flags, load settings, dispatch, render errors.
+
+The argument parser is generated from the one option table in :mod:`spoke.config.options`,
+so a flag, its ``PIP_*``/``SPOKE_*`` variable and its configuration-file key are declared once.
+Options may appear before or after the command, as with pip. Only what the user typed reaches
+the settings loader (defaults are suppressed), so the loader can tell a flag from a default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from importlib import import_module
+from typing import Any
+
+import spoke
+from spoke.errors import SpokeError, UsageError
+
+# command → (module, one-line help). Modules are imported only when their command runs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "install": ("spoke.cli.install", "Install packages."),
+    "uninstall": ("spoke.cli.uninstall", "Uninstall packages."),
+    "venv": ("spoke.cli.venv", "Create a virtual environment."),
+}
+ALIASES = {"remove": "uninstall", "add": "install"}
+POSITIONAL = {
+    "install": ("requirements", "*", "Requirement specifiers, paths or URLs."),
+    "uninstall": ("packages", "*", "Names of packages to remove."),
+    "venv": ("path", "*", "Where to create the environment (default: .venv)."),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors become :class:`UsageError` (exit code 2)."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise UsageError(message, hint=f"See `{self.prog} --help`.")
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Any) -> None:
+    kwargs: dict[str, Any] = {"dest": option.dest, "default": argparse.SUPPRESS, "help": option.help}
+    kind = option.kind
+    if kind == "bool":
+        kwargs["action"] = "store_true"
+    elif kind == "count":
+        kwargs["action"] = "count"
+    elif kind == "list":
+        kwargs["action"] = "append"
+        kwargs["metavar"] = option.metavar if getattr(option, "metavar", None) else option.dest.upper()
+    else:
+        if kind == "choice":
+            kwargs["choices"] = list(option.choices)
+        if kind == "int":
+            kwargs["type"] = int
+        elif kind == "float":
+            kwargs["type"] = float
+        kwargs["metavar"] = getattr(option, "metavar", None) or option.dest.upper()
+    parser.add_argument(*option.flags, **kwargs)
+    negative = getattr(option, "negative_flag", None)
+    if negative:
+        parser.add_argument(negative, dest=option.dest, action="store_false", default=argparse.SUPPRESS,
+                            help=f"Negates {option.flags[-1]}.")
+
+
+def _options_for(command: str | None) -> list[Any]:
+    from spoke.config.options import GLOBAL, OPTIONS, options_for
+
+    if command is None:
+        return [o for o in OPTIONS if o.commands == GLOBAL]
+    return list(options_for(command))
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and one subparser per command."""
+    parser = _Parser(prog="spoke", description="A fast, safe Python package installer with pip's interface.")
+    parser.add_argument("-V", "--version", action="version", version=f"spoke {spoke.__version__}")
+    for option in _options_for(None):
+        _add_option(parser, option)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    by_name: dict[str, argparse.ArgumentParser] = {}
+    for name, (_module, help_text) in COMMANDS.items():
+        aliases = [a for a, target in ALIASES.items() if target == name]
+        sub = subs.add_parser(name, help=help_text, description=help_text, aliases=aliases)
+        pos = POSITIONAL.get(name)
+        if pos:
+            sub.add_argument(pos[0], nargs=pos[1], help=pos[2])
+        for option in _options_for(name):
+            _add_option(sub, option)
+        by_name[name] = sub
+    return parser, by_name
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run spoke; return the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    environ = os.environ if environ is None else environ
+    from spoke.cli.render import Printer
+
+    printer = Printer(environ=environ)
+    verbose = "-v" in argv or "--verbose" in argv
+    try:
+        parser, _ = build_parser()
+        if not argv:
+            parser.print_help(sys.stderr)
+            return 2
+        ns = parser.parse_args(argv)
+        command = ALIASES.get(ns.command, ns.command)
+        if command is None:
+            raise UsageError("No command given", hint="Try `spoke install NAME` or `spoke --help`.")
+        values = dict(vars(ns))
+        values.pop("command", None)
+        positional_name = POSITIONAL.get(command, ("",))[0]
+        positional = values.pop(positional_name, []) or []
+        from spoke.config.settings import load_settings
+
+        settings = load_settings(command, values, environ, site_config=_site_config(environ))
+        verbosity = int(settings.get("verbose", None) or 0) - int(settings.get("quiet", None) or 0)
+        verbose = verbosity > 0
+        printer = Printer(verbosity=verbosity, environ=environ, color=False if settings.get("no_color", None) else None)
+        module = import_module(COMMANDS[command][0])
+        run: Callable[..., int] = module.run
+        return run(settings, positional, printer, environ)
+    except SpokeError as exc:
+        printer.error(exc)
+        if verbose and exc.__cause__ is not None:
+            import traceback
+
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        printer.info("Interrupted")
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def _site_config(environ: Mapping[str, str]) -> Any:
+    """pip's site configuration file lives in the active virtual environment."""
+    from spoke.config.files import site_config_path
+
+    venv = environ.get("VIRTUAL_ENV")
+    return site_config_path(venv) if venv else None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""Everything spoke shows a person: messages, changes, errors, progress.
+
+The only module family that writes to the terminal. Human output goes to stderr (as uv does),
+so stdout stays clean for what a machine reads (``--report -``, JSON, freeze lines).
+Colour and progress bars appear only on a terminal, never when piped or with ``NO_COLOR``.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Mapping
+from typing import IO, Any
+
+from spoke.errors import SpokeError
+
+
+class Printer:
+    """Writes human messages honouring ``-q``/``-v`` and colour settings."""
+
+    def __init__(
+        self, *, verbosity: int = 0, color: bool | None = None, err: IO[str] | None = None,
+        out: IO[str] | None = None, environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.verbosity = verbosity
+        self.err = err or sys.stderr
+        self.out = out or sys.stdout
+        env = environ or {}
+        if color is None:
+            if env.get("NO_COLOR"):
+                color = False
+            elif env.get("FORCE_COLOR"):
+                color = True
+            else:
+                color = hasattr(self.err, "isatty") and self.err.isatty()
+        self.color = color
+        self._lock = threading.Lock()
+
+    @property
+    def interactive(self) -> bool:
+        """True when stderr is a terminal and output is not quieted."""
+        return self.verbosity >= 0 and hasattr(self.err, "isatty") and self.err.isatty()
+
+    def _style(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def info(self, message: str) -> None:
+        """A normal message (hidden by ``-q``)."""
+        if self.verbosity >= 0:
+            with self._lock:
+                print(message, file=self.err, flush=True)
+
+    def detail(self, message: str) -> None:
+        """A message shown only with ``-v``."""
+        if self.verbosity >= 1:
+            with self._lock:
+                print(self._style(message, "2"), file=self.err, flush=True)
+
+    def warning(self, message: str) -> None:
+        """A warning (hidden by ``-qq``)."""
+        if self.verbosity >= -1:
+            with self._lock:
+                print(f"{self._style('warning', '33;1')}: {message}", file=self.err, flush=True)
+
+    def stdout(self, text: str) -> None:
+        """Machine-readable output to stdout, never hidden."""
+        self.out.write(text)
+        self.out.flush()
+
+    def change(self, sign: str, name: str, version: object) -> None:
+        """`` + name==version`` / `` - name==version``."""
+        code = "32" if sign == "+" else "31"
+        self.info(f" {self._style(sign, code)} {self._style(str(name), '1')}=={version}")
+
+    def error(self, exc: SpokeError) -> None:
+        """Render an error: the cause, notes, and the fix."""
+        lines = [f"{self._style('error', '31;1')}: {exc.message}"]
+        for note in exc.notes:
+            lines.append(f"  {self._style('note', '36')}: {note}")
+        if exc.hint:
+            lines.append(f"{self._style('hint', '32')}: {exc.hint}")
+        with self._lock:
+            print("\n".join(lines), file=self.err, flush=True)
+
+
+def format_duration(seconds: float) -> str:
+    """``0.42s``, ``12ms``."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.2f}s"
+
+
+class CliReporter:
+    """A :class:`spoke.protocols.Reporter` that draws download progress with rich on a terminal."""
+
+    def __init__(self, printer: Printer) -> None:
+        self.printer = printer
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _bar(self) -> Any:
+        if self._progress is None and self.printer.interactive:
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+            console = Console(file=self.printer.err, no_color=not self.printer.color)
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                console=console, transient=True,
+            )
+            self._progress.start()
+        return self._progress
+
+    def phase(self, name: str, detail: str = "") -> None:
+        self.printer.detail(f"{name}…{(' ' + detail) if detail else ''}")
+
+    def phase_done(self, name: str, summary: str) -> None:
+        self.printer.detail(summary)
+
+    def download_start(self, name: str, total: int | None) -> None:
+        with self._lock:
+            bar = self._bar()
+            if bar is not None:
+                self._tasks[name] = bar.add_task(name, total=total)
+        self.printer.detail(f"Downloading {name}")
+
+    def download_progress(self, name: str, nbytes: int) -> None:
+        with self._lock:
+            if self._progress is not None and name in self._tasks:
+                self._progress.advance(self._tasks[name], nbytes)
+
+    def download_done(self, name: str) -> None:
+        with self._lock:
+            if self._progress is not None and name in self._tasks:
+                self._progress.remove_task(self._tasks.pop(name))
+
+    def warning(self, message: str) -> None:
+        self.printer.warning(message)
+
+    def debug(self, message: str) -> None:
+        self.printer.detail(message)
+
+    def close(self) -> None:
+        """Stop the progress display."""
+        with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None

@@ -1,0 +1,301 @@
+"""Every option spoke accepts, declared once, as data.
+
+The CLI builds its argument parser from :data:`OPTIONS`; the configuration loader maps file keys
+and environment variables onto the same table. pip's rules, which this table encodes:
+
+* An option's *keys* are its long flags without the dashes (``index-url``), its negative flag
+  (``no-compile``) and any extra ``config_keys``. A key is what a configuration file may set
+  (``index-url = …`` in ``[global]``) and what an environment variable names:
+  ``PIP_INDEX_URL`` / ``SPOKE_INDEX_URL`` (upper case, dashes as underscores). That is why
+  ``PIP_DEFAULT_TIMEOUT`` works: ``--default-timeout`` is an alias flag of ``--timeout``.
+* An option applies to the commands in ``commands`` (or to all of them: :data:`GLOBAL`). A key
+  in ``[global]`` for an option the running command does not have is ignored, as pip does.
+* ``pip_quirk`` records how pip reads a boolean written in a file or a ``PIP_*`` variable when
+  that differs from what the name says (see :class:`Option`). spoke's own sources
+  (``spoke.toml``, ``SPOKE_*``) have no quirks: a value means what its key says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+OptionKind = Literal["str", "path", "bool", "count", "int", "float", "list", "choice"]
+"""How an option's value is typed: ``list`` options append and are multi-valued."""
+
+PipQuirk = Literal["", "inverted", "presence"]
+"""How pip reads a boolean ``no-*`` option from a file or a ``PIP_*`` variable (see Option)."""
+
+GLOBAL: Final[frozenset[str]] = frozenset({"*"})
+"""The ``commands`` of an option every command accepts."""
+
+DEFAULT_INDEX_URL: Final = "https://pypi.org/simple"
+"""pip's default index (PEP 503 / 691 Simple API)."""
+
+_INSTALL = frozenset({"install"})
+_UNINSTALL = frozenset({"uninstall"})
+_VENV = frozenset({"venv"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Option:
+    """One option: its flags, its type, where it applies and how it is configured.
+
+    For ``bool`` options the ``flags`` set ``dest`` to ``True`` and ``negative_flag`` (if any)
+    sets it to ``False``. ``pip_quirk`` describes pip's reading of the boolean in a pip file or a
+    ``PIP_*`` variable:
+
+    * ``""``: the value is the option's value (``no-deps = yes`` means ``--no-deps``).
+    * ``"inverted"``: pip stores the value into the *positive* option behind a ``no-*`` flag,
+      so a false value turns the ``no-*`` flag on (``no-warn-script-location = false`` means
+      ``--no-warn-script-location``; pip documents that "falsy values have to be used").
+    * ``"presence"``: any valid boolean turns the flag on (``PIP_NO_CACHE_DIR=false`` still
+      disables the cache, kept by pip for backwards compatibility).
+
+    A ``negative_flag`` key read from a pip source sets ``dest`` to the value as given (pip
+    stores it into the same destination): ``no-compile = no`` means do not compile.
+    """
+
+    name: str
+    """pip's long name without dashes (``index-url``); unique per command."""
+    flags: tuple[str, ...]
+    """Command-line spellings (``("-i", "--index-url")``)."""
+    kind: OptionKind
+    """How the value is typed."""
+    dest: str
+    """The Python identifier the value is stored under (``index_url``)."""
+    help: str
+    """One line of help, in pip's words where pip has the option."""
+    commands: frozenset[str] = GLOBAL
+    """The commands the option applies to, or :data:`GLOBAL`."""
+    default: Any = None
+    """The value when nothing sets it (``()`` for lists, ``False`` for bools, ``0`` for counts)."""
+    choices: tuple[str, ...] = ()
+    """The allowed values of a ``choice`` option."""
+    negative_flag: str | None = None
+    """A flag that sets a ``bool`` option to ``False`` (``--no-compile``)."""
+    config_keys: tuple[str, ...] = ()
+    """Extra keys accepted in files and environment variables (beyond the flags)."""
+    env: bool = True
+    """Whether ``PIP_<KEY>`` / ``SPOKE_<KEY>`` variables set the option."""
+    metavar: str | None = None
+    """The placeholder shown in help (``URL``, ``PATH``)."""
+    pip_quirk: PipQuirk = ""
+    """pip's reading of this boolean in pip files and ``PIP_*`` variables (see above)."""
+
+    def applies_to(self, command: str) -> bool:
+        """Whether ``command`` accepts this option."""
+        return "*" in self.commands or command in self.commands
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every key naming this option in files and variables, primary first."""
+        longs = [f[2:] for f in self.flags if f.startswith("--")]
+        if self.negative_flag:
+            longs.append(self.negative_flag[2:])
+        longs.extend(self.config_keys)
+        return tuple(dict.fromkeys(longs))
+
+    def is_negative_key(self, key: str) -> bool:
+        """Whether ``key`` is this option's negative flag (``no-compile`` for ``compile``)."""
+        return self.negative_flag is not None and key == self.negative_flag[2:]
+
+    def env_names(self, prefix: str) -> tuple[str, ...]:
+        """The environment variables for this option with ``prefix`` (``"PIP_"``), primary first."""
+        if not self.env:
+            return ()
+        return tuple(prefix + key.upper().replace("-", "_") for key in self.keys)
+
+
+def _opt(name: str, *flags: str, kind: OptionKind = "bool", **kw: Any) -> Option:
+    """Shorthand for the table: ``dest`` from the name, defaults by kind."""
+    kw.setdefault("dest", name.replace("-", "_"))
+    if "default" not in kw:
+        kw["default"] = {"bool": False, "count": 0, "list": ()}.get(kind)
+    return Option(name=name, flags=flags or (f"--{name}",), kind=kind, **kw)
+
+
+OPTIONS: Final[tuple[Option, ...]] = (
+    # -- every command ------------------------------------------------------------------------
+    _opt("verbose", "-v", "--verbose", kind="count",
+         help="Give more output. Option is additive, and can be used up to 3 times."),
+    _opt("quiet", "-q", "--quiet", kind="count",
+         help="Give less output. Option is additive, and can be used up to 3 times "
+              "(corresponding to WARNING, ERROR, and CRITICAL logging levels)."),
+    _opt("python", kind="str", metavar="PYTHON",
+         help="Run against the given Python interpreter or environment."),
+    _opt("system",
+         help="Act on the first Python found on PATH, even outside a virtual environment."),
+    _opt("break-system-packages",
+         help="Allow modifying an EXTERNALLY-MANAGED Python installation."),
+    _opt("cache-dir", kind="path", metavar="DIR", help="Store the cache data in <dir>."),
+    _opt("no-cache-dir", pip_quirk="presence", help="Disable the cache."),
+    _opt("index-url", "-i", "--index-url", kind="str", default=DEFAULT_INDEX_URL, metavar="URL",
+         help="Base URL of the Python Package Index (default https://pypi.org/simple). This "
+              "should point to a repository compliant with PEP 503 (the simple repository API) "
+              "or a local directory laid out in the same format."),
+    _opt("extra-index-url", kind="list", dest="extra_index_urls", metavar="URL",
+         help="Extra URLs of package indexes to use in addition to --index-url. Should follow "
+              "the same rules as --index-url."),
+    _opt("find-links", "-f", "--find-links", kind="list", metavar="URL",
+         help="If a URL or path to an html file, then parse for links to archives such as sdist "
+              "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
+              "directory, then look for archives in the directory listing."),
+    _opt("no-index", help="Ignore package index (only looking at --find-links URLs instead)."),
+    _opt("index-strategy", kind="choice", choices=("first-index", "unsafe-best-match"),
+         default="first-index",
+         help="How to pick among several indexes: only the first that knows a project "
+              "(first-index), or the best version from any (unsafe-best-match)."),
+    _opt("timeout", "--timeout", "--default-timeout", kind="float", default=15.0, metavar="SEC",
+         help="Set the socket timeout (default 15 seconds)."),
+    _opt("retries", kind="int", default=5, metavar="N",
+         help="Maximum attempts to establish a new HTTP connection. (default: 5)"),
+    _opt("proxy", kind="str", metavar="URL",
+         help="Specify a proxy in the form scheme://[user:passwd@]proxy.server:port."),
+    _opt("cert", kind="path", metavar="PATH",
+         help="Path to PEM-encoded CA certificate bundle. If provided, overrides the default."),
+    _opt("client-cert", kind="path", metavar="PATH",
+         help="Path to SSL client certificate, a single file containing the private key and "
+              "the certificate in PEM format."),
+    _opt("trusted-host", kind="list", dest="trusted_hosts", metavar="HOSTNAME",
+         help="Mark this host or host:port pair as trusted, even though it does not have valid "
+              "or any HTTPS."),
+    _opt("no-color", help="Suppress colored output."),
+    _opt("isolated", config_keys=("isolated-mode",),
+         help="Run in an isolated mode, ignoring environment variables and user configuration."),
+    _opt("no-input", help="Disable prompting for input."),
+    _opt("disable-pip-version-check",
+         help="Don't periodically check PyPI to determine whether a new version of pip is "
+              "available for download (accepted for compatibility; spoke never checks)."),
+    _opt("require-virtualenv", "--require-virtualenv", "--require-venv",
+         help="Only run in a virtual environment; exit with an error otherwise."),
+    # -- install ------------------------------------------------------------------------------
+    _opt("requirement", "-r", "--requirement", kind="list", dest="requirements",
+         commands=_INSTALL, metavar="FILE",
+         help="Install from the given requirements file. This option can be used multiple "
+              "times."),
+    _opt("constraint", "-c", "--constraint", kind="list", dest="constraints",
+         commands=_INSTALL, metavar="FILE",
+         help="Constrain versions using the given constraints file. This option can be used "
+              "multiple times."),
+    _opt("upgrade", "-U", "--upgrade", commands=_INSTALL,
+         help="Upgrade all specified packages to the newest available version."),
+    _opt("upgrade-strategy", kind="choice", choices=("only-if-needed", "eager"),
+         default="only-if-needed", commands=_INSTALL,
+         help="Determines how dependency upgrading should be handled [default: only-if-needed]."),
+    _opt("force-reinstall", commands=_INSTALL,
+         help="Reinstall all packages even if they are already up-to-date."),
+    _opt("ignore-installed", "-I", "--ignore-installed", commands=_INSTALL,
+         help="Ignore the installed packages, overwriting them."),
+    _opt("no-deps", "--no-deps", "--no-dependencies", commands=_INSTALL,
+         help="Don't install package dependencies."),
+    _opt("pre", commands=_INSTALL,
+         help="Include pre-release and development versions. By default, only stable "
+              "versions are considered."),
+    _opt("dry-run", commands=_INSTALL,
+         help="Don't actually install anything, just print what would be."),
+    _opt("target", "-t", "--target", kind="path", commands=_INSTALL, metavar="DIR",
+         help="Install packages into <dir>."),
+    _opt("prefix", kind="path", commands=_INSTALL, metavar="DIR",
+         help="Installation prefix where lib, bin and other top-level folders are placed."),
+    _opt("user", commands=_INSTALL,
+         help="Install to the Python user install directory for your platform."),
+    _opt("root", kind="path", commands=_INSTALL, metavar="DIR",
+         help="Install everything relative to this alternate root directory."),
+    _opt("report", kind="str", commands=_INSTALL, metavar="FILE",
+         help="Generate a JSON file describing what pip did to install the provided "
+              "requirements ('-' for stdout)."),
+    _opt("no-binary", kind="list", commands=_INSTALL, metavar="FORMAT_CONTROL",
+         help="Do not use binary packages. Can be supplied multiple times; each time adds to "
+              "the existing value. Accepts :all:, :none:, or package names."),
+    _opt("only-binary", kind="list", commands=_INSTALL, metavar="FORMAT_CONTROL",
+         help="Do not use source packages. Can be supplied multiple times; each time adds to "
+              "the existing value. Accepts :all:, :none:, or package names."),
+    _opt("prefer-binary", commands=_INSTALL,
+         help="Prefer binary packages over source packages, even if the source packages are "
+              "newer."),
+    _opt("require-hashes", commands=_INSTALL,
+         help="Require a hash to check each requirement against, for repeatable installs."),
+    _opt("compile", negative_flag="--no-compile", commands=_INSTALL,
+         help="Compile Python source files to bytecode (--no-compile, the default: do not)."),
+    _opt("no-warn-script-location", pip_quirk="inverted", commands=_INSTALL,
+         help="Do not warn when installing scripts outside PATH."),
+    _opt("no-warn-conflicts", pip_quirk="inverted", commands=_INSTALL,
+         help="Do not warn about broken dependencies."),
+    _opt("link-mode", kind="choice", choices=("hardlink", "copy", "auto"), default="auto",
+         commands=_INSTALL,
+         help="How files get from the cache into the environment: hardlink, copy, or auto "
+              "(hardlink, falling back to copy)."),
+    _opt("editable", "-e", "--editable", kind="list", dest="editables", commands=_INSTALL,
+         metavar="PATH/URL",
+         help="Install a project in editable mode (i.e. setuptools \"develop mode\") from a "
+              "local project path or a VCS url."),
+    _opt("no-build-isolation", pip_quirk="inverted", commands=_INSTALL,
+         help="Disable isolation when building a modern source distribution. Build "
+              "dependencies specified by PEP 518 must be already installed if this option is "
+              "used."),
+    _opt("config-settings", "-C", "--config-settings", kind="list", commands=_INSTALL,
+         metavar="SETTINGS",
+         help="Configuration settings to be passed to the PEP 517 build backend. Settings "
+              "take the form KEY=VALUE."),
+    _opt("upgrade-all", commands=_INSTALL,
+         help="Upgrade every package in the environment to the newest allowed version."),
+    # -- uninstall ----------------------------------------------------------------------------
+    _opt("requirement", "-r", "--requirement", kind="list", dest="requirements",
+         commands=_UNINSTALL, metavar="FILE",
+         help="Uninstall all the packages listed in the given requirements file. This option "
+              "can be used multiple times."),
+    _opt("yes", "-y", "--yes", commands=_UNINSTALL,
+         help="Don't ask for confirmation of uninstall deletions."),
+    _opt("dry-run", commands=_UNINSTALL,
+         help="Don't actually uninstall anything, just print what would be."),
+    # -- venv ---------------------------------------------------------------------------------
+    _opt("seed", commands=_VENV,
+         help="Install seed packages (pip) into the virtual environment."),
+    _opt("prompt", kind="str", commands=_VENV, env=False, metavar="PROMPT",
+         help="Provides an alternative prompt prefix for this environment."),
+    _opt("system-site-packages", commands=_VENV,
+         help="Give the virtual environment access to the system site-packages dir."),
+    _opt("clear", commands=_VENV, env=False,
+         help="Delete the contents of the environment directory if it already exists."),
+)
+"""Every option, in the order help lists them."""
+
+
+def options_for(command: str) -> tuple[Option, ...]:
+    """The options ``command`` accepts, in table order."""
+    return tuple(option for option in OPTIONS if option.applies_to(command))
+
+
+def option_for_key(key: str, command: str) -> Option | None:
+    """The option of ``command`` that file/variable key ``key`` names, or ``None``.
+
+    ``key`` is normalized as pip does (:func:`normalize_key`) before the lookup.
+    """
+    key = normalize_key(key)
+    for option in OPTIONS:
+        if option.applies_to(command) and key in option.keys:
+            return option
+    return None
+
+
+def option_for_dest(dest: str, command: str) -> Option | None:
+    """The option of ``command`` stored under ``dest``, or ``None``."""
+    for option in OPTIONS:
+        if option.dest == dest and option.applies_to(command):
+            return option
+    return None
+
+
+def normalize_key(key: str) -> str:
+    """A key as pip compares it: lower case, ``_`` as ``-``, no leading ``--``."""
+    key = key.strip().lower().replace("_", "-")
+    return key[2:] if key.startswith("--") else key
+
+
+def iter_env_names(command: str, prefix: str) -> Iterator[tuple[str, Option]]:
+    """Every ``(variable, option)`` pair ``command`` reads with ``prefix``, primary names first."""
+    for option in options_for(command):
+        for name in option.env_names(prefix):
+            yield name, option

@@ -1,0 +1,210 @@
+"""Which files exist for a project: indexes, find-links, and the policy that merges them.
+
+The policy matters for safety. With several indexes, pip merges every index's files and picks
+the best version among them ("unsafe-best-match"): a project published under the same name on a
+public index can then win over a private one — the *dependency confusion* attack. spoke's
+default, "first-index" (uv's too), asks the indexes in order and takes the files of the first
+one that knows the project; later indexes are never consulted for it. Find-links locations are
+the user's own files and always count.
+
+An index "knows" a project when its page answers 200 (even with no files); 404 and 410 mean it
+does not. Any other error on an index is raised rather than skipped, because skipping a failed
+primary index would silently fall through to the next one, the very hole the policy closes.
+
+Each project is fetched once per :class:`IndexClient`, however many threads ask for it, and
+:meth:`IndexClient.prefetch` starts fetches in the background as soon as the resolver learns a
+name (see :mod:`spoke.index._once`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from spoke.errors import ConfigurationError, PackageNotFoundError
+from spoke.index._once import Once
+from spoke.index._redact import redact
+from spoke.index.find_links import FindLinks, local_path, scan_folder
+from spoke.index.simple import parse_html_page, parse_json_page
+from spoke.models import IndexFile
+from spoke.protocols import NullReporter, Reporter
+
+__all__ = ["ACCEPT", "STRATEGIES", "IndexClient"]
+
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
+"""The ``Accept`` header of project page requests: JSON preferred, HTML understood."""
+
+STRATEGIES = ("first-index", "unsafe-best-match")
+"""The multi-index policies :class:`IndexClient` implements (see the module docstring)."""
+
+_NOT_FOUND = (404, 410)
+
+
+class IndexClient:
+    """The files of a project across ``index_urls`` (first = primary) and ``find_links``.
+
+    ``http`` is a :class:`spoke.net.client.HttpClient`. ``executor`` runs :meth:`prefetch`
+    work; without one, prefetching does nothing and :meth:`files` fetches on demand.
+    Thread-safe.
+    """
+
+    def __init__(
+        self,
+        http: object,
+        *,
+        index_urls: Sequence[str],
+        find_links: Sequence[str] = (),
+        no_index: bool = False,
+        strategy: str = "first-index",
+        executor: Executor | None = None,
+        reporter: Reporter | None = None,
+    ) -> None:
+        if strategy not in STRATEGIES:
+            raise ConfigurationError(
+                f"Unknown index strategy `{strategy}`",
+                hint="Use one of: " + ", ".join(f"`{s}`" for s in STRATEGIES),
+            )
+        self._http = http
+        self.index_urls: tuple[str, ...] = () if no_index else tuple(index_urls)
+        self.no_index = no_index
+        self.strategy = strategy
+        self._executor = executor
+        self._reporter = reporter if reporter is not None else NullReporter()
+        self._find_links = FindLinks(http, find_links, reporter=self._reporter)
+        self._once: Once[list[IndexFile]] = Once()
+
+    def files(self, name: str) -> list[IndexFile]:
+        """Every file offered for project ``name`` under the strategy.
+
+        Raises :class:`~spoke.errors.PackageNotFoundError` when no index and no find-links
+        location knows the project, and the HTTP client's errors for failed requests.
+        """
+        key = canonicalize_name(name)
+        return list(self._once.get(key, lambda: self._collect(key)))
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Start fetching the files of ``names`` in the background; returns at once."""
+        if self._executor is None:
+            return
+        for name in names:
+            key = canonicalize_name(name)
+            self._once.schedule(key, lambda key=key: self._collect(key), self._executor)
+
+    def _collect(self, name: NormalizedName) -> list[IndexFile]:
+        found = self._find_links.files(name)
+        known = bool(found)
+        for index_url in self.index_urls:
+            files = self._index_files(index_url, name)
+            if files is None:
+                continue
+            known = True
+            found.extend(files)
+            if self.strategy == "first-index":
+                break
+        if not known:
+            raise self._not_found(name)
+        return _unique(found)
+
+    def _index_files(self, index_url: str, name: NormalizedName) -> list[IndexFile] | None:
+        """The files of ``name`` on one index; ``None`` when the index does not know it."""
+        path = local_path(index_url)
+        if path is not None:
+            return _local_index_files(path / name, name=name, index_url=index_url)
+        url = index_url.rstrip("/") + f"/{name}/"
+        self._reporter.debug(f"Fetching {redact(url)}")
+        response = self._http.get(  # type: ignore[attr-defined]
+            url,
+            headers={"Accept": ACCEPT},
+            cache=True,
+            accept_status=(200, *_NOT_FOUND),
+        )
+        if response.status in _NOT_FOUND:
+            return None
+        content_type = _header(response.headers, "content-type").split(";")[0].strip().lower()
+        content: bytes = response.content
+        if "json" in content_type or (not content_type and content.lstrip()[:1] == b"{"):
+            return parse_json_page(content, response.url, name=name, index_url=index_url)
+        text = content.decode(_charset(response.headers), errors="replace")
+        return parse_html_page(text, response.url, name=name, index_url=index_url)
+
+    def _not_found(self, name: NormalizedName) -> PackageNotFoundError:
+        if self.index_urls:
+            where = "on " + ", ".join(redact(u) for u in self.index_urls)
+            if self._find_links.locations:
+                where += " or in the find-links locations"
+        elif self._find_links.locations:
+            where = "in the find-links locations (indexes are off: `--no-index`)"
+        else:
+            where = "anywhere: no index and no find-links location is configured"
+        return PackageNotFoundError(
+            f"No package named '{name}' {where}",
+            hint=(
+                "Check the spelling; if the package lives on another index, name it with "
+                "`--index-url` or `--extra-index-url`"
+            ),
+        )
+
+
+def _local_index_files(
+    folder: Path, *, name: NormalizedName, index_url: str
+) -> list[IndexFile] | None:
+    """A ``file://`` index: ``<root>/<name>/index.html``, or the folder's archives."""
+    page = folder / "index.html"
+    if page.is_file():
+        text = page.read_text(encoding="utf-8", errors="replace")
+        page_url = folder.resolve().as_uri() + "/"
+        return parse_html_page(text, page_url, name=name, index_url=index_url)
+    if folder.is_dir():
+        return [f for f in scan_folder(folder, index_url=index_url) if f.name == name]
+    return None
+
+
+def _unique(files: list[IndexFile]) -> list[IndexFile]:
+    """``files`` without repeats of one URL (two indexes mirroring one file host)."""
+    seen: set[str] = set()
+    out: list[IndexFile] = []
+    for file in files:
+        if file.url not in seen:
+            seen.add(file.url)
+            out.append(file)
+    return out
+
+
+def _header(headers: object, name: str) -> str:
+    """A response header, whatever mapping the client uses (case-insensitive or not)."""
+    if headers is None:
+        return ""
+    getter = getattr(headers, "get", None)
+    if getter is not None:
+        for candidate in (name, name.title()):
+            value = getter(candidate)
+            if value is not None:
+                return str(value)
+    items = headers.items() if hasattr(headers, "items") else headers  # type: ignore[union-attr]
+    for key, value in items:  # type: ignore[misc]
+        if str(key).lower() == name:
+            return str(value)
+    return ""
+
+
+def _charset(headers: object) -> str:
+    """The ``charset`` parameter of the Content-Type, UTF-8 when absent or unknown."""
+    import codecs
+
+    for param in _header(headers, "content-type").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"')
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                break
+            return charset
+    return "utf-8"

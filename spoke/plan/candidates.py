@@ -1,0 +1,147 @@
+"""Which files of a project may be installed on a target, and which is best.
+
+Pure functions over :class:`~spoke.models.IndexFile` values and the target's tags and Python
+version. The policy follows pip and the PEPs:
+
+* a wheel fits when one of its tags is supported by the target; the best wheel is the one whose
+  best tag comes earliest in the target's (most-preferred-first) tag list;
+* a file whose ``Requires-Python`` excludes the target's Python is ignored;
+* yanked files (PEP 592) are ignored unless the request pins that exact version;
+* pre-releases are considered only when allowed (``--pre``, a specifier that names a
+  pre-release) or when no final release matches at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
+from packaging.version import Version
+
+from spoke.models import IndexFile
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilePolicy:
+    """What a command allows: binaries only, sources never, which Python, which tags."""
+
+    tags: dict[Tag, int]
+    python_version: Version
+    no_binary: frozenset[str] = frozenset()  # names, or ":all:"
+    only_binary: frozenset[str] = frozenset()
+    prefer_binary: bool = False
+
+    def wheels_allowed(self, name: str) -> bool:
+        """False when ``--no-binary`` covers ``name``."""
+        if name in self.only_binary:
+            return True
+        return not (":all:" in self.no_binary or name in self.no_binary)
+
+    def sdists_allowed(self, name: str) -> bool:
+        """False when ``--only-binary`` covers ``name``."""
+        if name in self.no_binary:
+            return True
+        return not (":all:" in self.only_binary or name in self.only_binary)
+
+
+@lru_cache(maxsize=4096)
+def _specifier(text: str) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+
+
+def python_matches(requires_python: str | None, python_version: Version) -> bool:
+    """True when ``requires_python`` admits ``python_version`` (an invalid value admits all)."""
+    if not requires_python:
+        return True
+    spec = _specifier(requires_python.strip())
+    if spec is None:
+        return True
+    return spec.contains(python_version, prereleases=True)
+
+
+def wheel_rank(file: IndexFile, policy: FilePolicy) -> int | None:
+    """The position of the wheel's best tag in the target's list, or None when it does not fit."""
+    best: int | None = None
+    for tag in file.tags:
+        rank = policy.tags.get(tag)
+        if rank is not None and (best is None or rank < best):
+            best = rank
+    return best
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionChoice:
+    """The files of one version that may be installed, best first, and why others were not."""
+
+    version: Version
+    files: tuple[IndexFile, ...]
+    yanked: bool
+
+    @property
+    def best(self) -> IndexFile:
+        """The file to install."""
+        return self.files[0]
+
+    @property
+    def has_wheel(self) -> bool:
+        """True when at least one fitting file is a wheel."""
+        return any(f.is_wheel for f in self.files)
+
+
+def group_versions(
+    name: str, files: Iterable[IndexFile], policy: FilePolicy
+) -> tuple[dict[Version, VersionChoice], dict[Version, str]]:
+    """Group a project's files by version, keeping only files that fit the target.
+
+    Returns the usable versions (each with its files, best first) and, for versions with
+    files but none usable, the reason (shown when nothing matches).
+    """
+    fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
+    rejected: dict[Version, str] = {}
+    for f in files:
+        if not python_matches(f.requires_python, policy.python_version):
+            rejected.setdefault(f.version, f"requires Python {f.requires_python}")
+            continue
+        if f.is_wheel:
+            if not policy.wheels_allowed(name):
+                rejected.setdefault(f.version, "binaries are disabled (--no-binary)")
+                continue
+            rank = wheel_rank(f, policy)
+            if rank is None:
+                rejected.setdefault(f.version, "has no wheel for this platform or Python")
+                continue
+            key = (0, rank)
+        else:
+            if not policy.sdists_allowed(name):
+                rejected.setdefault(f.version, "has only a source distribution (--only-binary)")
+                continue
+            # Sources after any wheel; with --prefer-binary a wheel wins across versions too.
+            key = (1, 0)
+        fitting.setdefault(f.version, []).append((key, f))
+    choices: dict[Version, VersionChoice] = {}
+    for version, ranked in fitting.items():
+        ranked.sort(key=lambda item: (item[0], item[1].filename))
+        ordered = tuple(f for _, f in ranked)
+        # A version counts as yanked only when every fitting file is (PEP 592).
+        yanked = all(f.yanked is not None for f in ordered)
+        if not yanked:
+            ordered = tuple(f for f in ordered if f.yanked is None)
+        choices[version] = VersionChoice(version=version, files=ordered, yanked=yanked)
+        rejected.pop(version, None)
+    return choices, rejected
+
+
+def order_versions(
+    choices: dict[Version, VersionChoice], *, prefer_binary: bool = False
+) -> Sequence[Version]:
+    """Versions from most to least preferred (newest first; with prefer_binary, wheels first)."""
+    versions = sorted(choices, reverse=True)
+    if prefer_binary:
+        versions.sort(key=lambda v: not choices[v].has_wheel)
+    return versions

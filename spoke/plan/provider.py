@@ -1,0 +1,333 @@
+"""The resolver's view of the packaging world: versions and dependencies of projects.
+
+:class:`PackageProvider` implements :class:`spoke.resolver.Provider`. Packages are strings:
+``"requests"`` for a project and ``"requests[socks]"`` for one of its extras — a virtual package
+that depends on ``requests`` at the very same version plus the extra's requirements, so the
+solver keeps extras and their base in step without knowing what an extra is.
+
+It is also where the network is kept busy: as soon as a package's dependencies are known, the
+index pages of those dependencies are requested in the background, and once a page is in, the
+metadata of the version the solver is most likely to pick is fetched too. By the time the
+solver asks, the answer is usually already in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.ranges import VersionRange
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from spoke.errors import BuildRequiredError, PackageNotFoundError
+from spoke.models import CoreMetadata, IndexFile, InstalledDist
+from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
+from spoke.resolver import Unavailable
+
+
+def split_package(package: str) -> tuple[NormalizedName, str | None]:
+    """``"a[x]"`` → ``("a", "x")``; ``"a"`` → ``("a", None)``."""
+    if package.endswith("]"):
+        base, _, extra = package[:-1].partition("[")
+        return NormalizedName(base), extra
+    return NormalizedName(package), None
+
+
+def package_key(name: str, extra: str | None = None) -> str:
+    """The resolver key of a project or one of its extras (names normalized)."""
+    base = canonicalize_name(name)
+    return f"{base}[{canonicalize_name(extra)}]" if extra else base
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvePolicy:
+    """How to choose among versions (pip's options that steer the resolver)."""
+
+    pre: bool = False
+    upgrade: frozenset[str] = frozenset()  # names whose installed version is not preferred
+    upgrade_all: bool = False  # eager: prefer no installed version
+    ignore_installed: bool = False
+    no_deps: bool = False
+    allow_prerelease: frozenset[str] = frozenset()  # names whose request names a pre-release
+    pinned: frozenset[str] = frozenset()  # names requested with == (yanked files allowed)
+    constraints: Mapping[str, VersionRange] = field(default_factory=dict)
+
+
+class PackageProvider:
+    """Versions and dependencies from the installed set, the indexes and metadata files."""
+
+    def __init__(
+        self,
+        *,
+        index: Any,
+        metadata: Any,
+        files_policy: FilePolicy,
+        markers: Mapping[str, str],
+        installed: Mapping[str, InstalledDist],
+        read_installed_metadata: Callable[[InstalledDist], CoreMetadata],
+        policy: ResolvePolicy,
+        executor: Executor | None = None,
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self._index = index
+        self._metadata = metadata
+        self._files_policy = files_policy
+        self._markers = dict(markers)
+        self._installed = installed
+        self._read_installed = read_installed_metadata
+        self._policy = policy
+        self._executor = executor
+        self._warn = warn
+        self._lock = threading.Lock()
+        self._choices: dict[str, tuple[dict[Version, VersionChoice], dict[Version, str], list[Version]]] = {}
+        self._order: dict[str, int] = {}
+        self._warmed: set[str] = set()
+        self.metadata_of: dict[tuple[str, Version], CoreMetadata] = {}
+        self.requested_extras: dict[str, set[str]] = {}
+
+    # -- what the plan needs afterwards ------------------------------------------------------
+
+    def installed_preferred(self, name: str) -> InstalledDist | None:
+        """The installed distribution the solver should keep, if any."""
+        if self._policy.ignore_installed or self._policy.upgrade_all:
+            return None
+        if name in self._policy.upgrade:
+            return None
+        return self._installed.get(name)
+
+    def choice(self, name: str, version: Version) -> VersionChoice | None:
+        """The fitting files of ``name==version`` (None for a kept installed version)."""
+        entry = self._choices.get(name)
+        return entry[0].get(version) if entry else None
+
+    def choice_for(self, name: str, version: Version) -> VersionChoice | None:
+        """Like :meth:`choice`, fetching the project's files when not seen yet."""
+        return self._versions(name)[0].get(version)
+
+    def rejected_reasons(self, name: str) -> dict[Version, str]:
+        """Versions that exist but cannot be used, with why (for error messages)."""
+        entry = self._choices.get(name)
+        return entry[1] if entry else {}
+
+    def known_versions(self, name: str) -> list[Version]:
+        """Every usable version seen for ``name``, newest first."""
+        entry = self._choices.get(name)
+        return list(entry[2]) if entry else []
+
+    # -- index data --------------------------------------------------------------------------
+
+    def _versions(self, name: str) -> tuple[dict[Version, VersionChoice], dict[Version, str], list[Version]]:
+        entry = self._choices.get(name)
+        if entry is not None:
+            return entry
+        files = self._index.files(name)
+        choices, rejected = group_versions(name, files, self._files_policy)
+        ordered = list(order_versions(choices, prefer_binary=self._files_policy.prefer_binary))
+        entry = (choices, rejected, ordered)
+        with self._lock:
+            self._choices.setdefault(name, entry)
+        return self._choices[name]
+
+    def _prerelease_ok(self, name: str) -> bool:
+        return self._policy.pre or name in self._policy.allow_prerelease
+
+    def _pick(self, name: str, allowed: VersionRange) -> Version | None:
+        choices, _, ordered = self._versions(name)
+        allow_pre = self._prerelease_ok(name)
+        allow_yanked = name in self._policy.pinned
+        fallback_pre: Version | None = None
+        fallback_yanked: Version | None = None
+        for version in ordered:
+            if not allowed.contains(version):
+                continue
+            choice = choices[version]
+            if choice.yanked:
+                if allow_yanked and fallback_yanked is None:
+                    fallback_yanked = version
+                continue
+            if version.is_prerelease and not allow_pre:
+                if fallback_pre is None:
+                    fallback_pre = version
+                continue
+            return version
+        # pip's rule: pre-releases are taken when no final release matches at all.
+        return fallback_pre if fallback_pre is not None else fallback_yanked
+
+    # -- resolver.Provider -------------------------------------------------------------------
+
+    def choose_version(self, package: str, allowed: VersionRange) -> Version | None:
+        """Best version inside ``allowed``: the installed one when kept, else the newest fitting."""
+        name, _extra = split_package(package)
+        dist = self.installed_preferred(name)
+        if dist is not None and allowed.contains(dist.version):
+            return dist.version
+        try:
+            return self._pick(name, allowed)
+        except PackageNotFoundError:
+            return None
+
+    def prioritize(self, package: str, allowed: VersionRange) -> Any:
+        """Decide pinned packages first, then in the order they were discovered (deterministic)."""
+        order = self._order.setdefault(package, len(self._order))
+        try:
+            single = allowed.to_specifier_set()
+            pinned = single is not None and len(single) == 1 and next(iter(single)).operator in ("==", "===")
+        except Exception:  # noqa: BLE001 - some ranges have no specifier form
+            pinned = False
+        return (0 if pinned else 1, order)
+
+    def describe(self, package: str, allowed: VersionRange) -> str:
+        """``requests>=2.0`` / ``requests`` for error messages."""
+        try:
+            spec = allowed.to_specifier_set()
+        except Exception:  # noqa: BLE001
+            spec = None
+        if allowed == VersionRange.full() or (spec is not None and str(spec) == ""):
+            return package
+        if spec is not None:
+            return f"{package}{spec}"
+        return f"{package} {allowed!r}"
+
+    def get_dependencies(self, package: str, version: Version) -> Mapping[str, VersionRange] | Unavailable:
+        """Requirements of ``package==version`` for the target's markers (and extra)."""
+        name, extra = split_package(package)
+        meta = self._core_metadata(name, version)
+        if isinstance(meta, Unavailable):
+            return meta
+        deps: dict[str, VersionRange] = {}
+        if extra is not None:
+            deps[name] = VersionRange.singleton(version)
+            if meta.provides_extra and extra not in {canonicalize_name(e) for e in meta.provides_extra}:
+                self._warn(f"{meta.display_name} {version} does not provide the extra '{extra}'")
+        if self._policy.no_deps:
+            return deps
+        for req in meta.requires_dist:
+            if not self._applies(req, extra):
+                continue
+            for key, rng in self.requirement_terms(req):
+                if key == package:
+                    continue  # a package depending on itself (or its own extra) is harmless
+                deps[key] = deps[key] & rng if key in deps else rng
+        self._warm(deps)
+        return deps
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def requirement_terms(self, req: Requirement) -> list[tuple[str, VersionRange]]:
+        """The resolver terms for one requirement: the project, and one per extra."""
+        rng = _range_of(req.specifier)
+        name = canonicalize_name(req.name)
+        constraint = self._policy.constraints.get(name)
+        if constraint is not None:
+            rng = rng & constraint
+        terms = [(name, rng)]
+        for extra in sorted(req.extras):
+            terms.append((package_key(name, extra), rng))
+        return terms
+
+    def _applies(self, req: Requirement, extra: str | None) -> bool:
+        if req.marker is None:
+            return extra is None
+        env = dict(self._markers)
+        env["extra"] = extra or ""
+        if extra is None:
+            return _evaluate(req.marker, env)
+        # For an extra package keep only what the extra adds; the base covers the rest.
+        if not _evaluate(req.marker, env):
+            return False
+        env["extra"] = ""
+        return not _evaluate(req.marker, env)
+
+    def _core_metadata(self, name: NormalizedName, version: Version) -> CoreMetadata | Unavailable:
+        key = (name, version)
+        cached = self.metadata_of.get(key)
+        if cached is not None:
+            return cached
+        dist = self.installed_preferred(name)
+        if dist is not None and dist.version == version:
+            meta = self._read_installed(dist)
+        else:
+            choice = self._versions(name)[0].get(version)
+            if choice is None:
+                return Unavailable(reason="is not available from any index")
+            file = choice.best
+            if not file.is_wheel:
+                raise BuildRequiredError(
+                    f"{name} {version} has only a source distribution ({file.filename}), "
+                    "and building from source is not supported yet",
+                    hint=f"Pick a version of {name} that has a wheel for this platform "
+                    f"(e.g. `{name}<{version}`), or use --only-binary :all: to skip sources.",
+                )
+            meta = self._metadata.get(file)
+        from spoke.plan.candidates import python_matches
+
+        if meta.requires_python and not python_matches(meta.requires_python, self._files_policy.python_version):
+            return Unavailable(reason=f"requires Python {meta.requires_python}")
+        self.metadata_of[key] = meta
+        return meta
+
+    def _warm(self, deps: Mapping[str, VersionRange]) -> None:
+        """Fetch index pages, then the likely metadata, of new dependencies in the background."""
+        if self._executor is None:
+            return
+        todo: list[tuple[str, VersionRange]] = []
+        with self._lock:
+            for key, rng in deps.items():
+                name, _ = split_package(key)
+                if name in self._warmed:
+                    continue
+                self._warmed.add(name)
+                if self.installed_preferred(name) is not None and rng.contains(self._installed[name].version):
+                    continue  # the installed version will do; no network needed
+                todo.append((name, rng))
+        for name, rng in todo:
+            self._executor.submit(self._warm_one, name, rng)
+
+    def _warm_one(self, name: str, rng: VersionRange) -> None:
+        try:
+            version = self._pick(name, rng)
+            if version is None:
+                return
+            choice = self._versions(name)[0][version]
+            if choice.best.is_wheel:
+                self._metadata.prefetch([choice.best])
+        except Exception:  # noqa: BLE001 - a prefetch failure resurfaces when the solver asks
+            return
+
+    def root_terms(self, requirements: Iterable[Requirement]) -> dict[str, VersionRange]:
+        """The solver's root dependencies for the user's requirements (markers evaluated)."""
+        terms: dict[str, VersionRange] = {}
+        for req in requirements:
+            if req.marker is not None and not _evaluate(req.marker, {**self._markers, "extra": ""}):
+                self._warn(f"Ignoring {req}: markers '{req.marker}' don't match your environment")
+                continue
+            for key, rng in self.requirement_terms(req):
+                terms[key] = terms[key] & rng if key in terms else rng
+        self._warm(terms)
+        return terms
+
+
+def _evaluate(marker: Marker, env: Mapping[str, str]) -> bool:
+    try:
+        return marker.evaluate(dict(env))
+    except Exception:  # noqa: BLE001 - an unknown marker variable makes the requirement not apply
+        return False
+
+
+_RANGE_CACHE: dict[str, VersionRange] = {}
+
+
+def _range_of(spec: SpecifierSet) -> VersionRange:
+    key = str(spec)
+    rng = _RANGE_CACHE.get(key)
+    if rng is None:
+        rng = spec.to_range() if key else VersionRange.full()
+        _RANGE_CACHE[key] = rng
+    return rng

@@ -1,0 +1,171 @@
+"""Requirements → :class:`Resolution` → :class:`Plan` against what is installed.
+
+``resolve`` drives the PubGrub solver through a :class:`PackageProvider` and turns its answer
+into frozen values; ``make_plan`` compares the resolution with the installed set (uv's
+``Plan``: what to keep, what to fetch and install, what to remove first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from spoke.errors import NoMatchingDistribution, ResolutionImpossible
+from spoke.models import CoreMetadata, IndexFile, InstalledDist
+from spoke.plan.provider import PackageProvider, split_package
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedPackage:
+    """One project at the version the solver chose.
+
+    ``file`` is the file to install, or None when the installed distribution is kept.
+    """
+
+    name: NormalizedName
+    version: Version
+    file: IndexFile | None
+    metadata: CoreMetadata | None
+    requested: bool
+    extras: tuple[str, ...] = ()
+    yanked: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolution:
+    """The whole graph the solver chose, in a stable order (by name)."""
+
+    packages: tuple[ResolvedPackage, ...]
+
+    def __len__(self) -> int:
+        return len(self.packages)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """What an install changes: ``install`` new files, after removing ``remove``."""
+
+    install: tuple[ResolvedPackage, ...]
+    remove: tuple[InstalledDist, ...]
+    keep: tuple[InstalledDist, ...]
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing changes."""
+        return not self.install and not self.remove
+
+
+def resolve(
+    requirements: Sequence[Requirement],
+    provider: PackageProvider,
+    *,
+    force_reinstall: bool = False,
+    max_steps: int = 200_000,
+) -> Resolution:
+    """Solve ``requirements`` for the provider's target; raise a readable error when impossible."""
+    from spoke.resolver import NoSolution, Resolver
+
+    root = provider.root_terms(requirements)
+    requested = {canonicalize_name(r.name) for r in requirements}
+    try:
+        solution = Resolver(provider, max_steps=max_steps).solve(root)
+    except NoSolution as exc:
+        notes = list(exc.notes) + _nearest_versions_notes(requirements, provider)
+        raise ResolutionImpossible(exc.message, hint=exc.hint, notes=notes) from None
+    extras: dict[str, list[str]] = {}
+    for key in solution:
+        name, extra = split_package(key)
+        if extra is not None:
+            extras.setdefault(name, []).append(extra)
+    packages: list[ResolvedPackage] = []
+    for key, version in solution.items():
+        name, extra = split_package(key)
+        if extra is not None:
+            continue
+        kept = provider.installed_preferred(name)
+        is_kept = kept is not None and kept.version == version
+        choice = provider.choice_for(name, version) if (force_reinstall or not is_kept) else None
+        file = choice.best if choice is not None else None
+        packages.append(
+            ResolvedPackage(
+                name=name,
+                version=version,
+                file=file,
+                metadata=provider.metadata_of.get((name, version)),
+                requested=name in requested,
+                extras=tuple(sorted(extras.get(name, ()))),
+                yanked=bool(choice and choice.yanked),
+            )
+        )
+    packages.sort(key=lambda p: p.name)
+    return Resolution(packages=tuple(packages))
+
+
+def _nearest_versions_notes(requirements: Iterable[Requirement], provider: PackageProvider) -> list[str]:
+    """For each requested project none of whose versions match: the versions that do exist."""
+    notes = []
+    for req in requirements:
+        name = canonicalize_name(req.name)
+        versions = provider.known_versions(name)
+        if not versions or any(req.specifier.contains(v, prereleases=True) for v in versions):
+            continue
+        notes.append(f"{name} has versions: {_summarize(versions)}")
+        for version, reason in sorted(provider.rejected_reasons(name).items(), reverse=True)[:3]:
+            notes.append(f"{name} {version} cannot be used: it {reason}")
+    return notes
+
+
+def _summarize(versions: Sequence[Version], limit: int = 12) -> str:
+    ordered = sorted(versions)
+    if len(ordered) <= limit:
+        return ", ".join(str(v) for v in ordered)
+    return ", ".join(str(v) for v in ordered[: limit // 2]) + ", …, " + ", ".join(
+        str(v) for v in ordered[-limit // 2:]
+    )
+
+
+def no_version_error(name: str, spec: str, versions: Sequence[Version]) -> NoMatchingDistribution:
+    """An error for a request no version satisfies, listing the versions that exist."""
+    shown = _summarize(versions) if versions else "none"
+    return NoMatchingDistribution(
+        f"No version of {name} matches `{name}{spec}`",
+        notes=[f"available versions: {shown}"],
+        hint="Relax the version specifier, or add --pre if you want a pre-release.",
+    )
+
+
+def make_plan(
+    resolution: Resolution,
+    installed: Mapping[str, InstalledDist],
+    *,
+    force_reinstall: bool = False,
+    reinstall: Iterable[str] = (),
+) -> Plan:
+    """Compare the resolution with the installed set."""
+    also = set(reinstall)
+    install: list[ResolvedPackage] = []
+    remove: list[InstalledDist] = []
+    keep: list[InstalledDist] = []
+    for pkg in resolution.packages:
+        dist = installed.get(pkg.name)
+        if dist is not None and dist.version == pkg.version and not force_reinstall and pkg.name not in also:
+            keep.append(dist)
+            continue
+        if pkg.file is None:
+            if dist is not None and dist.version == pkg.version:
+                if force_reinstall or pkg.name in also:
+                    raise ResolutionImpossible(
+                        f"Cannot reinstall {pkg.name} {pkg.version}: no file for it was found",
+                        hint="Check that the index still offers this version.",
+                    )
+                keep.append(dist)
+                continue
+            raise ResolutionImpossible(f"No file to install for {pkg.name} {pkg.version}")
+        if dist is not None:
+            remove.append(dist)
+        install.append(pkg)
+    return Plan(install=tuple(install), remove=tuple(remove), keep=tuple(keep))
