@@ -242,11 +242,11 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
     t2 = time.perf_counter()
     ctx.reporter.phase("install")
-    apply_plan(ctx, interp, scheme, plan, unpacked, link_mode=request.link_mode)
+    written = apply_plan(ctx, interp, scheme, plan, unpacked, link_mode=request.link_mode)
     if request.compile:
         from spoke.installer import compile_bytecode
 
-        compile_bytecode([scheme.purelib, scheme.platlib], interp.executable)
+        compile_bytecode([p for p in written if p.suffix == ".py"], interp.executable)
     timings["install"] = time.perf_counter() - t2
     ctx.reporter.phase_done("install", f"Installed {len(plan.install)} packages")
     return InstallOutcome(
@@ -258,19 +258,22 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
 def apply_plan(
     ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: dict[str, Any],
     *, link_mode: str = "auto",
-) -> None:
-    """Remove replaced distributions, then link the new ones in."""
+) -> list[Path]:
+    """Remove replaced distributions, then link the new ones in; return the files written."""
     from spoke.installer import install_wheel, uninstall
 
     roots = _roots(ctx, interp, scheme)
     was_requested = {d.name for d in plan.remove if d.requested}
     for dist in plan.remove:
         uninstall(dist.dist_info, roots=roots)
+    written: list[Path] = []
     for pkg in plan.install:
-        install_wheel(
+        files = install_wheel(
             unpacked[pkg.name], scheme=scheme, interpreter_path=interp.executable,
             requested=pkg.requested or pkg.name in was_requested, link_mode=link_mode,
         )
+        written.extend(Path(p) for p in files.paths)
+    return written
 
 
 def _roots(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:

@@ -1,0 +1,459 @@
+"""Unpack a wheel once into the cache, checking every member before it is written.
+
+The unpacked tree is content-addressed: ``archives-v1/<sha256 of the wheel>/`` holds
+
+    wheel/          the members, exactly as in the archive (executable bits kept)
+    unpacked.json   name, version, dist-info, purelib flag and the computed RECORD
+
+``unpacked.json`` is written last inside a temporary folder, and the folder is renamed into
+place in one step, so an entry either exists complete or not at all; a concurrent process that
+renamed first wins and its tree is used. Installs then link files out of ``wheel/``.
+
+Why so many checks: a wheel is arbitrary bytes from the network, and unpacking is where a
+malicious or broken archive could write outside the cache (``../``, absolute paths, symlinks),
+fill the disk (decompression bombs), or smuggle a file the wheel's own RECORD does not vouch
+for. Every member is checked *before* its bytes are written, sizes are counted while streaming
+(never trusting the central directory), and the RECORD's hashes are verified as the bytes pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.utils import (
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from spoke.cache import Cache
+from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
+from spoke.models import UnpackedWheel
+
+#: Bump when the layout of an entry changes (the bucket name would change with it).
+_FORMAT = 1
+_TREE = "wheel"
+_MARKER = "unpacked.json"
+_CHUNK = 1 << 20
+#: Members whose hash RECORD cannot hold (RECORD itself and its signatures).
+_UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+#: Hash algorithms a RECORD may use; PEP 427 forbids md5 and sha1.
+_RECORD_ALGORITHMS = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnpackLimits:
+    """Bounds that stop a decompression bomb before it fills the disk.
+
+    ``max_ratio`` applies only to members larger than ``ratio_floor`` bytes: small files of
+    repeated text legitimately compress very well, and cannot do harm.
+    """
+
+    max_member_size: int = 2 << 30
+    max_total_size: int = 4 << 30
+    max_ratio: int = 200
+    ratio_floor: int = 1 << 20
+    max_members: int = 200_000
+    max_metadata_size: int = 16 << 20
+
+
+DEFAULT_LIMITS = UnpackLimits()
+
+
+def record_hash(digest: bytes, algorithm: str = "sha256") -> str:
+    """A RECORD hash field: ``"sha256=<urlsafe base64 without padding>"``."""
+    return f"{algorithm}=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cached_unpacked(cache: Cache, sha256: str) -> UnpackedWheel | None:
+    """The wheel with this sha256 if it is already unpacked in the cache, else ``None``."""
+    return _read_entry(cache.bucket("archives") / sha256.lower())
+
+
+def unpack_wheel(
+    wheel_path: Path,
+    *,
+    cache: Cache,
+    sha256: str | None = None,
+    limits: UnpackLimits = DEFAULT_LIMITS,
+) -> UnpackedWheel:
+    """Unpack ``wheel_path`` into the cache (once) and describe the result.
+
+    ``sha256`` is the digest the index or lock file promised; when given, a cached entry under
+    it is returned without reading the wheel, and otherwise the file must hash to it
+    (:class:`HashMismatchError`). An unsafe or inconsistent archive raises
+    :class:`UnsafeArchiveError` or :class:`MetadataError` and leaves nothing in the cache.
+    """
+    wheel_path = Path(wheel_path)
+    bucket = cache.bucket("archives")
+    if sha256:
+        sha256 = sha256.lower()
+        hit = _read_entry(bucket / sha256)
+        if hit is not None:
+            return hit
+    with open(wheel_path, "rb") as fh:
+        # Hash first, from the same open file the zip is read from, so the bytes checked are
+        # the bytes unpacked.
+        h = hashlib.sha256()
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+        actual = h.hexdigest()
+        if sha256 and actual != sha256:
+            raise HashMismatchError(
+                f"Hash mismatch for {wheel_path.name}",
+                notes=[f"expected sha256:{sha256}", f"got sha256:{actual}"],
+                hint="The file changed since the index described it, or the download was "
+                "corrupted. Clear the cache entry and retry.",
+            )
+        target = bucket / actual
+        hit = _read_entry(target)
+        if hit is not None:
+            return hit
+        fh.seek(0)
+        tmp = Path(tempfile.mkdtemp(dir=bucket, prefix=".tmp-"))
+        try:
+            _extract(fh, wheel_path.name, tmp, limits)
+            _publish(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    hit = _read_entry(target)
+    if hit is None:  # pragma: no cover - only if someone deletes the entry under us
+        raise UnsafeArchiveError(f"Unpacked {wheel_path.name} vanished from the cache at {target}")
+    return hit
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    """Rename the finished tree into place; if another process already did, keep theirs."""
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        if _read_entry(target) is not None:
+            return  # another process won the race
+        if target.exists():
+            # A leftover without a marker (never made by us: renames are atomic) — replace it.
+            trash = Path(tempfile.mkdtemp(dir=target.parent, prefix=".trash-"))
+            os.rename(target, trash / "old")
+            shutil.rmtree(trash, ignore_errors=True)
+            os.rename(tmp, target)
+        else:
+            raise
+
+
+def _read_entry(folder: Path) -> UnpackedWheel | None:
+    try:
+        raw = (folder / _MARKER).read_text("utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        return None
+    return UnpackedWheel(
+        name=canonicalize_name(data["name"]),
+        version=Version(data["version"]),
+        filename=data["filename"],
+        root=folder / _TREE,
+        dist_info=data["dist_info"],
+        data_dir=data["data_dir"],
+        root_is_purelib=data["root_is_purelib"],
+        record=tuple((p, h, int(s)) for p, h, s in data["record"]),
+    )
+
+
+# --- the checks --------------------------------------------------------------------------
+
+
+def _unsafe(filename: str, member: str | None, reason: str) -> UnsafeArchiveError:
+    where = f"member `{member}` of {filename}" if member is not None else filename
+    return UnsafeArchiveError(
+        f"Refusing to unpack {where}: {reason}",
+        hint="The wheel is malformed or malicious; report it to the project's maintainers.",
+    )
+
+
+def check_member_name(name: str) -> str | None:
+    """Why an archive member name is unsafe, or ``None`` when it is a plain relative path.
+
+    This is the one traversal guard of unpacking: every name passes here before any write.
+    """
+    if not name:
+        return "empty name"
+    if "\x00" in name:
+        return "NUL byte in name"
+    if "\\" in name:
+        return "backslash in name"
+    if name.startswith("/"):
+        return "absolute path"
+    if _DRIVE.match(name):
+        return "drive letter in path"
+    parts = name.rstrip("/").split("/")
+    for part in parts:
+        if part in ("", ".", ".."):
+            return f"`{part or '//'}` path component"
+    return None
+
+
+def _mode_of(info: zipfile.ZipInfo) -> int:
+    return (info.external_attr >> 16) & 0xFFFF
+
+
+def _preflight(zf: zipfile.ZipFile, filename: str, limits: UnpackLimits) -> list[zipfile.ZipInfo]:
+    """Check every name and declared size; return the file members (directories dropped)."""
+    infos = zf.infolist()
+    if len(infos) > limits.max_members:
+        raise _unsafe(filename, None, f"more than {limits.max_members} members")
+    seen: set[str] = set()
+    files: list[zipfile.ZipInfo] = []
+    declared_total = 0
+    for info in infos:
+        name = info.orig_filename
+        reason = check_member_name(name)
+        if reason is not None:
+            raise _unsafe(filename, name, reason)
+        if name in seen:
+            raise _unsafe(filename, name, "duplicate name")
+        seen.add(name)
+        kind = stat.S_IFMT(_mode_of(info))
+        if kind == stat.S_IFLNK:
+            raise _unsafe(filename, name, "symbolic link")
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            raise _unsafe(filename, name, "special file (device, FIFO or socket)")
+        if info.flag_bits & 0x1:
+            raise _unsafe(filename, name, "encrypted member")
+        if name.endswith("/"):
+            continue
+        if info.file_size > limits.max_member_size:
+            raise _unsafe(filename, name, f"larger than {limits.max_member_size} bytes")
+        declared_total += info.file_size
+        if declared_total > limits.max_total_size:
+            raise _unsafe(filename, name, f"total size over {limits.max_total_size} bytes")
+        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise _unsafe(filename, name, "compression ratio too high (zip bomb?)")
+        files.append(info)
+    names = {i.orig_filename for i in files}
+    for info in files:
+        parts = info.orig_filename.split("/")
+        for depth in range(1, len(parts)):
+            if "/".join(parts[:depth]) in names:
+                raise _unsafe(filename, info.orig_filename, "a parent folder is also a file")
+    return files
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _WheelLayout:
+    name: str
+    version: str
+    dist_info: str
+    data_dir: str
+    root_is_purelib: bool
+    expected: dict[str, tuple[str, str, int | None]]  # path -> (algorithm, b64 digest, size)
+
+
+def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str, limits: UnpackLimits) -> bytes:
+    with zf.open(info) as src:
+        data = src.read(limits.max_metadata_size + 1)
+    if len(data) > limits.max_metadata_size:
+        raise _unsafe(filename, info.orig_filename, "metadata file too large")
+    return data
+
+
+def _layout(zf: zipfile.ZipFile, files: list[zipfile.ZipInfo], filename: str, limits: UnpackLimits) -> _WheelLayout:
+    """Find the dist-info, check it agrees with the filename, parse WHEEL and RECORD."""
+    try:
+        name, version, _build, _tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename as exc:
+        raise MetadataError(f"Invalid wheel filename `{filename}`: {exc}") from None
+    tops = {i.orig_filename.split("/", 1)[0] for i in files}
+    dist_infos = sorted(t for t in tops if t.endswith(".dist-info"))
+    if len(dist_infos) != 1:
+        raise MetadataError(
+            f"{filename} has {len(dist_infos)} `.dist-info` folders, expected exactly one",
+            notes=[f"found: {', '.join(dist_infos)}"] if dist_infos else [],
+        )
+    dist_info = dist_infos[0]
+    stem = dist_info[: -len(".dist-info")]
+    di_name, sep, di_version = stem.rpartition("-")
+    try:
+        same = bool(sep) and canonicalize_name(di_name) == name and Version(di_version) == version
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise MetadataError(
+            f"{filename}: `{dist_info}` does not match the wheel's name and version "
+            f"({name} {version})",
+            hint="The wheel is misnamed; report it to the project's maintainers.",
+        )
+    by_name = {i.orig_filename: i for i in files}
+    wheel_info = by_name.get(f"{dist_info}/WHEEL")
+    if wheel_info is None:
+        raise MetadataError(f"{filename} has no `{dist_info}/WHEEL` file")
+    wheel = HeaderParser().parsestr(_read_small(zf, wheel_info, filename, limits).decode("utf-8", "replace"))
+    wheel_version = (wheel.get("Wheel-Version") or "").strip()
+    if wheel_version.split(".")[0] != "1":
+        raise MetadataError(
+            f"{filename} has Wheel-Version `{wheel_version or '?'}`; spoke supports 1.x",
+            hint="Upgrade spoke, or pick another version of the package.",
+        )
+    purelib = (wheel.get("Root-Is-Purelib") or "").strip().lower() == "true"
+    record_info = by_name.get(f"{dist_info}/RECORD")
+    if record_info is None:
+        raise MetadataError(f"{filename} has no `{dist_info}/RECORD` file")
+    expected = _parse_record(_read_small(zf, record_info, filename, limits), filename)
+    return _WheelLayout(
+        name=di_name, version=di_version, dist_info=dist_info, data_dir=f"{stem}.data",
+        root_is_purelib=purelib, expected=expected,
+    )
+
+
+def _parse_record(data: bytes, filename: str) -> dict[str, tuple[str, str, int | None]]:
+    expected: dict[str, tuple[str, str, int | None]] = {}
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _unsafe(filename, "RECORD", f"unreadable ({exc})") from None
+    for lineno, row in enumerate(rows, 1):
+        if not row or not row[0]:
+            continue
+        path = row[0]
+        hash_field = row[1] if len(row) > 1 else ""
+        size_field = row[2] if len(row) > 2 else ""
+        if not hash_field:
+            expected[path] = ("", "", None)
+            continue
+        algorithm, _, digest = hash_field.partition("=")
+        if algorithm not in _RECORD_ALGORITHMS or not digest:
+            raise _unsafe(filename, "RECORD", f"line {lineno}: unsupported hash `{hash_field}`")
+        try:
+            size = int(size_field) if size_field else None
+        except ValueError:
+            raise _unsafe(filename, "RECORD", f"line {lineno}: bad size `{size_field}`") from None
+        expected[path] = (algorithm, digest, size)
+    return expected
+
+
+def _is_unhashed(path: str, dist_info: str) -> bool:
+    return any(path == f"{dist_info}/{n}" for n in _UNHASHED)
+
+
+# --- the writes --------------------------------------------------------------------------
+
+
+def _extract(fh: io.BufferedReader, filename: str, tmp: Path, limits: UnpackLimits) -> None:
+    """Check and write every member into ``tmp/wheel``, then the marker file."""
+    try:
+        zf = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _unsafe(filename, None, f"not a valid zip file ({exc})") from None
+    with zf:
+        files = _preflight(zf, filename, limits)
+        layout = _layout(zf, files, filename, limits)
+        unlisted = [
+            i.orig_filename for i in files
+            if i.orig_filename not in layout.expected and not _is_unhashed(i.orig_filename, layout.dist_info)
+        ]
+        if unlisted:
+            raise _unsafe(filename, unlisted[0], "not listed in the wheel's RECORD")
+        tree = tmp / _TREE
+        tree.mkdir()
+        record: list[tuple[str, str, int]] = []
+        total = 0
+        for info in files:
+            digest, size = _write_member(zf, info, tree, filename, layout, limits, limits.max_total_size - total)
+            total += size
+            record.append((info.orig_filename, record_hash(digest), size))
+    entry = {
+        "format": _FORMAT,
+        "name": layout.name,
+        "version": layout.version,
+        "filename": filename,
+        "dist_info": layout.dist_info,
+        "data_dir": layout.data_dir,
+        "root_is_purelib": layout.root_is_purelib,
+        "record": record,
+    }
+    # The marker goes last: its presence is what makes the entry complete.
+    (tmp / _MARKER).write_text(json.dumps(entry), "utf-8")
+
+
+def _write_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    tree: Path,
+    filename: str,
+    layout: _WheelLayout,
+    limits: UnpackLimits,
+    budget: int,
+) -> tuple[bytes, int]:
+    """Stream one member to disk, counting bytes and hashing; return (sha256 digest, size)."""
+    name = info.orig_filename
+    dest = tree.joinpath(*name.split("/"))
+    # Defence in depth behind check_member_name: the joined path must stay under the tree.
+    if os.path.commonpath([tree, os.path.normpath(dest)]) != str(tree):
+        raise _unsafe(filename, name, "path escapes the target folder")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    algorithm, want_digest, want_size = ("", "", None)
+    if not _is_unhashed(name, layout.dist_info):
+        algorithm, want_digest, want_size = layout.expected.get(name, ("", "", None))
+    sha = hashlib.sha256()
+    other = hashlib.new(algorithm) if algorithm and algorithm != "sha256" else None
+    limit = min(limits.max_member_size, info.file_size, budget)
+    written = 0
+    try:
+        with zf.open(info) as src, open(dest, "xb") as out:
+            while True:
+                chunk = src.read(_CHUNK)
+                if not chunk:
+                    break
+                written += len(chunk)
+                if written > limit:
+                    raise _unsafe(filename, name, "decompresses to more bytes than declared or allowed")
+                sha.update(chunk)
+                if other is not None:
+                    other.update(chunk)
+                out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise _unsafe(filename, name, f"corrupt data ({exc})") from None
+    except FileExistsError:
+        raise _unsafe(filename, name, "collides with another member") from None
+    mode = _mode_of(info)
+    if mode & 0o111:
+        current = stat.S_IMODE(os.stat(dest).st_mode)
+        # Executable for whoever may read it, as pip does (respects the umask).
+        os.chmod(dest, current | (current & 0o444) >> 2)
+    digest = sha.digest()
+    if algorithm:
+        got = record_hash((other or sha).digest(), algorithm).partition("=")[2]
+        if got != want_digest.rstrip("="):
+            raise _unsafe(filename, name, "content does not match the hash in the wheel's RECORD")
+        if want_size is not None and want_size != written:
+            raise _unsafe(filename, name, f"size {written} differs from {want_size} in the wheel's RECORD")
+    return digest, written
+
+

@@ -1,0 +1,341 @@
+"""spoke.prepare.unpack: safe, content-addressed unpacking of wheels into the cache."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from spoke.cache import Cache
+from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
+from spoke.prepare.unpack import UnpackLimits, cached_unpacked, check_member_name, unpack_wheel
+from tests.unit.wheelmaker import info, make_wheel
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Cache:
+    return Cache.open(tmp_path / "cache")
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    return folder
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cache_leftovers(cache: Cache) -> list[str]:
+    """Everything in the archives bucket (a refused wheel must leave nothing)."""
+    bucket = cache.bucket("archives")
+    return sorted(str(p.relative_to(bucket)) for p in bucket.rglob("*"))
+
+
+def test_good_wheel_unpacks_with_record_and_modes(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(
+        src,
+        files={
+            "demo/__init__.py": "VALUE = 1\n",
+            "demo/data/blob.bin": bytes(range(256)) * 10,
+            "{data_dir}/scripts/tool": "#!python\nprint('hi')\n",
+        },
+        executable=["{data_dir}/scripts/tool"],
+    )
+    unpacked = unpack_wheel(wheel, cache=cache)
+    assert unpacked.name == "demo"
+    assert str(unpacked.version) == "1.0"
+    assert unpacked.filename == wheel.name
+    assert unpacked.dist_info == "demo-1.0.dist-info"
+    assert unpacked.data_dir == "demo-1.0.data"
+    assert unpacked.root_is_purelib is True
+    assert unpacked.root == cache.bucket("archives") / sha256_of(wheel) / "wheel"
+    paths = {p for p, _, _ in unpacked.record}
+    assert "demo/__init__.py" in paths and "demo-1.0.dist-info/RECORD" in paths
+    for rel, hash_, size in unpacked.record:
+        data = (unpacked.root / rel).read_bytes()
+        assert size == len(data)
+        assert hash_ == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    tool = unpacked.root / "demo-1.0.data/scripts/tool"
+    assert os.stat(tool).st_mode & stat.S_IXUSR
+    assert not os.stat(unpacked.root / "demo/__init__.py").st_mode & stat.S_IXUSR
+
+
+def test_second_unpack_reuses_the_entry(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    first = unpack_wheel(wheel, cache=cache)
+    init = first.root / "demo/__init__.py"
+    inode = os.stat(init).st_ino
+    marker = first.root / "demo/sentinel"
+    marker.write_text("left by the test")  # an unzip into a fresh folder would not keep this
+    second = unpack_wheel(wheel, cache=cache)
+    assert second == first
+    assert second.record == first.record
+    assert os.stat(init).st_ino == inode
+    assert marker.exists()
+    # and by hash alone, without the file
+    wheel.unlink()
+    assert cached_unpacked(cache, sha256_of_bytes := first.root.parent.name) == first
+    assert unpack_wheel(src / "absent.whl", cache=cache, sha256=sha256_of_bytes) == first
+    assert not [p for p in cache_leftovers(cache) if p.startswith(".tmp-")]
+
+
+def test_cached_unpacked_misses(cache: Cache) -> None:
+    assert cached_unpacked(cache, "0" * 64) is None
+
+
+def test_given_sha256_is_verified(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    with pytest.raises(HashMismatchError) as err:
+        unpack_wheel(wheel, cache=cache, sha256="ab" * 32)
+    assert wheel.name in err.value.message
+    assert cache_leftovers(cache) == []
+    good = unpack_wheel(wheel, cache=cache, sha256=sha256_of(wheel).upper())
+    assert good.root.parent.name == sha256_of(wheel)
+
+
+def test_race_loser_uses_the_winners_entry(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    winner = unpack_wheel(wheel, cache=cache)
+    # Simulate the race: the entry appeared after our cache check but before our rename.
+    from spoke.prepare import unpack as mod
+
+    tmp = cache.bucket("archives") / ".tmp-loser"
+    tmp.mkdir()
+    (tmp / "wheel").mkdir()
+    mod._publish(tmp, winner.root.parent)
+    assert cached_unpacked(cache, winner.root.parent.name) == winner
+    assert (winner.root / "demo/__init__.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../evil.py", "`..` path component"),
+        ("demo/../../evil.py", "`..` path component"),
+        ("/etc/evil", "absolute path"),
+        ("C:/evil.py", "drive letter"),
+        ("c:evil.py", "drive letter"),
+        ("demo\\..\\evil.py", "backslash"),
+        ("demo//x.py", "`//` path component"),
+        ("./x.py", "`.` path component"),
+    ],
+)
+def test_unsafe_names_refused(cache: Cache, src: Path, tmp_path: Path, name: str, reason: str) -> None:
+    wheel = make_wheel(src, extra=[(info(name), b"import os\n")])
+    with pytest.raises(UnsafeArchiveError) as err:
+        unpack_wheel(wheel, cache=cache)
+    assert reason in err.value.message
+    assert wheel.name in err.value.message and name in err.value.message
+    assert cache_leftovers(cache) == []
+    assert not (tmp_path / "evil.py").exists() and not (cache.root / "evil.py").exists()
+
+
+def test_check_member_name_accepts_plain_paths() -> None:
+    assert check_member_name("demo/sub/x.py") is None
+    assert check_member_name("demo/") is None
+    assert check_member_name("a\x00b") == "NUL byte in name"
+
+
+def test_nul_in_name_refused(cache: Cache, src: Path) -> None:
+    zi = info("demo/x.py")
+    zi.filename = "demo/x.py\x00.txt"  # zipfile truncates at NUL when reading; we must not
+    wheel = make_wheel(src, extra=[(zi, b"x")])
+    with pytest.raises(UnsafeArchiveError, match="NUL"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_symlink_member_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, extra=[(info("demo/link", mode=0o120777), b"/etc/passwd")])
+    with pytest.raises(UnsafeArchiveError, match="symbolic link"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_duplicate_member_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, extra=[(info("demo/__init__.py"), b"EVIL = 1\n")])
+    with pytest.raises(UnsafeArchiveError, match="duplicate name"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_file_and_folder_with_one_name_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo": "x", "demo/__init__.py": ""})
+    with pytest.raises(UnsafeArchiveError, match="parent folder is also a file"):
+        unpack_wheel(wheel, cache=cache)
+
+
+def test_zip_bomb_refused_by_ratio(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": "", "demo/zeros.bin": bytes(24 << 20)})
+    assert wheel.stat().st_size < 1 << 20
+    with pytest.raises(UnsafeArchiveError, match="compression ratio"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_member_and_total_size_bounds(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/a.bin": os.urandom(3000), "demo/b.bin": os.urandom(3000)})
+    with pytest.raises(UnsafeArchiveError, match="larger than 2048 bytes"):
+        unpack_wheel(wheel, cache=cache, limits=UnpackLimits(max_member_size=2048))
+    with pytest.raises(UnsafeArchiveError, match="total size over 5000"):
+        unpack_wheel(wheel, cache=cache, limits=UnpackLimits(max_total_size=5000))
+    assert cache_leftovers(cache) == []
+
+
+def _patch_sizes(path: Path, member: str, fake_size: int) -> None:
+    """Make both headers of ``member`` claim ``fake_size`` uncompressed bytes."""
+    data = bytearray(path.read_bytes())
+    encoded = member.encode()
+    for sig, size_at, name_len_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+        start = 0
+        while (pos := data.find(sig, start)) >= 0:
+            (name_len,) = struct.unpack_from("<H", data, pos + name_len_at)
+            if bytes(data[pos + name_at : pos + name_at + name_len]) == encoded:
+                struct.pack_into("<I", data, pos + size_at, fake_size)
+            start = pos + 4
+    path.write_bytes(bytes(data))
+
+
+def test_member_lying_about_its_size_is_refused_while_streaming(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": "", "demo/big.txt": b"A" * 100_000})
+    _patch_sizes(wheel, "demo/big.txt", 10)
+    with pytest.raises(UnsafeArchiveError, match="demo/big.txt"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_record_hash_mismatch_refused(cache: Cache, src: Path) -> None:
+    def corrupt(rows: list[list[str]]) -> None:
+        rows[0][1] = "sha256=" + "A" * 43
+
+    wheel = make_wheel(src, mutate_record=corrupt)
+    with pytest.raises(UnsafeArchiveError, match="does not match the hash"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_record_size_mismatch_refused(cache: Cache, src: Path) -> None:
+    def corrupt(rows: list[list[str]]) -> None:
+        rows[0][2] = "999"
+
+    with pytest.raises(UnsafeArchiveError, match="differs from 999"):
+        unpack_wheel(make_wheel(src, mutate_record=corrupt), cache=cache)
+
+
+def test_record_with_other_algorithm_is_verified(cache: Cache, src: Path) -> None:
+    content = b"VALUE = 1\n"
+
+    def sha512(rows: list[list[str]]) -> None:
+        rows[0][1] = "sha512=" + base64.urlsafe_b64encode(hashlib.sha512(content).digest()).rstrip(b"=").decode()
+
+    unpacked = unpack_wheel(make_wheel(src, files={"demo/__init__.py": content}, mutate_record=sha512), cache=cache)
+    assert unpacked.record[0][1].startswith("sha256=")  # our record is always sha256
+
+
+def test_md5_in_record_refused(cache: Cache, src: Path) -> None:
+    def md5(rows: list[list[str]]) -> None:
+        rows[0][1] = "md5=abc"
+
+    with pytest.raises(UnsafeArchiveError, match="unsupported hash"):
+        unpack_wheel(make_wheel(src, mutate_record=md5), cache=cache)
+
+
+def test_member_missing_from_record_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, extra=[(info("demo/sneaky.py"), b"import os\n")])
+    with pytest.raises(UnsafeArchiveError, match="not listed in the wheel's RECORD"):
+        unpack_wheel(wheel, cache=cache)
+
+
+def test_unhashed_signature_files_are_allowed(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, extra=[(info("demo-1.0.dist-info/RECORD.jws"), b"{}")])
+    unpacked = unpack_wheel(wheel, cache=cache)
+    assert (unpacked.root / "demo-1.0.dist-info/RECORD.jws").exists()
+
+
+def test_dist_info_name_mismatch_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, dist_info="other-1.0.dist-info")
+    with pytest.raises(MetadataError, match="does not match"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_dist_info_version_mismatch_refused(cache: Cache, src: Path) -> None:
+    with pytest.raises(MetadataError, match="does not match"):
+        unpack_wheel(make_wheel(src, dist_info="demo-2.0.dist-info"), cache=cache)
+
+
+def test_equivalent_spellings_accepted(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, name="My_Pkg", version="1.0", dist_info="my.pkg-1.0.0.dist-info", filename="my_pkg-1.0-py3-none-any.whl")
+    unpacked = unpack_wheel(wheel, cache=cache)
+    assert unpacked.name == "my-pkg" and unpacked.dist_info == "my.pkg-1.0.0.dist-info"
+    assert unpacked.data_dir == "my.pkg-1.0.0.data"
+
+
+def test_two_dist_infos_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": "", "other-1.0.dist-info/METADATA": "x"})
+    with pytest.raises(MetadataError, match="2 `.dist-info` folders"):
+        unpack_wheel(wheel, cache=cache)
+
+
+def test_wheel_version_2_refused(cache: Cache, src: Path) -> None:
+    with pytest.raises(MetadataError, match="Wheel-Version `2.0`"):
+        unpack_wheel(make_wheel(src, wheel_version="2.0"), cache=cache)
+
+
+def test_platlib_wheel(cache: Cache, src: Path) -> None:
+    assert unpack_wheel(make_wheel(src, purelib=False), cache=cache).root_is_purelib is False
+
+
+def test_bad_filename_and_not_a_zip(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, filename="not-a-wheel.zip")
+    with pytest.raises(MetadataError, match="Invalid wheel filename"):
+        unpack_wheel(wheel, cache=cache)
+    junk = src / "demo-1.0-py3-none-any.whl"
+    junk.write_bytes(b"this is not a zip")
+    with pytest.raises(UnsafeArchiveError, match="not a valid zip"):
+        unpack_wheel(junk, cache=cache)
+    assert cache_leftovers(cache) == []
+
+
+def test_encrypted_member_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": ""})
+    # zipfile cannot write encrypted members: patch the flag bits in both headers instead.
+    data = bytearray(wheel.read_bytes())
+    for sig, off in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        pos = data.find(sig)
+        data[pos + off] |= 0x1
+    wheel.write_bytes(bytes(data))
+    with pytest.raises(UnsafeArchiveError, match="encrypted"):
+        unpack_wheel(wheel, cache=cache)
+
+
+def test_nothing_written_outside_the_bucket(cache: Cache, src: Path, tmp_path: Path) -> None:
+    wheels = []
+    for i, name in enumerate(("../../escape.py", "/tmp/../escape.py", "demo/../../../escape.py")):
+        folder = src / str(i)
+        folder.mkdir()
+        wheels.append(make_wheel(folder, extra=[(info(name), b"x")]))
+    assert all(zipfile.is_zipfile(w) for w in wheels)
+    cache.bucket("archives")
+    before = sorted(tmp_path.rglob("*"))
+    for wheel in wheels:
+        with pytest.raises(UnsafeArchiveError):
+            unpack_wheel(wheel, cache=cache)
+    assert sorted(tmp_path.rglob("*")) == before
+    assert not Path("/tmp/escape.py").exists()
+
+
+def test_unreadable_record_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, record=b"demo/__init__.py,\xff\xfe,1\n")
+    with pytest.raises(UnsafeArchiveError, match="RECORD.*unreadable"):
+        unpack_wheel(wheel, cache=cache)
+    assert cache_leftovers(cache) == []
