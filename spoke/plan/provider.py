@@ -145,7 +145,7 @@ class PackageProvider:
         fallback_pre: Version | None = None
         fallback_yanked: Version | None = None
         for version in ordered:
-            if not allowed.contains(version):
+            if not allowed.contains(version, prereleases=True):
                 continue
             choice = choices[version]
             if choice.yanked:
@@ -166,7 +166,7 @@ class PackageProvider:
         """Best version inside ``allowed``: the installed one when kept, else the newest fitting."""
         name, _extra = split_package(package)
         dist = self.installed_preferred(name)
-        if dist is not None and allowed.contains(dist.version):
+        if dist is not None and allowed.contains(dist.version, prereleases=True):
             return dist.version
         try:
             return self._pick(name, allowed)
@@ -185,15 +185,9 @@ class PackageProvider:
 
     def describe(self, package: str, allowed: VersionRange) -> str:
         """``requests>=2.0`` / ``requests`` for error messages."""
-        try:
-            spec = allowed.to_specifier_set()
-        except Exception:  # noqa: BLE001
-            spec = None
-        if allowed == VersionRange.full() or (spec is not None and str(spec) == ""):
-            return package
-        if spec is not None:
-            return f"{package}{spec}"
-        return f"{package} {allowed!r}"
+        from spoke.resolver import default_describe
+
+        return default_describe(package, allowed)
 
     def get_dependencies(self, package: str, version: Version) -> Mapping[str, VersionRange] | Unavailable:
         """Requirements of ``package==version`` for the target's markers (and extra)."""
@@ -284,7 +278,7 @@ class PackageProvider:
                 if name in self._warmed:
                     continue
                 self._warmed.add(name)
-                if self.installed_preferred(name) is not None and rng.contains(self._installed[name].version):
+                if self.installed_preferred(name) is not None and rng.contains(self._installed[name].version, prereleases=True):
                     continue  # the installed version will do; no network needed
                 todo.append((name, rng))
         for name, rng in todo:

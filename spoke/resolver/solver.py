@@ -1,0 +1,299 @@
+"""The PubGrub version solver.
+
+PubGrub (Natalie Weizenbaum's algorithm for Dart's pub, as refined in pubgrub-rs) is a
+CDCL-style search over package versions:
+
+1. *Unit propagation* — every incompatibility whose terms are all satisfied by the
+   partial solution except one forces the negation of that last term as a derivation.
+2. *Decision making* — when nothing more is forced, pick the undecided package with the
+   smallest provider priority, ask the provider for its best version in what is still
+   allowed, record that version's dependencies as incompatibilities, and decide it.
+3. *Conflict resolution* — when an incompatibility is fully satisfied, resolve it against
+   the cause of its most recent satisfier until it would be *almost* satisfied at an earlier
+   decision level, learn it, and jump back to that level. Resolving down to an
+   incompatibility that forbids the root proves there is no solution; its derivation tree
+   explains why.
+
+Every learned incompatibility rules out a region of the search for good, which is what
+keeps backtracking over hundreds of versions (botocore/boto3) tractable.
+
+The solver does no I/O itself; the :class:`Provider` does (and may prefetch in
+``get_dependencies``, since the solver asks about a package's versions as soon as it
+decides it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn, Protocol
+
+from packaging.ranges import VersionRange
+from packaging.version import Version
+
+from spoke.errors import ResolutionImpossible, SpokeError
+from spoke.resolver.incompatibility import IncompatibilityStore
+from spoke.resolver.partial import ALMOST_SATISFIED, PartialSolution
+from spoke.resolver.report import explain, suggest
+from spoke.resolver.terms import CONTRADICTED, SATISFIED, TermAlgebra, normalize
+from spoke.resolver.tree import ROOT, ROOT_VERSION, DerivationTree, Package
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unavailable:
+    """Returned by :meth:`Provider.get_dependencies` when a version cannot be used."""
+
+    #: Why, as a clause: ``"has no wheel for this platform"``, ``"requires Python >=3.12"``.
+    reason: str
+
+
+class Provider(Protocol):
+    """What the solver needs to know about packages. It may do I/O; the solver does not.
+
+    ``describe`` is optional: when a provider has none, the report writer's default is used.
+    """
+
+    def choose_version(self, package: Package, allowed: VersionRange) -> Version | None:
+        """The best version of ``package`` inside ``allowed``, or None when none exists.
+
+        The provider applies its policies (pre-releases, yanked files, preferring what
+        is installed). The answer must lie in ``allowed``, which holds pre-releases as
+        plain members: test with ``allowed.contains(v, prereleases=True)`` (a bisection),
+        since ``v in allowed`` applies PEP 440's default pre-release exclusion.
+        """
+
+    def get_dependencies(
+        self, package: Package, version: Version
+    ) -> Mapping[Package, VersionRange] | Unavailable:
+        """Dependencies of ``package==version`` as package -> allowed versions.
+
+        An empty range makes the version unusable; a dependency on the package itself is
+        ignored. Called at most once per (package, version) that is usable.
+        """
+
+    def prioritize(self, package: Package, allowed: VersionRange) -> Any:
+        """Sort key: the solver decides next the package with the SMALLEST key.
+
+        A provider typically returns ``(number_of_matching_versions, name)`` so that
+        the most constrained packages are decided first.
+        """
+
+    def describe(self, package: Package, allowed: VersionRange) -> str:
+        """Human text for a term, e.g. ``'requests>=2.0'`` or ``'requests'``."""
+
+
+class NoSolution(ResolutionImpossible):
+    """The requirements contradict each other.
+
+    ``message`` is the full "Because …" report, ``hint`` a suggestion of what to change,
+    ``derivation`` the proof as data (:mod:`spoke.resolver.tree`).
+    """
+
+    def __init__(
+        self, message: str, *, derivation: DerivationTree, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.derivation = derivation
+
+
+class ResolverTooLong(SpokeError):
+    """The solver gave up after its step budget; the graph needs tighter requirements."""
+
+
+class Resolver:
+    """Solves requirements against a :class:`Provider` with PubGrub.
+
+    A resolver can be reused: each :meth:`solve` starts from scratch.
+    """
+
+    def __init__(
+        self, provider: Provider, *, root: Package = ROOT, max_steps: int = 200_000
+    ) -> None:
+        self.provider = provider
+        self.root = root
+        self.max_steps = max_steps
+
+    def solve(self, requirements: Mapping[Package, VersionRange]) -> dict[Package, Version]:
+        """Versions for the requirements and their dependencies, the root excluded.
+
+        Raises :class:`NoSolution` when none exists, :class:`ResolverTooLong` after
+        ``max_steps`` decisions and conflicts.
+        """
+        return _Solve(self, requirements).run()
+
+    def _describer(self) -> Callable[[Package, VersionRange], str] | None:
+        describe = getattr(self.provider, "describe", None)
+        return describe if callable(describe) else None
+
+
+class _Solve:
+    """The state of one solve."""
+
+    def __init__(self, resolver: Resolver, requirements: Mapping[Package, VersionRange]) -> None:
+        self.resolver = resolver
+        self.provider = resolver.provider
+        self.root = resolver.root
+        self.requirements = requirements
+        self.algebra = TermAlgebra()
+        self.store = IncompatibilityStore(self.algebra)
+        self.solution = PartialSolution(self.algebra)
+        # Incompatibility ids per package, in the order they were learned.
+        self.by_package: dict[Package, list[int]] = {}
+        # Incompatibilities known contradicted, with the decision level they became so.
+        self.contradicted: dict[int, int] = {}
+        # (package, version) pairs whose dependencies are already incompatibilities.
+        self.expanded: set[tuple[Package, Version]] = set()
+        # package -> (term it was computed for, priority).
+        self.priorities: dict[Package, tuple[Any, Any]] = {}
+        self.steps = 0
+
+    def learn(self, incompat_id: int) -> None:
+        """Index a new incompatibility under each of its packages."""
+        for package in self.store[incompat_id].terms:
+            self.by_package.setdefault(package, []).append(incompat_id)
+
+    def run(self) -> dict[Package, Version]:
+        """Propagate, decide, repeat, until every required package has a version."""
+        root = self.root
+        self.learn(self.store.not_root(root, ROOT_VERSION).id)
+        following: Package = root
+        while True:
+            self.propagate(following)
+            self.steps += 1
+            if self.steps > self.resolver.max_steps:
+                raise ResolverTooLong(
+                    f"resolution did not finish within {self.resolver.max_steps} steps",
+                    hint="add tighter version constraints to narrow the search",
+                )
+            picked = self.pick()
+            if picked is None:
+                decided = self.solution.decisions()
+                decided.pop(root, None)
+                return decided
+            package, term = picked
+            following = package
+            self.decide(package, term.versions)
+
+    def pick(self) -> tuple[Package, Any] | None:
+        """The undecided package with the smallest priority, and its term."""
+        best = None
+        best_key: Any = None
+        for package, term in self.solution.undecided():
+            if package == self.root:
+                return package, term
+            cached = self.priorities.get(package)
+            if cached is not None and cached[0] is term:
+                key = cached[1]
+            else:
+                key = self.provider.prioritize(package, term.versions)
+                self.priorities[package] = (term, key)
+            if best is None or key < best_key:
+                best, best_key = (package, term), key
+        return best
+
+    def decide(self, package: Package, allowed: VersionRange) -> None:
+        """Choose a version of ``package`` in ``allowed`` and decide it when it is usable."""
+        store = self.store
+        if package == self.root:
+            version: Version | None = ROOT_VERSION
+        else:
+            version = self.provider.choose_version(package, allowed)
+        if version is None:
+            term = self.solution.term(package)
+            assert term is not None
+            self.learn(store.no_versions(package, term).id)
+            return
+        if not VersionRange.singleton(version).is_subset(allowed):
+            raise ValueError(
+                f"provider chose {package!r} {version} outside the allowed range {allowed!r}"
+            )
+        if (package, version) in self.expanded:
+            # Its dependencies are known and were not violated, or propagation would
+            # have excluded this version already.
+            self.solution.add_decision(package, version)
+            return
+        if package == self.root:
+            dependencies: Mapping[Package, VersionRange] | Unavailable = self.requirements
+        else:
+            dependencies = self.provider.get_dependencies(package, version)
+        if isinstance(dependencies, Unavailable):
+            self.learn(store.unavailable(package, version, dependencies.reason).id)
+            return
+        self.expanded.add((package, version))
+        added = []
+        for dependency, versions in dependencies.items():
+            if dependency == package:
+                continue
+            incompat = store.dependency(package, version, dependency, normalize(versions))
+            self.learn(incompat.id)
+            added.append(incompat)
+        # Decide only when no new dependency already conflicts; otherwise propagation
+        # from this package rules the version out and explains why.
+        if not any(self.solution.relation_if_decided(i, package, version) for i in added):
+            self.solution.add_decision(package, version)
+
+    def propagate(self, package: Package) -> None:
+        """Unit propagation from ``package``, resolving any conflict it meets."""
+        solution = self.solution
+        store = self.store
+        contradicted = self.contradicted
+        changed = [package]
+        while changed:
+            current = changed.pop()
+            conflict_package = None
+            for incompat_id in reversed(self.by_package.get(current, ())):
+                if incompat_id in contradicted:
+                    continue
+                incompat = store[incompat_id]
+                relation, almost = solution.relation(incompat)
+                if relation is SATISFIED:
+                    conflict_package, root_cause = self.resolve_conflict(incompat_id)
+                    forced = store[root_cause].terms[conflict_package].negate()
+                    solution.add_derivation(conflict_package, forced, root_cause)
+                    contradicted[root_cause] = solution.level
+                    break
+                if relation is ALMOST_SATISFIED:
+                    solution.add_derivation(almost, incompat.terms[almost].negate(), incompat_id)
+                    contradicted[incompat_id] = solution.level
+                    if almost not in changed:
+                        changed.append(almost)
+                elif relation is CONTRADICTED:
+                    # Contradicted: nothing to learn until we backtrack past this level.
+                    contradicted[incompat_id] = solution.level
+            if conflict_package is not None:
+                changed = [conflict_package]
+
+    def resolve_conflict(self, incompat_id: int) -> tuple[Package, int]:
+        """Learn from a satisfied incompatibility and backjump; raise when the root is forbidden.
+
+        Returns the package the learned incompatibility now forces and that incompatibility.
+        """
+        store = self.store
+        solution = self.solution
+        changed = False
+        while True:
+            incompat = store[incompat_id]
+            if incompat.is_terminal(self.root, ROOT_VERSION):
+                self.fail(incompat_id)
+            package, level, previous_level, cause = solution.satisfier_search(incompat, store)
+            if previous_level < level or cause is None:
+                solution.backtrack(previous_level)
+                stale = [i for i, at in self.contradicted.items() if at > previous_level]
+                for i in stale:
+                    del self.contradicted[i]
+                if changed:
+                    self.learn(incompat_id)
+                return package, incompat_id
+            incompat_id = store.prior_cause(incompat, store[cause], package).id
+            changed = True
+
+    def fail(self, incompat_id: int) -> NoReturn:
+        """Raise :class:`NoSolution` explaining ``incompat_id``."""
+        tree = self.store.derivation_tree(incompat_id)
+        describe = self.resolver._describer()
+        raise NoSolution(
+            explain(tree, describe, root=self.root),
+            derivation=tree,
+            hint=suggest(tree, describe, root=self.root),
+        )
