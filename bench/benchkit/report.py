@@ -1,0 +1,243 @@
+"""From measurements to what a reader sees: medians, ratios, tables, the JSON record.
+
+Pure functions over :class:`~benchkit.measure.Measurement` values; ``run.py`` prints the strings.
+
+A cell is the median of the runs that succeeded. A cell some of whose runs failed shows that
+median with a ``*`` (and the failures are listed below the table); a cell with no successful run
+says ``failed``, ``timeout`` or ``skipped``; a tool that was not benchmarked shows ``-``.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from benchkit.measure import SCENARIOS, Measurement
+from benchkit.tools import TOOL_NAMES, TOOL_TITLES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cell:
+    """One tool's result for one set and scenario over all runs.
+
+    ``seconds`` is the median of the successful runs (``None`` if there was none); ``status`` is
+    ``"ok"``, ``"partial"`` (some runs failed), ``"failed"``, ``"timeout"``, ``"skipped"`` or
+    ``"absent"`` (the tool was not run).
+    """
+
+    seconds: float | None
+    status: str
+    ok_runs: int = 0
+    runs: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row:
+    """One row of the table: a set, a scenario, and a cell per tool."""
+
+    set_name: str
+    scenario: str
+    cells: Mapping[str, Cell]
+    packages: int | None = None
+
+
+ABSENT = Cell(seconds=None, status="absent")
+
+
+def summarize_cell(measurements: Sequence[Measurement]) -> Cell:
+    """The cell for the runs of one tool, set and scenario."""
+    if not measurements:
+        return ABSENT
+    times = [m.seconds for m in measurements if m.status == "ok" and m.seconds is not None]
+    if times:
+        status = "ok" if len(times) == len(measurements) else "partial"
+        return Cell(seconds=statistics.median(times), status=status, ok_runs=len(times), runs=len(measurements))
+    statuses = {m.status for m in measurements}
+    # The worst thing that happened names the cell: a failure says more than a skip.
+    for status in ("failed", "timeout", "skipped"):
+        if status in statuses:
+            return Cell(seconds=None, status=status, runs=len(measurements))
+    return Cell(seconds=None, status="failed", runs=len(measurements))
+
+
+def package_count(measurements: Iterable[Measurement], set_name: str) -> int | None:
+    """How many distributions the set installs, as uv's (else any tool's) cold install found."""
+    counts: dict[str, int] = {}
+    for m in measurements:
+        if m.set_name == set_name and m.scenario == "cold" and m.status == "ok":
+            counts.setdefault(m.tool, len(m.installed))
+    for tool in ("uv", *TOOL_NAMES):
+        if tool in counts:
+            return counts[tool]
+    return None
+
+
+def summarize(
+    measurements: Sequence[Measurement], *, sets: Sequence[str], tools: Sequence[str]
+) -> tuple[Row, ...]:
+    """Rows of set x scenario, in the order of ``sets`` and :data:`SCENARIOS`, for ``tools``."""
+    rows = []
+    for set_name in sets:
+        packages = package_count(measurements, set_name)
+        for scenario in SCENARIOS:
+            cells = {}
+            for tool in TOOL_NAMES:
+                mine = [
+                    m for m in measurements
+                    if m.set_name == set_name and m.scenario == scenario and m.tool == tool
+                ]
+                cells[tool] = summarize_cell(mine) if tool in tools else ABSENT
+            rows.append(Row(set_name=set_name, scenario=scenario, cells=cells, packages=packages))
+    return tuple(rows)
+
+
+def ratio(numerator: Cell, denominator: Cell) -> float | None:
+    """``numerator / denominator`` in seconds, when both have a time (and the divisor is not 0)."""
+    if numerator.seconds is None or denominator.seconds is None or denominator.seconds <= 0:
+        return None
+    return numerator.seconds / denominator.seconds
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds with about three significant digits: ``12.3``, ``1.23``, ``0.042``."""
+    if seconds >= 10:
+        return f"{seconds:.1f}"
+    if seconds >= 1:
+        return f"{seconds:.2f}"
+    return f"{seconds:.3f}"
+
+
+def format_cell(cell: Cell) -> str:
+    """The text of one cell (see the module docstring)."""
+    if cell.status == "absent":
+        return "-"
+    if cell.seconds is None:
+        return cell.status
+    return format_seconds(cell.seconds) + ("*" if cell.status == "partial" else "")
+
+
+def format_ratio(value: float | None) -> str:
+    """A ratio as ``2.4x``, or ``-`` when it cannot be computed."""
+    return "-" if value is None else f"{value:.1f}x" if value >= 10 else f"{value:.2f}x"
+
+
+HEADERS = ("set", "scenario", *(TOOL_TITLES[t] for t in TOOL_NAMES), "spoke/uv", "pip/spoke")
+
+
+def table_cells(rows: Sequence[Row]) -> list[list[str]]:
+    """The table as strings, header first: what both renderings draw."""
+    lines = [list(HEADERS)]
+    for row in rows:
+        set_label = row.set_name if row.packages is None else f"{row.set_name} ({row.packages})"
+        c = row.cells
+        lines.append([
+            set_label,
+            row.scenario,
+            *(format_cell(c[t]) for t in TOOL_NAMES),
+            format_ratio(ratio(c["spoke"], c["uv"])),
+            format_ratio(ratio(c["pip"], c["spoke"])),
+        ])
+    return lines
+
+
+def render_text(rows: Sequence[Row]) -> str:
+    """The table for a terminal: columns aligned, numbers to the right."""
+    lines = table_cells(rows)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
+    out = []
+    for n, line in enumerate(lines):
+        parts = [
+            cell.ljust(widths[i]) if i < 2 else cell.rjust(widths[i]) for i, cell in enumerate(line)
+        ]
+        out.append("  ".join(parts).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def render_markdown(rows: Sequence[Row]) -> str:
+    """The table as GitHub Markdown, for the README."""
+    lines = table_cells(rows)
+    align = ["---", "---", *["---:"] * (len(HEADERS) - 2)]
+    out = ["| " + " | ".join(lines[0]) + " |", "| " + " | ".join(align) + " |"]
+    out += ["| " + " | ".join(line) + " |" for line in lines[1:]]
+    return "\n".join(out)
+
+
+def failure_report(measurements: Sequence[Measurement]) -> str:
+    """The last output lines of every tool that failed, once per set, tool and scenario.
+
+    Skipped steps are left out: the failure that caused them is listed already.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    blocks = []
+    for m in measurements:
+        key = (m.set_name, m.tool, m.scenario)
+        if m.status not in ("failed", "timeout") or key in seen:
+            continue
+        seen.add(key)
+        runs = sum(
+            1 for o in measurements
+            if (o.set_name, o.tool, o.scenario) == key and o.status in ("failed", "timeout")
+        )
+        head = f"--- {m.tool} / {m.set_name} / {m.scenario}: {m.status}"
+        head += f" (exit code {m.returncode})" if m.returncode is not None else ""
+        head += f", {runs} run(s)"
+        body = "\n".join("    " + line for line in (m.output or "(no output)").splitlines())
+        blocks.append(f"{head}\n    $ {' '.join(m.command)}\n{body}" if m.command else f"{head}\n{body}")
+    return "\n".join(blocks)
+
+
+def disagreements(measurements: Sequence[Measurement]) -> list[str]:
+    """Notes on sets where the tools' successful cold installs left different distributions.
+
+    The same names at different versions are expected when an index changes between runs; a
+    different set of names means the tools did not do the same work.
+    """
+    notes = []
+    by_set: dict[str, dict[str, frozenset[str]]] = {}
+    for m in measurements:
+        if m.scenario == "cold" and m.status == "ok":
+            names = frozenset(item.partition("==")[0] for item in m.installed)
+            by_set.setdefault(m.set_name, {}).setdefault(m.tool, names)
+    for set_name, per_tool in by_set.items():
+        if len(set(per_tool.values())) <= 1:
+            continue
+        union = frozenset().union(*per_tool.values())
+        for tool, names in per_tool.items():
+            missing = sorted(union - names)
+            if missing:
+                notes.append(
+                    f"{set_name}: {tool} installed {len(names)} distributions, "
+                    f"without {', '.join(missing)}"
+                )
+    return notes
+
+
+def results_document(
+    measurements: Sequence[Measurement],
+    rows: Sequence[Row],
+    *,
+    meta: Mapping[str, object],
+) -> dict[str, object]:
+    """Everything a run found, as JSON data: ``meta``, the summary rows and every measurement."""
+    return {
+        **meta,
+        "summary": [
+            {
+                "set": row.set_name,
+                "scenario": row.scenario,
+                "packages": row.packages,
+                "cells": {
+                    tool: {"median_seconds": cell.seconds, "status": cell.status,
+                           "ok_runs": cell.ok_runs, "runs": cell.runs}
+                    for tool, cell in row.cells.items()
+                },
+                "spoke_over_uv": ratio(row.cells["spoke"], row.cells["uv"]),
+                "pip_over_spoke": ratio(row.cells["pip"], row.cells["spoke"]),
+            }
+            for row in rows
+        ],
+        "measurements": [m.to_dict() for m in measurements],
+    }
