@@ -97,7 +97,7 @@ class Context:
     @cached_property
     def interpreter(self) -> Any:
         """The target :class:`~spoke.models.Interpreter`, inspected once and cached."""
-        from spoke.env.discovery import find_interpreter
+        from spoke.env.discovery import check_version_request, find_interpreter
         from spoke.env.interpreter import inspect_interpreter
 
         t = self.target_settings
@@ -105,7 +105,9 @@ class Context:
             python=t.python, virtual_env=t.virtual_env, cwd=t.cwd, system=t.system,
             path_env=t.path_env,
         )
-        return inspect_interpreter(exe, cache=self.cache)
+        interp = inspect_interpreter(exe, cache=self.cache)
+        check_version_request(interp, t.python)
+        return interp
 
     # -- network services --------------------------------------------------------------------
 

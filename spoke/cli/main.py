@@ -26,9 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {
-    "install": ("requirements", "*", "Requirement specifiers, paths or URLs."),
-    "uninstall": ("packages", "*", "Names of packages to remove."),
-    "venv": ("path", "*", "Where to create the environment (default: .venv)."),
+    "install": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
+    "uninstall": ("package_args", "*", "Names of packages to remove."),
+    "venv": ("path_args", "*", "Where to create the environment (default: .venv)."),
 }
 
 
@@ -85,7 +85,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         sub = subs.add_parser(name, help=help_text, description=help_text, aliases=aliases)
         pos = POSITIONAL.get(name)
         if pos:
-            sub.add_argument(pos[0], nargs=pos[1], help=pos[2])
+            sub.add_argument(pos[0], nargs=pos[1], help=pos[2], metavar=pos[0].split("_")[0])
         for option in _options_for(name):
             _add_option(sub, option)
         by_name[name] = sub

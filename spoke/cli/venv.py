@@ -15,9 +15,9 @@ from spoke.errors import UsageError, VenvError
 def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
     """Create the environment; with ``--seed`` put pip into it from the interpreter's own wheel."""
     from spoke.cache import Cache
-    from spoke.env.discovery import find_interpreter
+    from spoke.env.discovery import check_version_request, find_interpreter
     from spoke.env.interpreter import inspect_interpreter
-    from spoke.env.venv import bundled_pip_wheel, create_venv
+    from spoke.env.venv import create_venv
 
     if len(positional) > 1:
         raise UsageError("spoke venv takes one path", hint="For example `spoke venv .venv`.")
@@ -31,6 +31,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
             system=True, path_env=environ.get("PATH", os.defpath),
         )
         base = inspect_interpreter(exe, cache=cache)
+        check_version_request(base, settings.get("python", None))
         printer.info(f"Using Python {base.python_version} at {base.executable}")
         created = create_venv(
             path, interpreter=base, prompt=settings.get("prompt", None),

@@ -91,6 +91,8 @@ class PackageProvider:
         self._warmed: set[str] = set()
         self.metadata_of: dict[tuple[str, Version], CoreMetadata] = {}
         self.requested_extras: dict[str, set[str]] = {}
+        self.missing_projects: set[str] = set()
+        self._root_names: set[str] = set()
 
     # -- what the plan needs afterwards ------------------------------------------------------
 
@@ -171,16 +173,18 @@ class PackageProvider:
         try:
             return self._pick(name, allowed)
         except PackageNotFoundError:
+            if name in self._root_names:
+                raise  # the user named it: "no such project" says it best
+            self.missing_projects.add(name)
             return None
 
     def prioritize(self, package: str, allowed: VersionRange) -> Any:
         """Decide pinned packages first, then in the order they were discovered (deterministic)."""
+        from spoke.resolver import format_range
+
         order = self._order.setdefault(package, len(self._order))
-        try:
-            single = allowed.to_specifier_set()
-            pinned = single is not None and len(single) == 1 and next(iter(single)).operator in ("==", "===")
-        except Exception:  # noqa: BLE001 - some ranges have no specifier form
-            pinned = False
+        text = format_range(allowed)
+        pinned = text.startswith("==") and "," not in text and "*" not in text
         return (0 if pinned else 1, order)
 
     def describe(self, package: str, allowed: VersionRange) -> str:
@@ -304,6 +308,7 @@ class PackageProvider:
                 continue
             for key, rng in self.requirement_terms(req):
                 terms[key] = terms[key] & rng if key in terms else rng
+            self._root_names.add(canonicalize_name(req.name))
         self._warm(terms)
         return terms
 
@@ -322,6 +327,29 @@ def _range_of(spec: SpecifierSet) -> VersionRange:
     key = str(spec)
     rng = _RANGE_CACHE.get(key)
     if rng is None:
-        rng = spec.to_range() if key else VersionRange.full()
+        rng = _arbitrary_as_exact(spec).to_range() if key else VersionRange.full()
         _RANGE_CACHE[key] = rng
     return rng
+
+
+def _arbitrary_as_exact(spec: SpecifierSet) -> SpecifierSet:
+    """``===2.0`` → ``==2.0`` when the string is a valid version.
+
+    The solver works on version sets; an arbitrary-equality string that parses as a version
+    names exactly that version (in its given spelling), so ``==`` selects the same files.
+    """
+    from packaging.specifiers import Specifier
+    from packaging.version import InvalidVersion
+
+    if not any(s.operator == "===" for s in spec):
+        return spec
+    parts = []
+    for s in spec:
+        if s.operator == "===":
+            try:
+                parts.append(str(Specifier(f"=={Version(s.version)}")))
+                continue
+            except InvalidVersion:
+                pass
+        parts.append(str(s))
+    return SpecifierSet(",".join(parts))

@@ -75,6 +75,7 @@ def resolve(
         solution = Resolver(provider, max_steps=max_steps).solve(root)
     except NoSolution as exc:
         notes = list(exc.notes) + _nearest_versions_notes(requirements, provider)
+        notes += [f"no index has a project named `{name}`" for name in sorted(provider.missing_projects)]
         raise ResolutionImpossible(exc.message, hint=exc.hint, notes=notes) from None
     extras: dict[str, list[str]] = {}
     for key in solution:

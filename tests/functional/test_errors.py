@@ -1,0 +1,118 @@
+"""Bad input and failures: one clear line and a hint, exit code 1, no traceback, nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.conftest import snapshot
+from tests.support.packages import Pkg
+
+PKGS = [Pkg("alpha", "1.0", deps=("beta<2",)), Pkg("beta", "1.0"), Pkg("beta", "2.0"), Pkg("beta", "3.0")]
+
+
+def assert_clean_failure(result, before, env) -> None:  # noqa: ANN001
+    assert result.returncode == 1, result.describe()
+    assert "Traceback" not in result.stderr
+    assert "error:" in result.stderr and "hint:" in result.stderr
+    assert snapshot(env.path) == before
+
+
+@pytest.mark.parametrize("bad", ["foo>=", "foo[bar", "foo==1; python_version >"])
+def test_malformed_requirement(spoke, venv, bad: str) -> None:
+    env = venv()
+    before = snapshot(env.path)
+    result = spoke("install", bad, "--python", str(env.python), "-i", "http://127.0.0.1:9/simple/", check=False)
+    assert_clean_failure(result, before, env)
+    assert bad.split()[0] in result.stderr
+
+
+def test_unknown_package(spoke, index, venv) -> None:
+    server = index(*PKGS)
+    env = venv()
+    before = snapshot(env.path)
+    result = spoke("install", "does-not-exist", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert_clean_failure(result, before, env)
+    assert "does-not-exist" in result.stderr
+
+
+def test_version_that_does_not_exist_lists_nearest(spoke, index, venv) -> None:
+    server = index(*PKGS)
+    env = venv()
+    before = snapshot(env.path)
+    result = spoke("install", "beta==2.5", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert_clean_failure(result, before, env)
+    assert "1.0, 2.0, 3.0" in result.stderr
+
+
+def test_conflict_is_explained(spoke, index, venv) -> None:
+    server = index(*PKGS)
+    env = venv()
+    before = snapshot(env.path)
+    result = spoke("install", "alpha", "beta>=2", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert_clean_failure(result, before, env)
+    assert "alpha" in result.stderr and "beta" in result.stderr and "ecause" in result.stderr
+
+
+def test_unreachable_index(spoke, venv) -> None:
+    env = venv()
+    before = snapshot(env.path)
+    result = spoke("install", "alpha", "--python", str(env.python), "-i", "http://127.0.0.1:9/simple/",
+                   "--retries", "0", "--timeout", "2", check=False)
+    assert_clean_failure(result, before, env)
+    assert "127.0.0.1:9" in result.stderr
+
+
+def test_hash_mismatch_installs_nothing(spoke, index, venv, tmp_path) -> None:
+    server = index(*PKGS)
+    env = venv()
+    req = tmp_path / "r.txt"
+    req.write_text("beta==1.0 --hash=sha256:" + "0" * 64 + "\n")
+    before = snapshot(env.path)
+    result = spoke("install", "-r", str(req), "--no-deps", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert_clean_failure(result, before, env)
+    assert "beta-1.0-py3-none-any.whl" in result.stderr and "0" * 64 in result.stderr
+
+
+def test_sdist_only_package_names_the_file(spoke, index, venv) -> None:
+    server = index(Pkg("srconly", "1.0", sdist=True, wheel=False))
+    env = venv()
+    before = snapshot(env.path)
+    result = spoke("install", "srconly", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert_clean_failure(result, before, env)
+    assert "srconly-1.0.tar.gz" in result.stderr
+
+
+def test_no_environment_found(spoke, tmp_path) -> None:
+    result = spoke("install", "alpha", cwd=tmp_path, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "spoke venv" in result.stderr
+
+
+def test_externally_managed_interpreter_is_refused(spoke, tmp_path) -> None:
+    import os
+
+    python = "/usr/bin/python3.11"
+    if not os.path.exists("/usr/lib/python3.11/EXTERNALLY-MANAGED"):
+        pytest.skip("no externally managed interpreter on this machine")
+    result = spoke("install", "alpha", "--python", python, "--system", "-i", "http://127.0.0.1:9/simple/", check=False)
+    assert result.returncode == 1 and "externally" in result.stderr.lower()
+    assert "--break-system-packages" in result.stderr
+
+
+def test_system_interpreter_needs_system_flag(spoke, tmp_path) -> None:
+    from tests.support.pythons import base_interpreter, find_python
+
+    base = base_interpreter(find_python("3.12") or "python3")
+    result = spoke("install", "alpha", "--python", base, "-i", "http://127.0.0.1:9/simple/", check=False)
+    assert result.returncode == 1 and "--system" in result.stderr
+
+
+def test_unknown_option_is_usage_error(spoke) -> None:
+    result = spoke("install", "--frobnicate", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_install_without_arguments(spoke, venv) -> None:
+    env = venv()
+    result = spoke("install", "--python", str(env.python), check=False)
+    assert result.returncode == 2 and "requirement" in result.stderr
