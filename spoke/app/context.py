@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -90,8 +89,10 @@ class Context:
         return Cache.open(self._cache_dir, disabled=self._no_cache)
 
     @cached_property
-    def executor(self) -> ThreadPoolExecutor:
+    def executor(self) -> Any:
         """Worker threads for network and unpacking."""
+        from concurrent.futures import ThreadPoolExecutor
+
         return ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="spoke")
 
     @cached_property

@@ -18,7 +18,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from spoke.app.context import Context
-from spoke.errors import InstallError, RequirementError, SpokeError
+from spoke.app.target import check_target_allowed, installed_paths, select_scheme
+from spoke.errors import RequirementError
 from spoke.models import InstalledDist, Interpreter, Scheme
 from spoke.plan.resolve import Plan, Resolution, ResolvedPackage
 from spoke.reqs import UserRequirement
@@ -70,57 +71,6 @@ class _Lazy:
         if self._obj is None:
             self._obj = self._factory()
         return getattr(self._obj, name)
-
-
-def select_scheme(ctx: Context, interp: Interpreter) -> Scheme:
-    """The scheme for ``--target``, ``--prefix``, ``--user`` or the environment itself."""
-    from spoke.env.interpreter import prefix_scheme, target_scheme
-
-    t = ctx.target_settings
-    if t.target is not None:
-        return target_scheme(t.target)
-    if t.prefix is not None:
-        return prefix_scheme(interp, t.prefix)
-    if t.user:
-        if interp.is_venv:
-            raise InstallError(
-                "Can not perform a '--user' install: user site-packages are not visible in this "
-                "virtual environment",
-                hint="Drop --user to install into the virtual environment itself.",
-            )
-        if interp.user_scheme is None:
-            raise InstallError("This interpreter has no user scheme", hint="Drop --user.")
-        return interp.user_scheme
-    return interp.scheme
-
-
-def check_target_allowed(ctx: Context, interp: Interpreter) -> None:
-    """Refuse a system interpreter without ``--system``, and PEP 668 without the override."""
-    from spoke.env.discovery import check_externally_managed
-
-    t = ctx.target_settings
-    if t.target is not None or t.prefix is not None:
-        return
-    if not interp.is_venv and not (t.system or t.user or t.break_system_packages):
-        raise SpokeError(
-            f"{interp.executable} is not a virtual environment",
-            hint="Create one with `spoke venv` and activate it, or pass --system to install "
-            "into this interpreter anyway.",
-        )
-    if not interp.is_venv:
-        check_externally_managed(interp, t.break_system_packages)
-
-
-def installed_paths(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:
-    """Where installed distributions that count for this install live."""
-    paths = [scheme.purelib, scheme.platlib]
-    if ctx.target_settings.user:
-        paths += [interp.scheme.purelib, interp.scheme.platlib]
-    seen: list[Path] = []
-    for p in paths:
-        if p not in seen:
-            seen.append(p)
-    return seen
 
 
 def _requirements(req_list: Sequence[UserRequirement]) -> list[Requirement]:

@@ -7,6 +7,7 @@ Layout under the cache root (``platformdirs.user_cache_dir("spoke")`` unless ``-
     wheels-v1/        downloaded archives, keyed by sha256
     archives-v1/      wheels unpacked once, content-addressed by the wheel's sha256
     interpreters-v1/  probe results, keyed by interpreter path and mtime
+    satisfied-v1/     requests known to be satisfied by an environment state (see app.noop)
 
 A bucket's name carries its format version: a change of format takes a new name, and old
 buckets are simply ignored. Every write goes to a temporary file in the same folder and is
@@ -30,6 +31,7 @@ BUCKETS = {
     "archives": "archives-v1",
     "interpreters": "interpreters-v1",
     "builds": "builds-v1",
+    "satisfied": "satisfied-v1",
 }
 
 

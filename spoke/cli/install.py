@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from spoke.cli.common import make_context
 from spoke.cli.render import Printer, format_duration
 from spoke.errors import UsageError
-from spoke.reqs import RequirementsFile, UserRequirement, parse_requirement, parse_requirements_file
+from spoke.reqs.links import looks_like_path_or_url
+
+if TYPE_CHECKING:
+    from spoke.reqs import RequirementsFile, UserRequirement
 
 
 def gather_requirements(
     args: Sequence[str], settings: Any, environ: Mapping[str, str]
 ) -> tuple[list[UserRequirement], list[UserRequirement], RequirementsFile]:
     """Requirements from the command line, ``-r``/``-c`` files and ``-e`` options."""
+    from spoke.reqs import RequirementsFile, parse_requirement, parse_requirements_file
+
     reqs = [parse_requirement(a) for a in args]
     for e in settings.get("editables", None) or ():
         reqs.append(parse_requirement(e, editable=True))
@@ -36,6 +42,9 @@ def gather_requirements(
 
 def _merge(a: RequirementsFile, b: RequirementsFile) -> RequirementsFile:
     from dataclasses import replace
+
+    merged = replace(a, files=a.files + b.files)
+    a = merged
 
     return replace(
         a,
@@ -68,9 +77,12 @@ def _names(values: Sequence[str]) -> frozenset[str]:
 
 def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
     """Carry out ``spoke install``; return the exit code."""
+    started = time.perf_counter()
+    fast = _satisfied_before(settings, positional, printer, environ)
+    if fast is not None:
+        return fast
     from spoke.app.install import InstallRequest, run_install, write_report
 
-    started = time.perf_counter()
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     if not reqs:
         raise UsageError(
@@ -120,6 +132,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         return 0
     if plan.empty:
         printer.info(f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied")
+        _remember_satisfied(settings, positional, environ, from_files.files, n)
         return 0
     if "prepare" in outcome.timings:
         printer.info(f"Prepared {len(plan.install)} package{'s' if len(plan.install) != 1 else ''} in "
@@ -128,6 +141,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
+    _remember_satisfied(settings, positional, environ, from_files.files, n)
     return 0
 
 
@@ -143,3 +157,64 @@ def _changes(printer: Printer, plan: Any) -> None:
         rows.append((name, "-", dist.version))
     for name, sign, version in sorted(rows, key=lambda r: (r[0], r[1] == "+")):
         printer.change(sign, name, version)
+
+
+# Settings that never change what an install resolves to (output, cache location).
+_NOT_IN_KEY = frozenset({"verbose", "quiet", "no_color", "cache_dir", "no_cache_dir", "no_input",
+                         "disable_pip_version_check", "timeout", "retries"})
+
+
+def _fast_path_key(settings: Any, positional: Sequence[str]) -> list[str] | None:
+    """The request's key parts, or None when this request must always take the full path."""
+    get = settings.get
+    if (get("upgrade", None) or get("force_reinstall", None) or get("ignore_installed", None)
+            or get("dry_run", None) or get("report", None) or get("target", None)
+            or get("editables", None) or get("upgrade_all", None)):
+        return None
+    if any(looks_like_path_or_url(a) for a in positional):
+        return None
+    values = getattr(settings, "values", {})
+    flags = sorted((k, repr(v)) for k, v in values.items() if k not in _NOT_IN_KEY)
+    files = [str(Path(p).absolute()) for p in [*(get("requirements", None) or ()), *(get("constraints", None) or ())]]
+    return [*positional, "\0files", *files, "\0flags", *(f"{k}={v}" for k, v in flags)]
+
+
+def _target_state(settings: Any, printer: Printer, environ: Mapping[str, str]) -> tuple[Any, Any, Any]:
+    from spoke.app.target import check_target_allowed, installed_paths, select_scheme
+
+    ctx, reporter = make_context(settings, printer, environ)
+    interp = ctx.interpreter
+    check_target_allowed(ctx, interp)
+    paths = installed_paths(ctx, interp, select_scheme(ctx, interp))
+    return ctx, interp, paths
+
+
+def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int | None:
+    """Exit code 0 when this exact request was satisfied by this exact environment before."""
+    from spoke.app.noop import environment_fingerprint, lookup, request_key
+
+    parts = _fast_path_key(settings, positional)
+    if parts is None:
+        return None
+    ctx, interp, paths = _target_state(settings, printer, environ)
+    try:
+        count = lookup(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths))
+    finally:
+        ctx.close()
+    if count is None:
+        return None
+    printer.info(f"Audited {count} package{'s' if count != 1 else ''}: all requirements already satisfied")
+    return 0
+
+
+def _remember_satisfied(settings: Any, positional: Sequence[str], environ: Mapping[str, str], files: Sequence[str], count: int) -> None:
+    from spoke.app.noop import environment_fingerprint, remember, request_key
+
+    parts = _fast_path_key(settings, positional)
+    if parts is None:
+        return
+    ctx, interp, paths = _target_state(settings, Printer(verbosity=-2), environ)
+    try:
+        remember(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths), files, count)
+    finally:
+        ctx.close()

@@ -13,19 +13,27 @@ Nothing else in spoke reads ``os.environ``: the CLI passes it to :func:`load_set
 
 from __future__ import annotations
 
-from spoke.config.command import ConfigCommand, ConfigDebug, EditTarget, Scope
-from spoke.config.environ import ENVIRONMENT_VARIABLES, EnvironmentFacts, EnvVar
-from spoke.config.files import ConfigFile, config_locations, load_config_files, site_config_path
-from spoke.config.options import (
-    DEFAULT_INDEX_URL,
-    GLOBAL,
-    OPTIONS,
-    Option,
-    option_for_dest,
-    option_for_key,
-    options_for,
-)
-from spoke.config.settings import Settings, build_settings, load_settings
+# Submodules are imported on first use: `spoke install` needs the option table and the
+# loader, not the `spoke config` command's code.
+_EXPORTS = {
+    "ConfigCommand": "command", "ConfigDebug": "command", "EditTarget": "command", "Scope": "command",
+    "ENVIRONMENT_VARIABLES": "environ", "EnvironmentFacts": "environ", "EnvVar": "environ",
+    "ConfigFile": "files", "config_locations": "files", "load_config_files": "files",
+    "site_config_path": "files",
+    "DEFAULT_INDEX_URL": "options", "GLOBAL": "options", "OPTIONS": "options", "Option": "options",
+    "option_for_dest": "options", "option_for_key": "options", "options_for": "options",
+    "Settings": "settings", "build_settings": "settings", "load_settings": "settings",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(name)
+    from importlib import import_module
+
+    return getattr(import_module(f"spoke.config.{module}"), name)
+
 
 __all__ = [
     "DEFAULT_INDEX_URL",

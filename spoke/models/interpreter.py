@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
 
-from packaging.tags import Tag
+if TYPE_CHECKING:
+    from packaging.tags import Tag
+
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,11 +24,10 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 
 from spoke.errors import RequirementError
+from spoke.reqs.links import _URL_SCHEME, _VCS_PREFIXES, looks_like_path_or_url
 
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _COMMENT = re.compile(r"(^|\s+)#.*$")
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _MAX_SHOWN = 80
 
 
@@ -78,16 +77,6 @@ class RequirementsFile:
     only_binary: tuple[str, ...] = ()
     trusted_hosts: tuple[str, ...] = ()
     files: tuple[str, ...] = field(default=())
-
-
-def looks_like_path_or_url(text: str) -> bool:
-    """True when ``text`` is a bare URL, VCS URL or local path rather than a PEP 508 name."""
-    if _URL_SCHEME.match(text) or text.startswith(_VCS_PREFIXES):
-        return True
-    if text in (".", "..") or text.startswith(("./", "../", "/", "~")):
-        return True
-    lowered = text.lower()
-    return lowered.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")) and "@" not in text
 
 
 def parse_requirement(

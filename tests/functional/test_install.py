@@ -372,3 +372,23 @@ def test_installed_files_are_only_what_the_wheels_hold(spoke, index, venv) -> No
         f"{site}/beta/__init__.py",
         *{f"{site}/beta-1.0.dist-info/{n}" for n in ("METADATA", "WHEEL", "RECORD", "INSTALLER", "REQUESTED")},
     } | ({f"{site}/beta-1.0.dist-info/top_level.txt"} if any("top_level" in a for a in added) else set())
+
+
+def test_satisfied_shortcut_notices_environment_and_file_changes(spoke, index, venv, pip_in, tmp_path) -> None:
+    server = index(*ALPHA)
+    env = venv()
+    req = tmp_path / "r.txt"
+    nested = tmp_path / "nested.txt"
+    nested.write_text("beta\n")
+    req.write_text("alpha==1.0\n-r nested.txt\n")
+    spoke("install", "-r", str(req), "--python", str(env.python), "-i", server.simple_url)
+    spoke("install", "-r", str(req), "--python", str(env.python), "-i", server.simple_url)
+    # Another tool removes a dependency: the next install must put it back.
+    pip_in(env.python, "uninstall", "-y", "beta")
+    result = spoke("install", "-r", str(req), "--python", str(env.python), "-i", server.simple_url)
+    assert "+ beta==2.1" in result.stderr
+    # A change inside a nested requirements file is seen too.
+    nested.write_text("beta==1.0\n")
+    result = spoke("install", "-r", str(req), "--python", str(env.python), "-i", server.simple_url)
+    assert "+ beta==1.0" in result.stderr
+    assert dist_infos(env) == {"alpha-1.0.dist-info", "beta-1.0.dist-info"}
