@@ -1,0 +1,156 @@
+"""What went wrong with a request, in words a user can act on, and whether to try again.
+
+The client retries *transient* failures: a refused or dropped connection, a timeout, a name
+that did not resolve (resolvers hiccup), and the statuses a busy or restarting server answers
+(429, 500, 502, 503, 504). It does not retry what a retry cannot cure: a certificate that does
+not verify, or a status such as 401, 403 or 404. Waits grow exponentially from
+``backoff_base`` with jitter, so that many workers retrying together do not hit the server in
+lockstep; a ``Retry-After`` the server sends is honoured up to a cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from spoke.errors import HTTPStatusError, NetworkError
+from spoke.net.redact import redact_text, redact_url
+
+#: Statuses worth another attempt.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: Longest wait between two attempts, whatever the server or the backoff says.
+MAX_DELAY = 30.0
+
+_NETWORK_HINT = (
+    "Check your connection and the index URL (`--index-url`); a slow network may need a larger "
+    "`--timeout` or `--retries`; behind a proxy, set `--proxy` or HTTPS_PROXY."
+)
+_TLS_HINT = (
+    "The server's certificate could not be verified. If you are behind a proxy that intercepts "
+    "TLS, point `--cert` (or REQUESTS_CA_BUNDLE / PIP_CERT) at its CA bundle; for a host you "
+    "trust on a private network, `--trusted-host <host>` skips verification."
+)
+_CREDENTIALS_HINT = (
+    "Give credentials in the index URL (https://user:password@host/simple), in a .netrc file "
+    "(`machine <host> login <user> password <password>`), or in a keyring (install `keyring`)."
+)
+
+
+def backoff_delay(attempt: int, base: float, jitter: float, retry_after: str | None = None) -> float:
+    """Seconds to wait before retry number ``attempt`` (0 for the first retry).
+
+    ``jitter`` is a number in [0, 1) (injected, so the result is deterministic in tests);
+    the delay is ``base * 2**attempt`` scaled into its upper half by it. A numeric
+    ``Retry-After`` raises the delay, never beyond :data:`MAX_DELAY`.
+    """
+    delay = min(base * (2**attempt), MAX_DELAY) * (0.5 + jitter / 2)
+    if retry_after and retry_after.strip().isdigit():
+        delay = max(delay, float(retry_after.strip()))
+    return min(delay, MAX_DELAY)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failure:
+    """A failed attempt described: a short ``cause``, whether to ``retry``, whether it is TLS."""
+
+    cause: str
+    retry: bool
+    tls: bool = False
+
+
+def describe(exc: BaseException, *, timeout: float) -> Failure | None:
+    """Classify an exception raised by urllib3 (or the socket layer) during one attempt.
+
+    ``None`` means it is no network failure at all (a bug): the caller re-raises it.
+    """
+    import http.client
+    import ssl
+
+    from urllib3 import exceptions as e
+
+    if isinstance(exc, e.SSLError) or isinstance(exc, ssl.SSLError):
+        inner = exc.__cause__ or exc.__context__ or exc
+        text = str(inner) or str(exc)
+        verify = isinstance(inner, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text
+        if verify:
+            reason = getattr(inner, "verify_message", None) or "certificate verify failed"
+            return Failure(cause=f"TLS certificate verification failed ({reason})", retry=False, tls=True)
+        return Failure(cause=f"TLS error ({_short(text)})", retry=True, tls=True)
+    if isinstance(exc, e.ProxyError):
+        return Failure(cause=f"proxy error ({_short(str(exc.__cause__ or exc))})", retry=True)
+    if isinstance(exc, e.NameResolutionError):
+        return Failure(cause="the host name could not be resolved", retry=True)
+    if isinstance(exc, e.NewConnectionError):
+        inner = exc.__cause__ or exc.__context__
+        strerror = getattr(inner, "strerror", None)
+        if isinstance(inner, TimeoutError) or "timed out" in str(exc):
+            return Failure(cause=f"connection timed out after {timeout:g}s", retry=True)
+        return Failure(cause=(strerror or "connection failed").lower(), retry=True)
+    if isinstance(exc, e.ConnectTimeoutError):
+        return Failure(cause=f"connection timed out after {timeout:g}s", retry=True)
+    if isinstance(exc, (e.ReadTimeoutError, TimeoutError)):
+        return Failure(cause=f"read timed out after {timeout:g}s", retry=True)
+    if isinstance(exc, (e.IncompleteRead, http.client.IncompleteRead)):
+        return Failure(cause="the connection closed before the whole body arrived", retry=True)
+    if isinstance(exc, e.ProtocolError):
+        return Failure(cause="the connection was dropped", retry=True)
+    if isinstance(exc, (ConnectionError, e.HTTPError, http.client.HTTPException, OSError)):
+        return Failure(cause=_short(str(exc)) or type(exc).__name__, retry=True)
+    return None
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def network_error(url: str, failure: Failure, attempts: int, secrets: tuple[str, ...] = ()) -> NetworkError:
+    """The error for a request that failed on every attempt."""
+    cause = redact_text(failure.cause, secrets)
+    notes = [f"tried {attempts} time{'s' if attempts != 1 else ''}"]
+    return NetworkError(
+        f"Could not reach {redact_url(url)}: {cause}",
+        hint=_TLS_HINT if failure.tls else _NETWORK_HINT,
+        notes=notes,
+    )
+
+
+def status_error(
+    status: int,
+    url: str,
+    *,
+    reason: str = "",
+    sent_credentials: bool = False,
+    attempts: int = 1,
+) -> HTTPStatusError:
+    """The error for an answer whose status the caller did not accept."""
+    shown = redact_url(url)
+    host = urlsplit(url).netloc.rpartition("@")[2] or shown
+    label = f"{status} {reason}".strip()
+    if status == 401:
+        if sent_credentials:
+            message = f"{host} rejected the credentials spoke sent ({label}) for {shown}"
+        else:
+            message = f"{host} requires authentication ({label}) for {shown}"
+        return HTTPStatusError(message, status=status, url=shown, hint=_CREDENTIALS_HINT)
+    if status == 403:
+        message = f"{host} refused access ({label}) to {shown}"
+        hint = _CREDENTIALS_HINT if not sent_credentials else "Check that this account may read the index."
+        return HTTPStatusError(message, status=status, url=shown, hint=hint)
+    if status == 404:
+        return HTTPStatusError(
+            f"Not found ({label}): {shown}",
+            status=status,
+            url=shown,
+            hint="Check the project name and the index URL (`--index-url`, `--extra-index-url`).",
+        )
+    if status in RETRY_STATUSES:
+        return HTTPStatusError(
+            f"{host} answered {label} for {shown}",
+            status=status,
+            url=shown,
+            hint="The server is failing or busy; try again later, or raise `--retries`.",
+            notes=[f"tried {attempts} time{'s' if attempts != 1 else ''}"],
+        )
+    return HTTPStatusError(f"{host} answered {label} for {shown}", status=status, url=shown)
