@@ -130,9 +130,9 @@ def bootstrap_tools(
 ) -> ToolSetup:
     """Make (or reuse) the tools venv at ``root`` and report the tools' versions.
 
-    The venv, pip and uv are made once (a marker file remembers it). spoke is reinstalled when
-    its ``pyproject.toml`` changed since the last install, since new dependencies or scripts
-    need a reinstall even of an editable install. ``refresh`` starts from scratch.
+    The venv, pip and uv are made once (a marker file remembers it). spoke is installed as a
+    regular (non-editable) package, as users get it, and reinstalled whenever its
+    ``pyproject.toml`` or any source file changed. ``refresh`` starts from scratch.
     """
     tools = ToolsVenv(root=root)
     env = hermetic_env(environ)
@@ -156,14 +156,21 @@ def bootstrap_tools(
         base_marker.write_text("pip and uv installed\n", encoding="utf-8")
 
     spoke_marker = root / ".bench-spoke-ready"
-    fingerprint = _fingerprint(repo / "pyproject.toml")
+    fingerprint = _tree_fingerprint(repo)
     if not spoke_marker.exists() or spoke_marker.read_text(encoding="utf-8").strip() != fingerprint:
         spoke_marker.unlink(missing_ok=True)
         done = runner(
             [str(tools.python), "-m", "pip", "install", "--index-url", index_url,
-             "--disable-pip-version-check", "-e", str(repo)],
+             "--disable-pip-version-check", str(repo)],
             env=env, cwd=repo, timeout=_BOOTSTRAP_TIMEOUT,
         )
+        if done.ok:
+            # A regular (not editable) install, as users get it; force the new code in.
+            done = runner(
+                [str(tools.python), "-m", "pip", "install", "--index-url", index_url,
+                 "--disable-pip-version-check", "--force-reinstall", "--no-deps", str(repo)],
+                env=env, cwd=repo, timeout=_BOOTSTRAP_TIMEOUT,
+            )
         if done.ok:
             spoke_marker.write_text(fingerprint + "\n", encoding="utf-8")
         else:
@@ -178,6 +185,15 @@ def bootstrap_tools(
         "python": _version(runner, [str(python), "--version"], env, repo),
     }
     return ToolSetup(tools=tools, versions=versions, problems=problems)
+
+
+def _tree_fingerprint(repo: Path) -> str:
+    """A digest of pyproject.toml and every source file of spoke: any change reinstalls it."""
+    h = hashlib.sha256(_fingerprint(repo / "pyproject.toml").encode())
+    for path in sorted((repo / "spoke").rglob("*.py")):
+        h.update(str(path.relative_to(repo)).encode())
+        h.update(_fingerprint(path).encode())
+    return h.hexdigest()
 
 
 def _fingerprint(path: Path) -> str:

@@ -66,7 +66,8 @@ def test_bootstrap_installs_once_then_reuses(tmp_path: Path):
     argvs = [c.argv for c in runner.calls]
     assert argvs[0] == ["/py/python3", "-m", "venv", str(root)]
     assert argvs[1][-3:] == ["--upgrade", "pip", "uv"]
-    assert argvs[2][-2:] == ["-e", str(source)]
+    assert argvs[2][-1] == str(source) and "-e" not in argvs[2]
+    assert argvs[3][-3:] == ["--force-reinstall", "--no-deps", str(source)]
     assert all("PIP_FIND_LINKS" not in c.env for c in runner.calls)
 
     runner.calls.clear()
@@ -77,13 +78,21 @@ def test_bootstrap_installs_once_then_reuses(tmp_path: Path):
     runner.calls.clear()
     bootstrap_tools(root, repo=source, runner=runner, environ={}, base_python=Path("/py/python3"))
     installs = [c.argv for c in runner.calls if "install" in c.argv]
-    assert installs == [[str(ToolsVenv(root=root).python), "-m", "pip", "install", "--index-url",
-                         "https://pypi.org/simple", "--disable-pip-version-check", "-e", str(source)]]
+    base = [str(ToolsVenv(root=root).python), "-m", "pip", "install", "--index-url",
+            "https://pypi.org/simple", "--disable-pip-version-check"]
+    assert installs == [base + [str(source)], base + ["--force-reinstall", "--no-deps", str(source)]]
+
+    # A change to any source file reinstalls spoke too.
+    (source / "spoke").mkdir(exist_ok=True)
+    (source / "spoke" / "new.py").write_text("X = 1\n")
+    runner.calls.clear()
+    bootstrap_tools(root, repo=source, runner=runner, environ={}, base_python=Path("/py/python3"))
+    assert [c.argv for c in runner.calls if "install" in c.argv]
 
 
 def test_a_spoke_that_does_not_install_is_a_problem_not_a_crash(tmp_path: Path):
     def script(argv: list[str]):
-        return failing(stderr="error: metadata-generation-failed") if "-e" in argv else None
+        return failing(stderr="error: metadata-generation-failed") if "install" in argv and "uv" not in argv else None
 
     runner = FakeRunner(script=script)
     setup = bootstrap_tools(tmp_path / "tools", repo=repo(tmp_path), runner=runner, environ={})
