@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import configparser
 import io
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -211,26 +210,15 @@ def _read_for_update(path: Path) -> configparser.RawConfigParser:
 
 def _write_ini(path: Path, parser: configparser.RawConfigParser) -> None:
     """Write ``parser`` to ``path`` through a temporary file and a rename, creating folders."""
-    import tempfile  # only `config set`/`unset` write; keep it off every command's start-up
 
     buffer = io.StringIO()
     parser.write(buffer)
     data = buffer.getvalue().encode(pip_encoding())
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from spoke.cache import write_atomic
+
         mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".conf")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(path, data, mode=mode)
     except OSError as exc:
         raise ConfigurationError(
             f"cannot write configuration file {path}: {exc.strerror or exc}",

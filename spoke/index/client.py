@@ -13,7 +13,7 @@ primary index would silently fall through to the next one, the very hole the pol
 
 Each project is fetched once per :class:`IndexClient`, however many threads ask for it, and
 :meth:`IndexClient.prefetch` starts fetches in the background as soon as the resolver learns a
-name (see :mod:`spoke.index._once`).
+name (see :mod:`spoke.singleflight`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 
 from spoke.errors import ConfigurationError, PackageNotFoundError
-from spoke.index._once import Once
+from spoke.singleflight import Once
 from spoke.index._redact import redact
 from spoke.index.find_links import FindLinks, local_path, scan_folder
 from spoke.index.simple import parse_html_page, parse_json_page

@@ -27,7 +27,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from spoke.errors import BuildRequiredError, PackageNotFoundError
-from spoke.models import CoreMetadata, IndexFile, InstalledDist
+from spoke.models import CoreMetadata, InstalledDist
 from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
 from spoke.resolver import Unavailable
 

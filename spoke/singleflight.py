@@ -1,7 +1,4 @@
-"""Per-key memoized work shared by threads (a twin of :mod:`spoke.index._once`; the two
-packages sit on one layer and do not import each other).
-
-Each key is computed once, by whoever comes first.
+"""Single-flight memoization: per-key work shared by threads, each key computed once.
 
 ``get(key, fn)`` runs ``fn()`` unless some thread already runs (or ran) it for ``key``, in
 which case it waits for that result. ``schedule(key, fn, executor)`` queues the work on an
