@@ -34,6 +34,7 @@ class IndexSettings:
     client_cert: str | None = None
     trusted_hosts: tuple[str, ...] = ()
     proxy: str | None = None
+    proxy_env: tuple[tuple[str, str], ...] = ()
     netrc: str | None = None
 
     @property
@@ -121,7 +122,7 @@ class Context:
         s = self.index_settings
         settings = NetSettings(
             timeout=s.timeout, retries=s.retries, cert=s.cert, client_cert=s.client_cert,
-            trusted_hosts=s.trusted_hosts, proxy=s.proxy,
+            trusted_hosts=s.trusted_hosts, proxy=s.proxy, proxy_env=s.proxy_env,
         )
         netrc = Path(s.netrc) if s.netrc else Path(os.path.expanduser("~/.netrc"))
         auth = UrlAndNetrcAuth(netrc if netrc.exists() else None, [*s.index_urls, *s.find_links])

@@ -38,6 +38,10 @@ def index_settings(settings: Any, extra: Any = None) -> IndexSettings:
         client_cert=settings.get("client_cert", None),
         trusted_hosts=trusted,
         proxy=settings.get("proxy", None),
+        proxy_env=tuple(
+            (name, value) for name in ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
+            if (value := _env(settings, name))
+        ),
         netrc=_env(settings, "netrc"),
     )
 

@@ -9,7 +9,6 @@ and its subdomains: ``example.com`` and ``.example.com`` both match ``a.example.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -27,6 +26,8 @@ def bypasses_proxy(url: str, no_proxy: str | None) -> bool:
     """Whether ``url``'s host is listed in a ``no_proxy`` value."""
     if not no_proxy:
         return False
+    import ipaddress  # only when a no_proxy list is given
+
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if not host:

@@ -100,7 +100,12 @@ class LoopbackServer:
             def do_HEAD(self) -> None:
                 server._answer(self, "HEAD")
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        class _Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                # A client hanging up mid-answer (range fallback, TLS refusal) is expected.
+                pass
+
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         if tls is not None:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
