@@ -216,13 +216,24 @@ def apply_plan(
     was_requested = {d.name for d in plan.remove if d.requested}
     for dist in plan.remove:
         uninstall(dist.dist_info, roots=roots)
-    written: list[Path] = []
-    for pkg in plan.install:
-        files = install_wheel(
-            unpacked[pkg.name], scheme=scheme, interpreter_path=interp.executable,
+    # Distributions own disjoint files, so they are linked in concurrently (link and mkdir
+    # release the GIL); the first failure is raised once every job has ended.
+    jobs = [
+        ctx.executor.submit(
+            install_wheel, unpacked[pkg.name], scheme=scheme, interpreter_path=interp.executable,
             requested=pkg.requested or pkg.name in was_requested, link_mode=link_mode,
         )
-        written.extend(Path(p) for p in files.paths)
+        for pkg in plan.install
+    ]
+    written: list[Path] = []
+    error: BaseException | None = None
+    for job in jobs:
+        try:
+            written.extend(Path(p) for p in job.result().paths)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            error = error or exc
+    if error is not None:
+        raise error
     return written
 
 

@@ -238,9 +238,14 @@ class _Linker:
     mode: str
     can_link: bool = True
     linked: int = 0
+    made: set[Path] = field(default_factory=set)
 
     def place(self, src: Path, dest: Path, *, force_copy: bool = False) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        parent = dest.parent
+        if parent not in self.made:
+            # One mkdir per folder, not per file: wheels like botocore hold thousands of files.
+            parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(parent)
         if self.mode != "copy" and self.can_link and not force_copy:
             try:
                 _replace_with(dest, lambda tmp: os.link(src, tmp))

@@ -59,6 +59,12 @@ def python_matches(requires_python: str | None, python_version: Version) -> bool
     """True when ``requires_python`` admits ``python_version`` (an invalid value admits all)."""
     if not requires_python:
         return True
+    return _python_matches(requires_python, python_version)
+
+
+@lru_cache(maxsize=4096)
+def _python_matches(requires_python: str, python_version: Version) -> bool:
+    # Thousands of files of a project share a handful of Requires-Python strings.
     spec = _specifier(requires_python.strip())
     if spec is None:
         return True

@@ -289,15 +289,28 @@ class PackageProvider:
             self._executor.submit(self._warm_one, name, rng)
 
     def _warm_one(self, name: str, rng: VersionRange) -> None:
+        """Fetch ``name``'s page and likely metadata, then warm *its* likely dependencies.
+
+        The cascade runs ahead of the solver through the graph it will most likely walk, so
+        index pages deep in the tree are requested concurrently rather than one level at a
+        time. A wrong guess costs a request; the solver's answers never depend on it.
+        """
         try:
             version = self._pick(name, rng)
             if version is None:
                 return
             choice = self._versions(name)[0][version]
-            if choice.best.is_wheel:
-                self._metadata.prefetch([choice.best])
+            if not choice.best.is_wheel:
+                return
+            meta = self._metadata.get(choice.best)
         except Exception:  # noqa: BLE001 - a prefetch failure resurfaces when the solver asks
             return
+        deps: dict[str, VersionRange] = {}
+        for req in meta.requires_dist:
+            if self._applies(req, None):
+                for key, dep_rng in self.requirement_terms(req):
+                    deps.setdefault(key, dep_rng)
+        self._warm(deps)
 
     def root_terms(self, requirements: Iterable[Requirement]) -> dict[str, VersionRange]:
         """The solver's root dependencies for the user's requirements (markers evaluated)."""
