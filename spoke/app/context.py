@@ -134,9 +134,12 @@ class Context:
         from spoke.index.client import IndexClient
 
         s = self.index_settings
+        # When the target is known, the client skips other platforms' wheels while parsing.
+        tags = frozenset(self.interpreter.tags) if "interpreter" in self.__dict__ else None
         return IndexClient(
             self.http, index_urls=list(s.index_urls), find_links=list(s.find_links),
             no_index=s.no_index, strategy=s.strategy, executor=self.executor,
+            reporter=self.reporter, supported_tags=tags,
         )
 
     @cached_property

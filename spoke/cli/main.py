@@ -129,6 +129,21 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
             traceback.print_exception(exc.__cause__, file=sys.stderr)
         return exc.exit_code
+    except PermissionError as exc:
+        where = f" `{exc.filename}`" if exc.filename else ""
+        printer.error(SpokeError(
+            f"Permission denied writing{where}",
+            hint="Install into a virtual environment you own (`spoke venv`), or use --user; "
+            "avoid running spoke with sudo.",
+        ))
+        return 1
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        printer.error(SpokeError(
+            f"{exc.strerror or exc}{where}",
+            hint="Check free disk space and that the folders involved are writable.",
+        ))
+        return 1
     except KeyboardInterrupt:
         printer.info("Interrupted")
         return 130

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -31,6 +32,9 @@ from spoke.index.find_links import FindLinks, local_path, scan_folder
 from spoke.index.simple import parse_html_page, parse_json_page
 from spoke.models import IndexFile
 from spoke.protocols import NullReporter, Reporter
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 __all__ = ["ACCEPT", "STRATEGIES", "IndexClient"]
 
@@ -65,6 +69,7 @@ class IndexClient:
         strategy: str = "first-index",
         executor: Executor | None = None,
         reporter: Reporter | None = None,
+        supported_tags: frozenset[Tag] | None = None,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigurationError(
@@ -72,6 +77,8 @@ class IndexClient:
                 hint="Use one of: " + ", ".join(f"`{s}`" for s in STRATEGIES),
             )
         self._http = http
+        # With the target's tags known, wheels for other platforms are dropped while parsing.
+        self._supported = supported_tags
         self.index_urls: tuple[str, ...] = () if no_index else tuple(index_urls)
         self.no_index = no_index
         self.strategy = strategy
@@ -130,9 +137,11 @@ class IndexClient:
         content_type = _header(response.headers, "content-type").split(";")[0].strip().lower()
         content: bytes = response.content
         if "json" in content_type or (not content_type and content.lstrip()[:1] == b"{"):
-            return parse_json_page(content, response.url, name=name, index_url=index_url)
+            return parse_json_page(content, response.url, name=name, index_url=index_url,
+                                   supported=self._supported)
         text = content.decode(_charset(response.headers), errors="replace")
-        return parse_html_page(text, response.url, name=name, index_url=index_url)
+        return parse_html_page(text, response.url, name=name, index_url=index_url,
+                               supported=self._supported)
 
     def _not_found(self, name: NormalizedName) -> PackageNotFoundError:
         if self.index_urls:

@@ -98,6 +98,31 @@ class _Names:
         return found
 
 
+class _Thinner:
+    """Drops wheels the target cannot install, keeping one per version as a witness.
+
+    Pages of projects with many platform builds (pydantic-core: 15,000 files) are mostly
+    wheels for other platforms. Building a value for each costs more than fetching the page,
+    so with a ``supported`` tag set only fitting wheels, sdists, and the first unfitting wheel
+    of each version (so "no wheel for this platform" can still be said) are kept.
+    """
+
+    __slots__ = ("supported", "witnessed")
+
+    def __init__(self, supported: frozenset[Tag] | None) -> None:
+        self.supported = supported
+        self.witnessed: set[Version] = set()
+
+    def keep(self, parsed: ParsedFilename) -> bool:
+        tags = parsed[3]
+        if self.supported is None or not tags or not tags.isdisjoint(self.supported):
+            return True
+        if parsed[1] in self.witnessed:
+            return False
+        self.witnessed.add(parsed[1])
+        return True
+
+
 def parse_filename(filename: str, *, _memo: _Names | None = None) -> ParsedFilename | None:
     """Parse a wheel or sdist filename; ``None`` for any other file or an invalid name.
 
@@ -137,7 +162,8 @@ def _parse_wheel(filename: str, memo: _Names) -> ParsedFilename | None:
 
 
 def parse_json_page(
-    data: bytes, page_url: str, *, name: NormalizedName | None, index_url: str
+    data: bytes, page_url: str, *, name: NormalizedName | None, index_url: str,
+    supported: frozenset[Tag] | None = None,
 ) -> list[IndexFile]:
     """The files of a PEP 691 JSON project page.
 
@@ -152,6 +178,7 @@ def parse_json_page(
     if not isinstance(page, dict) or not isinstance(page.get("files", []), list):
         raise SpokeError(f"The index page {redact(page_url)} is not a Simple API JSON page")
     memo = _Names()
+    thin = _Thinner(supported)
     out: list[IndexFile] = []
     join = _joiner(page_url)
     for entry in page.get("files", ()):
@@ -163,6 +190,8 @@ def parse_json_page(
             continue
         parsed = parse_filename(filename, _memo=memo)
         if parsed is None or (name is not None and parsed[0] != name):
+            continue
+        if not thin.keep(parsed):
             continue
         hashes = entry.get("hashes")
         requires_python = entry.get("requires-python") or None
@@ -190,7 +219,8 @@ def parse_json_page(
 
 
 def parse_html_page(
-    text: str, page_url: str, *, name: NormalizedName | None, index_url: str
+    text: str, page_url: str, *, name: NormalizedName | None, index_url: str,
+    supported: frozenset[Tag] | None = None,
 ) -> list[IndexFile]:
     """The files of a PEP 503 HTML page (an index's project page or a find-links page).
 
@@ -206,6 +236,7 @@ def parse_html_page(
             base_url = urljoin(page_url, href)
     join = _joiner(base_url)
     memo = _Names()
+    thin = _Thinner(supported)
     out: list[IndexFile] = []
     for match in _ANCHOR.finditer(text):
         attrs = _attributes(match.group(1))
@@ -216,6 +247,8 @@ def parse_html_page(
         filename = unquote(url.partition("?")[0].rpartition("/")[2])
         parsed = parse_filename(filename, _memo=memo)
         if parsed is None or (name is not None and parsed[0] != name):
+            continue
+        if not thin.keep(parsed):
             continue
         yanked_reason = attrs.get("data-yanked")
         core = attrs.get("data-core-metadata")

@@ -272,23 +272,28 @@ class PackageProvider:
         return meta
 
     def _warm(self, deps: Mapping[str, VersionRange]) -> None:
-        """Fetch index pages, then the likely metadata, of new dependencies in the background."""
+        """Fetch index pages, then the likely metadata, of new dependencies in the background.
+
+        Keys are warmed once each, extras included: ``fastapi[standard]`` warms what the
+        extra adds, not only what ``fastapi`` needs.
+        """
         if self._executor is None:
             return
-        todo: list[tuple[str, VersionRange]] = []
+        todo: list[tuple[str, str | None, VersionRange]] = []
         with self._lock:
             for key, rng in deps.items():
-                name, _ = split_package(key)
-                if name in self._warmed:
+                if key in self._warmed:
                     continue
-                self._warmed.add(name)
-                if self.installed_preferred(name) is not None and rng.contains(self._installed[name].version, prereleases=True):
+                self._warmed.add(key)
+                name, extra = split_package(key)
+                dist = self.installed_preferred(name)
+                if dist is not None and rng.contains(dist.version, prereleases=True):
                     continue  # the installed version will do; no network needed
-                todo.append((name, rng))
-        for name, rng in todo:
-            self._executor.submit(self._warm_one, name, rng)
+                todo.append((name, extra, rng))
+        for name, extra, rng in todo:
+            self._executor.submit(self._warm_one, name, extra, rng)
 
-    def _warm_one(self, name: str, rng: VersionRange) -> None:
+    def _warm_one(self, name: str, extra: str | None, rng: VersionRange) -> None:
         """Fetch ``name``'s page and likely metadata, then warm *its* likely dependencies.
 
         The cascade runs ahead of the solver through the graph it will most likely walk, so
@@ -307,7 +312,7 @@ class PackageProvider:
             return
         deps: dict[str, VersionRange] = {}
         for req in meta.requires_dist:
-            if self._applies(req, None):
+            if self._applies(req, extra):
                 for key, dep_rng in self.requirement_terms(req):
                     deps.setdefault(key, dep_rng)
         self._warm(deps)

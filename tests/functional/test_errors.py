@@ -116,3 +116,14 @@ def test_install_without_arguments(spoke, venv) -> None:
     env = venv()
     result = spoke("install", "--python", str(env.python), check=False)
     assert result.returncode == 2 and "requirement" in result.stderr
+
+
+def test_unwritable_target_is_a_clear_error(spoke, index, venv, tmp_path) -> None:
+    server = index(*PKGS)
+    env = venv()
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be")
+    result = spoke("install", "beta==1.0", "--target", str(blocker / "sub"), "--python", str(env.python),
+                   "-i", server.simple_url, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "error:" in result.stderr and "hint:" in result.stderr

@@ -392,3 +392,22 @@ def test_satisfied_shortcut_notices_environment_and_file_changes(spoke, index, v
     result = spoke("install", "-r", str(req), "--python", str(env.python), "-i", server.simple_url)
     assert "+ beta==1.0" in result.stderr
     assert dist_infos(env) == {"alpha-1.0.dist-info", "beta-1.0.dist-info"}
+
+
+def test_ignore_installed_reinstalls_over_what_is_there(spoke, index, venv) -> None:
+    server = index(*ALPHA)
+    env = venv()
+    spoke("install", "beta==2.0", "--python", str(env.python), "-i", server.simple_url)
+    result = spoke("install", "-I", "beta", "--python", str(env.python), "-i", server.simple_url)
+    assert "+ beta==2.1" in result.stderr
+    assert dist_infos(env) == {"beta-2.1.dist-info"}
+
+
+def test_verbose_shows_requests_and_names_are_normalized(spoke, index, venv) -> None:
+    server = index(Pkg("Foo_Bar", "1.0"), Pkg("local-ver", "1.0"), Pkg("local-ver", "1.0+build.2"))
+    env = venv()
+    result = spoke("install", "-v", "FOO.bar", "local-ver==1.0", "--python", str(env.python), "-i", server.simple_url)
+    assert "GET " in result.stderr and "/simple/foo-bar/" in result.stderr
+    assert "+ foo-bar==1.0" in result.stderr
+    # ``==1.0`` admits a local version of 1.0 (PEP 440), and the newest wins.
+    assert "+ local-ver==1.0+build.2" in result.stderr

@@ -286,3 +286,33 @@ def test_big_pages_parse_every_file_the_same_way_in_both_formats():
     assert from_html == from_json
     assert [f.tags for f in from_html] == [f.tags for f in from_json]
     assert all(f.requires_python == ">=3.8" and f.sha256 == H1 for f in from_html)
+
+
+def test_supported_tags_thin_the_page_but_keep_a_witness_per_version() -> None:
+    import json as _json
+
+    from packaging.tags import Tag as _Tag
+    from packaging.utils import canonicalize_name as _canon
+
+    from spoke.index.simple import parse_json_page as _parse
+
+    files = [
+        {"filename": f"demo-1.0-cp311-cp311-{plat}.whl", "url": f"https://x/{plat}.whl", "hashes": {}}
+        for plat in ("win_amd64", "macosx_11_0_arm64", "manylinux_2_17_x86_64")
+    ] + [
+        {"filename": "demo-2.0-cp311-cp311-win_amd64.whl", "url": "https://x/w2.whl", "hashes": {}},
+        {"filename": "demo-2.0-cp311-cp311-win32.whl", "url": "https://x/w3.whl", "hashes": {}},
+        {"filename": "demo-2.0.tar.gz", "url": "https://x/s.tar.gz", "hashes": {}},
+    ]
+    page = _json.dumps({"meta": {"api-version": "1.1"}, "files": files}).encode()
+    supported = frozenset({_Tag("cp311", "cp311", "manylinux_2_17_x86_64")})
+    kept = [f.filename for f in _parse(page, "https://x/simple/demo/", name=_canon("demo"),
+                                       index_url="https://x/simple/", supported=supported)]
+    assert kept == [
+        "demo-1.0-cp311-cp311-win_amd64.whl",  # the witness for 1.0
+        "demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "demo-2.0-cp311-cp311-win_amd64.whl",  # the witness for 2.0
+        "demo-2.0.tar.gz",
+    ]
+    everything = _parse(page, "https://x/simple/demo/", name=_canon("demo"), index_url="https://x/simple/")
+    assert len(everything) == len(files)
