@@ -344,6 +344,8 @@ def _write(plan: InstallPlan, root: Path, link_mode: str) -> InstalledFiles:
         raise InstallError(
             f"Cannot install {plan.dist_info.name[: -len('.dist-info')]}: {exc}",
             notes=[f"{len(written)} files were written before the failure"],
+            hint="Check that the target folder exists, is a folder and is writable "
+            "(a virtual environment you own avoids permission problems).",
         ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
