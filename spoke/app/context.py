@@ -147,7 +147,25 @@ class Context:
         """The metadata fetcher (PEP 658, range reads, whole wheels; cached by hash)."""
         from spoke.metadata import MetadataFetcher
 
-        return MetadataFetcher(self.http, cache=self.cache, executor=self.executor)
+        return MetadataFetcher(
+            self.http, cache=self.cache, executor=self.executor, reporter=self.reporter,
+            on_download=self._unpack_early,
+        )
+
+    def _unpack_early(self, file: Any, path: Path) -> None:
+        """A wheel fetched whole for its metadata is unpacked now, while the solver works on.
+
+        If the solver settles on that version, the install finds it ready in the cache.
+        """
+        from spoke.prepare import prepare_one
+
+        def job() -> None:
+            try:
+                prepare_one(file, http=self.http, cache=self.cache, keep_archive=True)
+            except Exception:  # noqa: BLE001 - prepare() redoes it and reports any failure
+                pass
+
+        self.executor.submit(job)
 
     def close(self) -> None:
         """Release threads, connections and a temporary cache."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,6 +50,9 @@ __all__ = ["MetadataFetcher"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
+WHOLE_FILE_SIZE = 1 << 20
+"""Wheels up to this size (when the index gives sizes) are downloaded whole for their metadata."""
+
 
 class MetadataFetcher:
     """Core metadata of index files; see the module docstring for the order of attempts.
@@ -67,9 +70,12 @@ class MetadataFetcher:
         cache: Cache,
         executor: Executor | None = None,
         reporter: Reporter | None = None,
+        on_download: Callable[[IndexFile, Path], None] | None = None,
     ) -> None:
         self._http = http
         self._cache = cache
+        # Told of every whole wheel downloaded for its metadata (the app unpacks it early).
+        self._on_download = on_download
         self._executor = executor
         self._reporter = reporter if reporter is not None else NullReporter()
         self._once: Once[CoreMetadata] = Once()
@@ -140,6 +146,10 @@ class MetadataFetcher:
         wheel = self.wheel_path_for(file)
         if wheel.is_file():
             return read_local_metadata(wheel, project=file.name, source=file.filename)
+        if file.size is not None and file.size <= WHOLE_FILE_SIZE:
+            # One request for the whole small wheel beats two or three range requests, and
+            # the install that usually follows finds the file already in the cache.
+            return read_local_metadata(self._download(file), project=file.name, source=file.filename)
         try:
             return self._by_ranges(file)
         except NeedWholeFile as exc:
@@ -195,6 +205,8 @@ class MetadataFetcher:
             expected_hashes=dict(file.hashes) or None,
             progress_name=file.filename,
         )
+        if self._on_download is not None:
+            self._on_download(file, dest)
         return dest
 
     # -- caching ------------------------------------------------------------------------------

@@ -54,8 +54,13 @@ def prepare_one(
     http: object,
     cache: Cache,
     allowed_hashes: Sequence[str] = (),
+    keep_archive: bool = False,
 ) -> UnpackedWheel:
-    """Fetch (if needed) and unpack one wheel; return it unpacked in the cache."""
+    """Fetch (if needed) and unpack one wheel; return it unpacked in the cache.
+
+    The downloaded archive is removed once unpacked unless ``keep_archive`` (an early unpack
+    running beside the solver keeps it, so a concurrent ``prepare`` never finds it missing).
+    """
     from spoke.prepare.unpack import cached_unpacked, unpack_wheel
 
     if not file.is_wheel:
@@ -74,6 +79,10 @@ def prepare_one(
         path = local
     else:
         path = wheel_download_path(cache, file)
+        if not path.exists() and sha and not allowed_hashes:
+            hit = cached_unpacked(cache, sha)  # an early unpack may have just finished
+            if hit is not None:
+                return hit
         if not path.exists():
             http.download(  # type: ignore[attr-defined]
                 file.url, path, expected_hashes=file.hashes or None, progress_name=file.filename,
@@ -91,7 +100,7 @@ def prepare_one(
         _check_user_hashes(file, actual, allowed_hashes)
         sha = actual["sha256"]
     unpacked = unpack_wheel(path, cache=cache, sha256=sha)
-    if local is None:
+    if local is None and not keep_archive:
         # The unpacked tree is what installs use; the archive itself is not needed again.
         try:
             os.unlink(path)
