@@ -71,13 +71,24 @@ def target_settings(settings: Any, environ: Mapping[str, str], *, python: str | 
 
 def make_context(
     settings: Any, printer: Printer, environ: Mapping[str, str], *, extra: Any = None,
+    read_only: bool = False,
 ) -> tuple[Context, CliReporter]:
-    """A context for one command, with a reporter drawing on ``printer``."""
+    """A context for one command, with a reporter drawing on ``printer``.
+
+    ``read_only`` commands (list, show, freeze…) may look at a system interpreter without
+    ``--system``: with no virtual environment found they inspect ``python3`` on PATH, as pip
+    inspects the interpreter it runs on.
+    """
+    from dataclasses import replace
+
     reporter = CliReporter(printer)
     cache_dir = settings.get("cache_dir", None)
+    target = target_settings(settings, environ)
+    if read_only:
+        target = replace(target, system=True)
     ctx = Context(
         index=index_settings(settings, extra),
-        target=target_settings(settings, environ),
+        target=target,
         cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
         no_cache=bool(settings.get("no_cache_dir", None)),
         reporter=reporter,

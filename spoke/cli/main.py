@@ -23,12 +23,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("spoke.cli.install", "Install packages."),
     "uninstall": ("spoke.cli.uninstall", "Uninstall packages."),
     "venv": ("spoke.cli.venv", "Create a virtual environment."),
+    "list": ("spoke.cli.list", "List installed packages."),
+    "show": ("spoke.cli.show", "Show information about installed packages."),
+    "freeze": ("spoke.cli.freeze", "Output installed packages in requirements format."),
+    "check": ("spoke.cli.check", "Verify installed packages have compatible dependencies."),
+    "tree": ("spoke.cli.tree", "Show the dependency tree of installed packages."),
+    "why": ("spoke.cli.why", "Show why a package is installed: every path that requires it."),
+    "upgrade": ("spoke.cli.upgrade", "Upgrade packages (every outdated one when none is named)."),
+    "autoremove": ("spoke.cli.autoremove", "Remove packages that nothing requires and nobody asked for."),
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {
     "install": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
     "uninstall": ("package_args", "*", "Names of packages to remove."),
     "venv": ("path_args", "*", "Where to create the environment (default: .venv)."),
+    "show": ("package_args", "*", "Names of installed packages."),
+    "tree": ("package_args", "*", "Packages to start from (default: those nothing requires)."),
+    "why": ("package_args", "*", "The package to explain."),
+    "upgrade": ("requirement_args", "*", "Packages to upgrade (default: every outdated one)."),
 }
 
 

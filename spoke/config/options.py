@@ -33,9 +33,12 @@ GLOBAL: Final[frozenset[str]] = frozenset({"*"})
 DEFAULT_INDEX_URL: Final = "https://pypi.org/simple"
 """pip's default index (PEP 503 / 691 Simple API)."""
 
-_INSTALL = frozenset({"install"})
+_INSTALL = frozenset({"install", "upgrade"})
 _UNINSTALL = frozenset({"uninstall"})
 _VENV = frozenset({"venv"})
+_LIST = frozenset({"list"})
+_FREEZE = frozenset({"freeze"})
+_INSPECT = frozenset({"list", "freeze"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +141,10 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("extra-index-url", kind="list", dest="extra_index_urls", metavar="URL",
          help="Extra URLs of package indexes to use in addition to --index-url. Should follow "
               "the same rules as --index-url."),
-    _opt("find-links", "-f", "--find-links", kind="list", metavar="URL",
+    # Every command but `show`, whose -f is pip's --files.
+    _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
+        "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why",
+        "autoremove"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
               "directory, then look for archives in the directory listing."),
@@ -248,8 +254,48 @@ OPTIONS: Final[tuple[Option, ...]] = (
               "can be used multiple times."),
     _opt("yes", "-y", "--yes", commands=_UNINSTALL,
          help="Don't ask for confirmation of uninstall deletions."),
-    _opt("dry-run", commands=_UNINSTALL,
+    _opt("dry-run", commands=_UNINSTALL | {"autoremove"},
          help="Don't actually uninstall anything, just print what would be."),
+    _opt("with-unused-deps", commands=_UNINSTALL,
+         help="Also remove the dependencies of the named packages that nothing else needs "
+              "and that were not requested themselves."),
+    _opt("yes", "-y", "--yes", commands=frozenset({"autoremove"}),
+         help="Don't ask for confirmation of uninstall deletions."),
+    # -- list, freeze, show, tree ---------------------------------------------------------------
+    _opt("outdated", "-o", "--outdated", commands=_LIST, help="List outdated packages."),
+    _opt("uptodate", "-u", "--uptodate", commands=_LIST, help="List uptodate packages."),
+    _opt("not-required", commands=_LIST,
+         help="List packages that are not dependencies of installed packages."),
+    _opt("editable", "-e", "--editable", commands=_LIST, help="List editable projects."),
+    _opt("format", kind="choice", choices=("columns", "freeze", "json"), default="columns",
+         commands=_LIST, metavar="FORMAT",
+         help="Select the output format among: columns (default), freeze, or json."),
+    _opt("pre", commands=_LIST,
+         help="Include pre-release and development versions. By default, only stable "
+              "versions are considered."),
+    _opt("exclude-editable", commands=_INSPECT, help="Exclude editable package from output."),
+    _opt("local", "-l", "--local", commands=_INSPECT,
+         help="If in a virtualenv that has global access, do not list globally-installed "
+              "packages."),
+    _opt("user", commands=_INSPECT | {"show", "check", "tree", "why"},
+         help="Only output packages installed in user-site."),
+    _opt("path", kind="list", commands=_INSPECT | {"show", "check", "tree", "why"}, metavar="PATH",
+         help="Restrict to the specified installation path for listing packages (can be "
+              "used multiple times)."),
+    _opt("exclude", kind="list", commands=_INSPECT, metavar="PACKAGE",
+         help="Exclude specified package from the output."),
+    _opt("requirement", "-r", "--requirement", kind="list", dest="requirements",
+         commands=_FREEZE, metavar="FILE",
+         help="Use the order in the given requirements file and its comments when generating "
+              "output. This option can be used multiple times."),
+    _opt("all", commands=_FREEZE,
+         help="Do not skip these packages in the output: pip, setuptools, wheel, distribute."),
+    _opt("files", "-f", "--files", dest="show_files", commands=frozenset({"show"}),
+         help="Show the full list of installed files for each package."),
+    _opt("reverse", commands=frozenset({"tree"}),
+         help="Show what requires each package instead of what it requires."),
+    _opt("depth", kind="int", commands=frozenset({"tree"}), metavar="N",
+         help="Show the tree down to this depth (default: all)."),
     # -- venv ---------------------------------------------------------------------------------
     _opt("seed", commands=_VENV,
          help="Install seed packages (pip) into the virtual environment."),
