@@ -33,17 +33,55 @@ class UninstallPlan:
     targets: tuple[UninstallTarget, ...]
     missing: tuple[str, ...]
     roots: tuple[Path, ...]
+    unused: tuple[str, ...] = ()
+    """Targets added because nothing else needs them (``--with-unused-deps``, ``autoremove``)."""
 
 
-def plan_removal(ctx: Context, names: Sequence[str]) -> UninstallPlan:
-    """Find each named distribution and every file it owns; change nothing."""
-    from spoke.app.install import select_scheme
-    from spoke.env.installed import installed_distributions, read_metadata
-    from spoke.installer import plan_uninstall
+KEPT_BY_AUTOREMOVE = ("pip", "setuptools", "wheel", "distribute")
+"""The installer's own seed packages: ``autoremove`` never takes them (pip's freeze hides them too)."""
+
+
+def plan_removal(ctx: Context, names: Sequence[str], *, with_unused_deps: bool = False) -> UninstallPlan:
+    """Find each named distribution and every file it owns; change nothing.
+
+    ``with_unused_deps`` adds the dependencies of ``names`` that nothing else requires and
+    that were not REQUESTED (see :func:`spoke.app.graph.unused_after_removing`).
+    """
+    from spoke.app.graph import read_graph, unused_after_removing
 
     interp: Interpreter = ctx.interpreter
+    installed = _installed(ctx, interp)
+    unused: tuple[str, ...] = ()
+    if with_unused_deps:
+        graph = read_graph(installed, interp.markers)
+        unused = unused_after_removing(graph, names)
+    return _plan(interp, installed, [*names, *unused], unused)
+
+
+def plan_autoremove(ctx: Context) -> UninstallPlan:
+    """Every distribution nothing needs: not REQUESTED, not a seed package, and not required
+    (transitively) by one that is. Changes nothing."""
+    from spoke.app.graph import read_graph, unused
+
+    interp: Interpreter = ctx.interpreter
+    installed = _installed(ctx, interp)
+    graph = read_graph(installed, interp.markers)
+    names = unused(graph, keep=KEPT_BY_AUTOREMOVE)
+    return _plan(interp, installed, names, names)
+
+
+def _installed(ctx: Context, interp: Interpreter):  # type: ignore[no-untyped-def]
+    from spoke.app.install import select_scheme
+    from spoke.env.installed import installed_distributions
+
     scheme = select_scheme(ctx, interp)
-    installed = installed_distributions([scheme.purelib, scheme.platlib])
+    return installed_distributions([scheme.purelib, scheme.platlib])
+
+
+def _plan(interp: Interpreter, installed, names: Sequence[str], unused: Sequence[str]) -> UninstallPlan:  # type: ignore[no-untyped-def]
+    from spoke.env.installed import read_metadata
+    from spoke.installer import plan_uninstall
+
     roots = (interp.sys_prefix,)
     wanted: list[str] = []
     for raw in names:
@@ -60,7 +98,8 @@ def plan_removal(ctx: Context, names: Sequence[str]) -> UninstallPlan:
             continue
         paths = plan_uninstall(dist.dist_info, roots=roots)
         targets.append(UninstallTarget(dist=dist, paths=tuple(paths), required_by=tuple(dependents.get(name, ()))))
-    return UninstallPlan(interpreter=interp, targets=tuple(targets), missing=missing, roots=roots)
+    return UninstallPlan(interpreter=interp, targets=tuple(targets), missing=missing, roots=roots,
+                         unused=tuple(unused))
 
 
 def _dependents(installed, removing, read_metadata, markers) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]

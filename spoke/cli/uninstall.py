@@ -36,7 +36,7 @@ def _confirm(printer: Printer) -> bool:
 
 def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
     """Carry out ``spoke uninstall``; return the exit code."""
-    from spoke.app.uninstall import execute_removal, plan_removal
+    from spoke.app.uninstall import plan_removal
 
     names = _names(positional, settings, environ)
     if not names:
@@ -46,33 +46,44 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         )
     ctx, reporter = make_context(settings, printer, environ)
     try:
-        plan = plan_removal(ctx, names)
+        plan = plan_removal(ctx, names, with_unused_deps=bool(settings.get("with_unused_deps", None)))
         for name in plan.missing:
             printer.warning(f"Skipping {name} as it is not installed")
-        if not plan.targets:
-            return 0
-        for target in plan.targets:
-            if target.required_by:
-                printer.warning(
-                    f"{target.dist.display_name} is required by {', '.join(sorted(target.required_by))}"
-                )
-        dry_run = bool(settings.get("dry_run", None))
-        if dry_run or (not settings.get("yes", None) and sys.stdin is not None and sys.stdin.isatty()):
-            for target in plan.targets:
-                printer.info(f"Found existing installation: {target.dist.display_name} {target.dist.version}")
-                printer.info("Would remove:")
-                for path in target.paths:
-                    printer.info(f"  {path}")
-        if dry_run:
-            return 0
-        if not settings.get("yes", None) and not _confirm(printer):
-            printer.info("Nothing removed")
-            return 0
-        done = execute_removal(plan)
-        printer.info(f"Uninstalled {len(done)} package{'s' if len(done) != 1 else ''}")
-        for target in sorted(done, key=lambda t: t.dist.name):
-            printer.change("-", target.dist.name, target.dist.version)
-        return 0
+        if plan.unused:
+            shown = ", ".join(t.dist.display_name for t in plan.targets if t.dist.name in plan.unused)
+            printer.info(f"Also removing unused dependencies: {shown}")
+        return carry_out(plan, settings, printer)
     finally:
         reporter.close()
         ctx.close()
+
+
+def carry_out(plan: Any, settings: Any, printer: Printer) -> int:
+    """Warn, list, confirm and remove what ``plan`` (an ``UninstallPlan``) names; shared by
+    ``uninstall`` and ``autoremove``."""
+    from spoke.app.uninstall import execute_removal
+
+    if not plan.targets:
+        return 0
+    for target in plan.targets:
+        if target.required_by:
+            printer.warning(
+                f"{target.dist.display_name} is required by {', '.join(sorted(target.required_by))}"
+            )
+    dry_run = bool(settings.get("dry_run", None))
+    if dry_run or (not settings.get("yes", None) and sys.stdin is not None and sys.stdin.isatty()):
+        for target in plan.targets:
+            printer.info(f"Found existing installation: {target.dist.display_name} {target.dist.version}")
+            printer.info("Would remove:")
+            for path in target.paths:
+                printer.info(f"  {path}")
+    if dry_run:
+        return 0
+    if not settings.get("yes", None) and not _confirm(printer):
+        printer.info("Nothing removed")
+        return 0
+    done = execute_removal(plan)
+    printer.info(f"Uninstalled {len(done)} package{'s' if len(done) != 1 else ''}")
+    for target in sorted(done, key=lambda t: t.dist.name):
+        printer.change("-", target.dist.name, target.dist.version)
+    return 0
