@@ -45,6 +45,7 @@ class InstallRequest:
     link_mode: str = "auto"
     compile: bool = False
     report: str | None = None
+    upgrade_all: bool = False  # one joint resolution over everything installed (spoke.app.upgrade)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +59,7 @@ class InstallOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    held_back: tuple[Any, ...] = ()  # spoke.app.upgrade.HeldBack, with --upgrade-all
 
 
 class _Lazy:
@@ -100,6 +102,14 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     t0 = time.perf_counter()
     interp: Interpreter = ctx.interpreter
     check_target_allowed(ctx, interp)
+    if request.upgrade_all and (ctx.target_settings.target is not None or request.ignore_installed):
+        from spoke.errors import SpokeError
+
+        raise SpokeError(
+            "--upgrade-all upgrades what is installed, so it cannot be combined with "
+            + ("--target" if ctx.target_settings.target is not None else "--ignore-installed"),
+            hint="Drop one of the two options.",
+        )
     scheme = select_scheme(ctx, interp)
     if ctx.target_settings.target is not None:
         installed: dict[str, InstalledDist] = {}  # pip installs into --target afresh
@@ -112,6 +122,14 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     if request.require_hashes:
         _check_hash_mode(request)
     requested = {canonicalize_name(r.name) for r in requirements}
+    user_requirements = requirements
+    fixed: frozenset[str] = frozenset()
+    if request.upgrade_all:
+        from spoke.app.upgrade import left_in_place, upgrade_roots
+
+        fixed = frozenset(name for name, dist in installed.items() if left_in_place(dist))
+        requirements = [*requirements, *upgrade_roots(installed, named=requested, fixed=fixed)]
+        ctx.index.prefetch(name for name in installed if name not in fixed)
     constraint_ranges: dict[str, Any] = {}
     for c in constraints:
         name = canonicalize_name(c.name)
@@ -143,7 +161,14 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
         only_binary=request.only_binary,
         prefer_binary=request.prefer_binary,
     )
-    provider = PackageProvider(
+    provider_class: Any = PackageProvider
+    extra_args: dict[str, Any] = {}
+    if request.upgrade_all:
+        from spoke.app.upgrade import UpgradeProvider
+
+        provider_class, extra_args = UpgradeProvider, {"fixed": fixed}
+    provider = provider_class(
+        **extra_args,
         index=_Lazy(lambda: ctx.index),
         metadata=_Lazy(lambda: ctx.metadata),
         files_policy=files_policy,
@@ -158,6 +183,11 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     resolution = resolve(requirements, provider, force_reinstall=request.force_reinstall)
     timings["resolve"] = time.perf_counter() - t0
     ctx.reporter.phase_done("resolve", f"Resolved {len(resolution)} packages")
+    held: tuple[Any, ...] = ()
+    if request.upgrade_all:
+        resolution, held = _upgrade_all_results(
+            resolution, provider, installed, fixed, interp, requested, [*user_requirements, *constraints]
+        )
     plan = make_plan(
         resolution, installed, force_reinstall=request.force_reinstall,
     )
@@ -179,7 +209,7 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     if request.dry_run or plan.empty:
         return InstallOutcome(
             interpreter=interp, resolution=resolution, plan=plan, dry_run=request.dry_run,
-            timings=timings, report=report, warnings=tuple(warnings),
+            timings=timings, report=report, warnings=tuple(warnings), held_back=held,
         )
     t1 = time.perf_counter()
     ctx.reporter.phase("download")
@@ -201,8 +231,38 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     ctx.reporter.phase_done("install", f"Installed {len(plan.install)} packages")
     return InstallOutcome(
         interpreter=interp, resolution=resolution, plan=plan, dry_run=False, timings=timings,
-        report=report, warnings=tuple(warnings),
+        report=report, warnings=tuple(warnings), held_back=held,
     )
+
+
+def _upgrade_all_results(
+    resolution: Resolution, provider: Any, installed: dict[str, InstalledDist], fixed: frozenset[str],
+    interp: Interpreter, named: set[str], roots: Sequence[Requirement],
+) -> tuple[Resolution, tuple[Any, ...]]:
+    """Only what the user named counts as requested; and what was held back, and why."""
+    from dataclasses import replace
+
+    from spoke.app.upgrade import Chosen, held_back
+
+    resolution = Resolution(packages=tuple(
+        replace(p, requested=p.name in named) for p in resolution.packages
+    ))
+    chosen = {
+        p.name: Chosen(version=p.version, metadata=p.metadata or provider.metadata_of.get((p.name, p.version)),
+                       extras=p.extras)
+        for p in resolution.packages
+    }
+    newest = {}
+    for name in installed:
+        if name not in fixed:
+            version = provider.newest_usable(name)
+            if version is not None:
+                newest[name] = version
+    held = held_back(
+        {n: d for n, d in installed.items() if n not in fixed}, chosen, newest,
+        markers=interp.markers, roots=roots,
+    )
+    return resolution, tuple(held)
 
 
 def apply_plan(

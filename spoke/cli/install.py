@@ -84,7 +84,8 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     from spoke.app.install import InstallRequest, run_install, write_report
 
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
-    if not reqs:
+    upgrade_all = bool(settings.get("upgrade_all", None))
+    if not reqs and not upgrade_all:
         raise UsageError(
             "You must give at least one requirement to install",
             hint="For example `spoke install requests`, or `spoke install -r requirements.txt`.",
@@ -107,6 +108,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         link_mode=settings.get("link_mode", None) or "auto",
         compile=bool(settings.get("compile", None)),
         report=settings.get("report", None),
+        upgrade_all=upgrade_all,
     )
     ctx, reporter = make_context(settings, printer, environ, extra=from_files)
     try:
@@ -116,6 +118,8 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         ctx.close()
     for warning in outcome.warnings:
         printer.warning(warning)
+    for held in outcome.held_back:
+        printer.warning(held.message)
     plan = outcome.plan
     n = len(outcome.resolution)
     printer.info(f"Resolved {n} package{'s' if n != 1 else ''} in {format_duration(outcome.timings.get('resolve', 0))}")
@@ -129,6 +133,10 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         else:
             printer.info(f"Would install {len(plan.install)} package{'s' if len(plan.install) != 1 else ''}")
             _changes(printer, plan)
+        return 0
+    if plan.empty and upgrade_all:
+        printer.info(f"Nothing to upgrade: all {n} package{'s' if n != 1 else ''} already satisfied "
+                     "at the newest versions that fit together")
         return 0
     if plan.empty:
         printer.info(f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied")
