@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "why": ("spoke.cli.why", "Show why a package is installed: every path that requires it."),
     "upgrade": ("spoke.cli.upgrade", "Upgrade packages (every outdated one when none is named)."),
     "autoremove": ("spoke.cli.autoremove", "Remove packages that nothing requires and nobody asked for."),
+    "config": ("spoke.cli.config", "Manage pip's and spoke's configuration: list, get, set, unset, edit, debug."),
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {
@@ -41,6 +42,7 @@ POSITIONAL = {
     "tree": ("package_args", "*", "Packages to start from (default: those nothing requires)."),
     "why": ("package_args", "*", "The package to explain."),
     "upgrade": ("requirement_args", "*", "Packages to upgrade (default: every outdated one)."),
+    "config": ("config_args", "*", "ACTION [KEY [VALUE]]: list, get KEY, set KEY VALUE, unset KEY, edit, debug."),
 }
 
 

@@ -296,6 +296,16 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Show what requires each package instead of what it requires."),
     _opt("depth", kind="int", commands=frozenset({"tree"}), metavar="N",
          help="Show the tree down to this depth (default: all)."),
+    # -- config -------------------------------------------------------------------------------
+    _opt("global", dest="scope_global", commands=frozenset({"config"}), env=False,
+         help="Use the system-wide configuration file only."),
+    _opt("user", dest="scope_user", commands=frozenset({"config"}), env=False,
+         help="Use the user configuration file only."),
+    _opt("site", dest="scope_site", commands=frozenset({"config"}), env=False,
+         help="Use the current environment configuration file only."),
+    _opt("editor", kind="str", commands=frozenset({"config"}), env=False, metavar="EDITOR",
+         help="Editor to use to edit the file. Uses VISUAL or EDITOR environment variables if "
+              "not provided."),
     # -- venv ---------------------------------------------------------------------------------
     _opt("seed", commands=_VENV,
          help="Install seed packages (pip) into the virtual environment."),
