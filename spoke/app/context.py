@@ -58,6 +58,7 @@ class TargetSettings:
     user: bool = False
     prefix: Path | None = None
     target: Path | None = None
+    root: Path | None = None
 
 
 class Context:

@@ -304,6 +304,8 @@ def _roots(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:
         roots.append(t.target)
     if t.prefix is not None:
         roots.append(t.prefix)
+    if t.root is not None:
+        roots.append(t.root)
     if t.user and interp.user_scheme is not None:
         roots += [interp.user_scheme.purelib, interp.user_scheme.scripts, interp.user_scheme.data]
     return roots

@@ -14,7 +14,27 @@ from spoke.models import Interpreter, Scheme
 
 
 def select_scheme(ctx: Context, interp: Interpreter) -> Scheme:
-    """The scheme for ``--target``, ``--prefix``, ``--user`` or the environment itself."""
+    """The scheme for ``--target``, ``--prefix``, ``--user`` or the environment itself.
+
+    ``--root DIR`` re-roots whichever scheme applies under DIR, as pip does (for building
+    system packages); scripts still name the target interpreter.
+    """
+    scheme = _base_scheme(ctx, interp)
+    root = ctx.target_settings.root
+    if root is None:
+        return scheme
+    from dataclasses import replace
+
+    def rebase(path: Path) -> Path:
+        return root / path.relative_to(path.anchor)
+
+    return replace(
+        scheme, purelib=rebase(scheme.purelib), platlib=rebase(scheme.platlib),
+        scripts=rebase(scheme.scripts), data=rebase(scheme.data), headers=rebase(scheme.headers),
+    )
+
+
+def _base_scheme(ctx: Context, interp: Interpreter) -> Scheme:
     from spoke.env.interpreter import prefix_scheme, target_scheme
 
     t = ctx.target_settings
@@ -40,7 +60,7 @@ def check_target_allowed(ctx: Context, interp: Interpreter) -> None:
     from spoke.env.discovery import check_externally_managed
 
     t = ctx.target_settings
-    if t.target is not None or t.prefix is not None:
+    if t.target is not None or t.prefix is not None or t.root is not None:
         return
     if not interp.is_venv and not (t.system or t.user or t.break_system_packages):
         raise SpokeError(

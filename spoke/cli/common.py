@@ -56,6 +56,7 @@ def target_settings(settings: Any, environ: Mapping[str, str], *, python: str | 
     """Which interpreter and scheme the command acts on."""
     target = settings.get("target", None)
     prefix = settings.get("prefix", None)
+    root = settings.get("root", None)
     return TargetSettings(
         python=python if python is not None else settings.get("python", None),
         virtual_env=environ.get("VIRTUAL_ENV") or None,
@@ -66,6 +67,7 @@ def target_settings(settings: Any, environ: Mapping[str, str], *, python: str | 
         user=bool(settings.get("user", None)),
         prefix=Path(prefix).absolute() if prefix else None,
         target=Path(target).absolute() if target else None,
+        root=Path(root).absolute() if root else None,
     )
 
 

@@ -411,3 +411,15 @@ def test_verbose_shows_requests_and_names_are_normalized(spoke, index, venv) -> 
     assert "+ foo-bar==1.0" in result.stderr
     # ``==1.0`` admits a local version of 1.0 (PEP 440), and the newest wins.
     assert "+ local-ver==1.0+build.2" in result.stderr
+
+
+def test_root_reroots_the_whole_scheme(spoke, index, venv, tmp_path) -> None:
+    server = index(*ALPHA)
+    env = venv()
+    root = tmp_path / "stage"
+    spoke("install", "alpha", "--root", str(root), "--python", str(env.python), "-i", server.simple_url)
+    rel_site = env.site_packages.relative_to(env.site_packages.anchor)
+    assert (root / rel_site / "alpha-2.0.dist-info").is_dir()
+    script = root / env.bin.relative_to(env.bin.anchor) / "alpha-cli"
+    assert script.exists() and str(env.python.parent) in script.read_text().splitlines()[0]
+    assert dist_infos(env) == set()
