@@ -566,6 +566,7 @@ class HttpClient:
             else:
                 options["ssl_context"] = _default_ssl_context()
         if self.settings.client_cert:
+            _check_client_cert(self.settings.client_cert)
             options["cert_file"] = self.settings.client_cert
         if proxy is None:
             return urllib3.PoolManager(**options)
@@ -698,6 +699,28 @@ def _range_start(headers: Mapping[str, str]) -> int | None:
         return None
     first = value[6:].partition("-")[0].strip()
     return int(first) if first.isdigit() else None
+
+
+def _check_client_cert(path: str) -> None:
+    """Fail clearly, before any connection, when ``--client-cert`` cannot be used: urllib3
+    would only report a dropped connection or an opaque "PEM lib" error, on every request."""
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(path)
+    except ssl.SSLError:  # before OSError: it is one
+        problem = "not a PEM file holding a certificate and its private key"
+    except FileNotFoundError:
+        problem = "no such file"
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    else:
+        return
+    raise NetworkError(
+        f"Cannot use the client certificate {path}: {problem}",
+        hint="`--client-cert` takes one PEM file holding the client certificate and its "
+        "(unencrypted) private key.",
+    )
 
 
 def _default_ssl_context() -> Any:

@@ -31,6 +31,19 @@ _TLS_HINT = (
     "TLS, point `--cert` (or REQUESTS_CA_BUNDLE / PIP_CERT) at its CA bundle; for a host you "
     "trust on a private network, `--trusted-host <host>` skips verification."
 )
+_TLS_HANDSHAKE_HINT = (
+    "The TLS handshake with the server failed. If the server requires a client certificate, "
+    "pass it with `--client-cert` (one PEM file holding the certificate and its key); if a proxy "
+    "intercepts TLS, point `--cert` at its CA bundle."
+)
+_CLIENT_CERT_HINT = (
+    "Pass a client certificate the server accepts with `--client-cert` (one PEM file holding "
+    "the certificate and its private key)."
+)
+_PROXY_AUTH_HINT = (
+    "Give the proxy's login in its URL (`--proxy http://user:password@host:port`, or in "
+    "HTTPS_PROXY / HTTP_PROXY), and check it if you did."
+)
 _CREDENTIALS_HINT = (
     "Give credentials in the index URL (https://user:password@host/simple), in a .netrc file "
     "(`machine <host> login <user> password <password>`), or in a keyring (install `keyring`)."
@@ -57,6 +70,7 @@ class Failure:
     cause: str
     retry: bool
     tls: bool = False
+    hint: str | None = None
 
 
 def describe(exc: BaseException, *, timeout: float) -> Failure | None:
@@ -76,9 +90,27 @@ def describe(exc: BaseException, *, timeout: float) -> Failure | None:
         if verify:
             reason = getattr(inner, "verify_message", None) or "certificate verify failed"
             return Failure(cause=f"TLS certificate verification failed ({reason})", retry=False, tls=True)
-        return Failure(cause=f"TLS error ({_short(text)})", retry=True, tls=True)
+        upper = text.upper()
+        if "CERTIFICATE_REQUIRED" in upper or "PEER DID NOT RETURN A CERTIFICATE" in upper:
+            return Failure(
+                cause="the server requires a client certificate", retry=False, tls=True,
+                hint=_CLIENT_CERT_HINT,
+            )
+        if any(alert in upper for alert in ("ALERT_BAD_CERTIFICATE", "ALERT_UNKNOWN_CA", "ALERT_CERTIFICATE_UNKNOWN")):
+            return Failure(
+                cause=f"the server rejected the client certificate ({_short(text)})", retry=False,
+                tls=True, hint=_CLIENT_CERT_HINT,
+            )
+        return Failure(cause=f"TLS error ({_short(text)})", retry=True, tls=True, hint=_TLS_HANDSHAKE_HINT)
     if isinstance(exc, e.ProxyError):
-        return Failure(cause=f"proxy error ({_short(str(exc.__cause__ or exc))})", retry=True)
+        text = _short(str(exc.__cause__ or exc))
+        if "407" in text:
+            # A CONNECT the proxy refused for want of (valid) credentials: no retry cures it.
+            return Failure(
+                cause="the proxy requires authentication (407 Proxy Authentication Required)",
+                retry=False, hint=_PROXY_AUTH_HINT,
+            )
+        return Failure(cause=f"proxy error ({text})", retry=True)
     if isinstance(exc, e.NameResolutionError):
         return Failure(cause="the host name could not be resolved", retry=True)
     if isinstance(exc, e.NewConnectionError):
@@ -111,7 +143,7 @@ def network_error(url: str, failure: Failure, attempts: int, secrets: tuple[str,
     notes = [f"tried {attempts} time{'s' if attempts != 1 else ''}"]
     return NetworkError(
         f"Could not reach {redact_url(url)}: {cause}",
-        hint=_TLS_HINT if failure.tls else _NETWORK_HINT,
+        hint=failure.hint or (_TLS_HINT if failure.tls else _NETWORK_HINT),
         notes=notes,
     )
 
@@ -134,6 +166,13 @@ def status_error(
         else:
             message = f"{host} requires authentication ({label}) for {shown}"
         return HTTPStatusError(message, status=status, url=shown, hint=_CREDENTIALS_HINT)
+    if status == 407:
+        return HTTPStatusError(
+            f"The proxy requires authentication ({label}) for {shown}",
+            status=status,
+            url=shown,
+            hint=_PROXY_AUTH_HINT,
+        )
     if status == 403:
         message = f"{host} refused access ({label}) to {shown}"
         hint = _CREDENTIALS_HINT if not sent_credentials else "Check that this account may read the index."

@@ -41,8 +41,11 @@ __all__ = [
 ]
 
 _DROPPED = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP",
-            "PYTHONUSERBASE", "__PYVENV_LAUNCHER__")
-"""Variables that would point a subprocess at another environment than the test's."""
+            "PYTHONUSERBASE", "__PYVENV_LAUNCHER__", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE",
+            "NETRC")
+"""Variables that would point a subprocess at another environment (or trust store, or
+credentials) than the test's. spoke trusts the system store by default, so the live tests
+still reach PyPI through this machine's TLS interception without them."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

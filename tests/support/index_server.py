@@ -23,6 +23,7 @@ import email.utils
 import hashlib
 import html
 import json
+import ssl
 import tarfile
 import tempfile
 import threading
@@ -165,6 +166,9 @@ class IndexServer:
     ``json``, ``html``, ``metadata``, ``ranges`` and ``etags`` are plain attributes a test may
     flip while the server runs; ``cache_control``, when set, is sent on pages and files.
     ``auth=(user, password)`` makes every request need that HTTP Basic login.
+    ``ssl_context`` (a server-side :class:`ssl.SSLContext`) serves HTTPS instead: the URLs
+    then start with ``https://``; the TLS handshake runs in the request's thread, and a
+    failed one is logged as ``("TLS", "", 0, {})``.
 
     Use it as a context manager or call :meth:`close`. Thread-safe.
     """
@@ -180,6 +184,7 @@ class IndexServer:
         etags: bool = True,
         auth: tuple[str, str] | None = None,
         cache_control: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.json = json
         self.html = html
@@ -202,6 +207,14 @@ class IndexServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
+        self.ssl_context = ssl_context
+        if ssl_context is not None:
+            # Handshakes happen in the handler threads, so one stalled or refused client
+            # cannot block the accept loop; their failures are expected, not tracebacks.
+            self._server.socket = ssl_context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self._connections: set[object] = set()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -221,8 +234,9 @@ class IndexServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:PORT`` (``https://`` with an ``ssl_context``; no trailing slash)."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def simple_url(self) -> str:
@@ -584,6 +598,13 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "spoke-test-index/1.0"
 
     def setup(self) -> None:
+        if self.index.ssl_context is not None:
+            try:
+                self.request.settimeout(self.timeout)
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.index._record(LoggedRequest("TLS", "", 0, {}))
+                raise
         super().setup()
         with self.index._lock:
             self.index._connections.add(self.connection)
