@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         positional = values.pop(positional_name, []) or []
         from spoke.config.settings import load_settings
 
-        settings = load_settings(command, values, environ, site_config=_site_config(environ))
+        settings = load_settings(command, values, environ, site_config=_site_config(values, environ))
         verbosity = int(settings.get("verbose", None) or 0) - int(settings.get("quiet", None) or 0)
         verbose = verbosity > 0
         printer = Printer(verbosity=verbosity, environ=environ, color=False if settings.get("no_color", None) else None)
@@ -165,12 +165,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 1
 
 
-def _site_config(environ: Mapping[str, str]) -> Any:
-    """pip's site configuration file lives in the active virtual environment."""
-    from spoke.config.files import site_config_path
+def _site_config(values: Mapping[str, Any], environ: Mapping[str, str]) -> Any:
+    """pip's site configuration file: ``pip.conf`` in the target virtual environment.
 
+    Found without running any interpreter (settings are needed before the target is probed):
+    a ``--python`` that is a venv folder or an interpreter inside one, else ``VIRTUAL_ENV``,
+    else a ``.venv`` in the current folder or a parent — the same order discovery uses.
+    """
+    from pathlib import Path
+
+    from spoke.config.files import site_config_path
+    from spoke.env.discovery import find_dot_venv
+
+    python = values.get("python")
+    if python:
+        candidate = Path(str(python)).expanduser()
+        for prefix in (candidate, candidate.parent.parent):
+            if (prefix / "pyvenv.cfg").is_file():
+                return site_config_path(prefix.absolute())
+        return None
     venv = environ.get("VIRTUAL_ENV")
-    return site_config_path(venv) if venv else None
+    if venv:
+        return site_config_path(venv)
+    exe = find_dot_venv(Path.cwd())
+    return site_config_path(exe.parent.parent) if exe is not None else None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -281,3 +281,19 @@ def test_read_only_actions_write_nothing(spoke, hermetic, tmp_path) -> None:
     for args in (("list",), ("get", "global.timeout"), ("debug",)):
         spoke("config", *args, env=FILES_ON)
     assert (snapshot(tmp_path / "home"), snapshot(tmp_path / "xdg-config")) == before
+
+
+def test_site_config_of_a_venv_named_by_python_applies(spoke, index, venv) -> None:
+    from tests.support.packages import Pkg
+
+    old = index(Pkg("sitecfg", "1.0"))
+    new = index(Pkg("sitecfg", "2.0"))
+    env = venv()
+    (env.path / "pip.conf").write_text(f"[global]\nindex-url = {new.simple_url}\n")
+    files_on = {"PIP_CONFIG_FILE": None}  # the hermetic default (os.devnull) turns every file off
+    result = spoke("install", "sitecfg", "--dry-run", "--python", str(env.python), env=files_on)
+    assert "+ sitecfg==2.0" in result.stderr
+    # The command line still wins over the site file.
+    result = spoke("install", "sitecfg", "--dry-run", "--python", str(env.python), "-i", old.simple_url,
+                   env=files_on)
+    assert "+ sitecfg==1.0" in result.stderr
