@@ -57,6 +57,18 @@ def test_credentials_in_index_url(spoke, index, venv, tmp_path) -> None:
     assert all(r.status != 401 for r in server.requests)
 
 
+def test_credentials_never_reach_files_spoke_writes(spoke, index, venv, hermetic) -> None:
+    server = index(*PKGS, auth=(USER, PASSWORD))
+    env = venv()
+    install(spoke, env, "private-lib", "-i", server.authed_url())
+    install(spoke, env, "private-lib", "-i", server.authed_url())  # the no-op record too
+    secret = PASSWORD.encode()
+    for folder in (Path(hermetic["SPOKE_CACHE_DIR"]), env.path):
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                assert secret not in path.read_bytes(), path
+
+
 def test_missing_credentials_names_host_and_the_three_ways(spoke, index, venv) -> None:
     server = index(*PKGS, auth=(USER, PASSWORD))
     env = venv()
