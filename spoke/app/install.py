@@ -8,6 +8,7 @@ no index page is fetched, no HTTP client is even created.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
 
     timings: dict[str, float] = {}
     warnings: list[str] = []
+    started: dict[str, Any] = {}
     t0 = time.perf_counter()
     interp: Interpreter = ctx.interpreter
     check_target_allowed(ctx, interp)
@@ -178,6 +180,7 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
         policy=policy,
         executor=_Lazy(lambda: ctx.executor),  # type: ignore[arg-type]
         warn=warnings.append,
+        on_choice=None if (request.dry_run or request.require_hashes) else _fetch_early(ctx, started),
     )
     ctx.reporter.phase("resolve")
     resolution = resolve(requirements, provider, force_reinstall=request.force_reinstall)
@@ -217,7 +220,8 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     from spoke.prepare import prepare
 
     files = [p.file for p in plan.install if p.file is not None]
-    unpacked = prepare(files, http=_Lazy(lambda: ctx.http), cache=ctx.cache, executor=ctx.executor, hashes=hashes)
+    unpacked = prepare(files, http=_Lazy(lambda: ctx.http), cache=ctx.cache, executor=ctx.executor,
+                       hashes=hashes, started=started)
     timings["prepare"] = time.perf_counter() - t1
     ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
     t2 = time.perf_counter()
@@ -263,6 +267,30 @@ def _upgrade_all_results(
         markers=interp.markers, roots=roots,
     )
     return resolution, tuple(held)
+
+
+def _fetch_early(ctx: Context, started: dict[str, Any]) -> Callable[[Any], None]:
+    """A callback that starts fetching and unpacking a wheel as soon as the solver picks it.
+
+    Downloads then overlap the rest of the resolution (uv's habit). A file the solver later
+    abandons costs its download, nothing else: only the plan's files are installed. Jobs never
+    raise: a failure resurfaces when ``prepare`` awaits the job.
+    """
+    from spoke.prepare import prepare_one
+
+    lock = threading.Lock()
+
+    from spoke.metadata.fetcher import WHOLE_FILE_SIZE
+
+    def on_choice(file: Any) -> None:
+        if file.size is not None and file.size <= WHOLE_FILE_SIZE:
+            return  # fetched whole (and unpacked) for its metadata already
+        with lock:
+            if file.url in started:
+                return
+            started[file.url] = ctx.executor.submit(prepare_one, file, http=ctx.http, cache=ctx.cache)
+
+    return on_choice
 
 
 def apply_plan(

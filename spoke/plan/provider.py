@@ -27,7 +27,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from spoke.errors import BuildRequiredError, PackageNotFoundError
-from spoke.models import CoreMetadata, InstalledDist
+from spoke.models import CoreMetadata, IndexFile, InstalledDist
 from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
 from spoke.resolver import Unavailable
 
@@ -75,6 +75,7 @@ class PackageProvider:
         policy: ResolvePolicy,
         executor: Executor | None = None,
         warn: Callable[[str], None] = lambda message: None,
+        on_choice: Callable[[IndexFile], None] | None = None,
     ) -> None:
         self._index = index
         self._metadata = metadata
@@ -85,6 +86,9 @@ class PackageProvider:
         self._policy = policy
         self._executor = executor
         self._warn = warn
+        # Told of the file of each version the solver decides on, so the caller can start
+        # fetching it while the rest of the graph is solved (backtracking is rare).
+        self._on_choice = on_choice
         self._lock = threading.Lock()
         self._choices: dict[str, tuple[dict[Version, VersionChoice], dict[Version, str], list[Version]]] = {}
         self._order: dict[str, int] = {}
@@ -171,12 +175,17 @@ class PackageProvider:
         if dist is not None and allowed.contains(dist.version, prereleases=True):
             return dist.version
         try:
-            return self._pick(name, allowed)
+            version = self._pick(name, allowed)
         except PackageNotFoundError:
             if name in self._root_names:
                 raise  # the user named it: "no such project" says it best
             self.missing_projects.add(name)
             return None
+        if version is not None and self._on_choice is not None:
+            choice = self._versions(name)[0].get(version)
+            if choice is not None and choice.best.is_wheel:
+                self._on_choice(choice.best)
+        return version
 
     def prioritize(self, package: str, allowed: VersionRange) -> Any:
         """Decide pinned packages first, then in the order they were discovered (deterministic)."""

@@ -116,17 +116,26 @@ def prepare(
     cache: Cache,
     executor: Executor,
     hashes: Mapping[str, Sequence[str]] | None = None,
+    started: Mapping[str, Future[UnpackedWheel]] | None = None,
 ) -> dict[str, UnpackedWheel]:
     """Prepare every file concurrently; return unpacked wheels by project name.
+
+    ``started`` maps URLs to jobs begun earlier (while resolving); those are awaited, not redone.
 
     The first failure is raised after every started job has finished, so no worker is left
     writing into the cache behind the caller's back.
     """
     hashes = hashes or {}
-    futures: dict[str, Future[UnpackedWheel]] = {
-        f.name: executor.submit(prepare_one, f, http=http, cache=cache, allowed_hashes=hashes.get(f.name, ()))
-        for f in files
-    }
+    started = started or {}
+    futures: dict[str, Future[UnpackedWheel]] = {}
+    for f in files:
+        early = started.get(f.url)
+        if early is not None and not hashes.get(f.name):
+            futures[f.name] = early  # already being fetched since the solver chose it
+        else:
+            futures[f.name] = executor.submit(
+                prepare_one, f, http=http, cache=cache, allowed_hashes=hashes.get(f.name, ()),
+            )
     results: dict[str, UnpackedWheel] = {}
     error: BaseException | None = None
     for name, fut in futures.items():
