@@ -86,8 +86,34 @@ def _options_for(command: str | None) -> list[Any]:
     return list(options_for(command))
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    """The top-level parser and one subparser per command."""
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` (skipping global options and their values), if any."""
+    takes_value: set[str] = set()
+    for option in _options_for(None):
+        if option.kind not in ("bool", "count"):
+            takes_value.update(option.flags)
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return None
+        if arg.startswith("-"):
+            skip = arg in takes_value  # `--opt value`; `--opt=value` is one token
+            continue
+        name = ALIASES.get(arg, arg)
+        return name if name in COMMANDS else None
+    return None
+
+
+def build_parser(
+    only: str | None = None,
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and one subparser per command (just ``only``'s when given).
+
+    Building all thirteen subparsers costs tens of milliseconds; a command run needs one.
+    """
     parser = _Parser(prog="spoke", description="A fast, safe Python package installer with pip's interface.")
     parser.add_argument("-V", "--version", action="version", version=f"spoke {spoke.__version__}")
     for option in _options_for(None):
@@ -95,6 +121,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     by_name: dict[str, argparse.ArgumentParser] = {}
     for name, (_module, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         aliases = [a for a, target in ALIASES.items() if target == name]
         sub = subs.add_parser(name, help=help_text, description=help_text, aliases=aliases)
         pos = POSITIONAL.get(name)
@@ -115,7 +143,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     printer = Printer(environ=environ)
     verbose = "-v" in argv or "--verbose" in argv
     try:
-        parser, _ = build_parser()
+        parser, _ = build_parser(only=_command_in(argv))
         if not argv:
             parser.print_help(sys.stderr)
             return 2
