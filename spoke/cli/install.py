@@ -81,7 +81,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     fast = _satisfied_before(settings, positional, printer, environ)
     if fast is not None:
         return fast
-    from spoke.app.install import InstallRequest, run_install, write_report
+    from spoke.app.install import InstallRequest, run_install
 
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     upgrade_all = bool(settings.get("upgrade_all", None))
@@ -112,10 +112,23 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     )
     ctx, reporter = make_context(settings, printer, environ, extra=from_files)
     try:
-        outcome = run_install(ctx, request)
+        try:
+            outcome = run_install(ctx, request)
+        finally:
+            reporter.close()
+        return _finish(ctx, outcome, request, settings, positional, printer, from_files.files, started)
     finally:
-        reporter.close()
         ctx.close()
+
+
+def _finish(
+    ctx: Any, outcome: Any, request: Any, settings: Any, positional: Sequence[str],
+    printer: Printer, files: Sequence[str], started: float,
+) -> int:
+    """Render an install's outcome; remember a satisfied request for the no-op shortcut."""
+    from spoke.app.install import write_report
+
+    upgrade_all = request.upgrade_all
     for warning in outcome.warnings:
         printer.warning(warning)
     for held in outcome.held_back:
@@ -140,7 +153,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         return 0
     if plan.empty:
         printer.info(f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied")
-        _remember_satisfied(settings, positional, environ, from_files.files, n)
+        _remember_satisfied(ctx, settings, positional, files, n)
         return 0
     if "prepare" in outcome.timings:
         printer.info(f"Prepared {len(plan.install)} package{'s' if len(plan.install) != 1 else ''} in "
@@ -149,7 +162,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
-    _remember_satisfied(settings, positional, environ, from_files.files, n)
+    _remember_satisfied(ctx, settings, positional, files, n)
     return 0
 
 
@@ -187,14 +200,13 @@ def _fast_path_key(settings: Any, positional: Sequence[str]) -> list[str] | None
     return [*positional, "\0files", *files, "\0flags", *(f"{k}={v}" for k, v in flags)]
 
 
-def _target_state(settings: Any, printer: Printer, environ: Mapping[str, str]) -> tuple[Any, Any, Any]:
+def _installed_paths(ctx: Any) -> tuple[Any, Any]:
+    """The target interpreter and the folders whose dist-infos fingerprint the environment."""
     from spoke.app.target import check_target_allowed, installed_paths, select_scheme
 
-    ctx, reporter = make_context(settings, printer, environ)
     interp = ctx.interpreter
     check_target_allowed(ctx, interp)
-    paths = installed_paths(ctx, interp, select_scheme(ctx, interp))
-    return ctx, interp, paths
+    return interp, installed_paths(ctx, interp, select_scheme(ctx, interp))
 
 
 def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int | None:
@@ -204,10 +216,12 @@ def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer
     parts = _fast_path_key(settings, positional)
     if parts is None:
         return None
-    ctx, interp, paths = _target_state(settings, printer, environ)
+    ctx, reporter = make_context(settings, printer, environ)
     try:
+        interp, paths = _installed_paths(ctx)
         count = lookup(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths))
     finally:
+        reporter.close()
         ctx.close()
     if count is None:
         return None
@@ -215,14 +229,12 @@ def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer
     return 0
 
 
-def _remember_satisfied(settings: Any, positional: Sequence[str], environ: Mapping[str, str], files: Sequence[str], count: int) -> None:
+def _remember_satisfied(ctx: Any, settings: Any, positional: Sequence[str], files: Sequence[str], count: int) -> None:
+    """Record, in the install's own context, that this request is now satisfied."""
     from spoke.app.noop import environment_fingerprint, remember, request_key
 
     parts = _fast_path_key(settings, positional)
     if parts is None:
         return
-    ctx, interp, paths = _target_state(settings, Printer(verbosity=-2), environ)
-    try:
-        remember(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths), files, count)
-    finally:
-        ctx.close()
+    interp, paths = _installed_paths(ctx)
+    remember(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths), files, count)
