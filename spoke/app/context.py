@@ -7,6 +7,7 @@ never creates an HTTP client, never opens a connection and never starts a thread
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -82,6 +83,8 @@ class Context:
         self._cache_dir = cache_dir
         self._no_cache = no_cache
         self._workers = workers
+        self.early_jobs: dict[str, Any] = {}  # URL → future of an early prepare_one
+        self._early_lock = threading.Lock()
 
     # -- local services ----------------------------------------------------------------------
 
@@ -154,19 +157,24 @@ class Context:
         )
 
     def _unpack_early(self, file: Any, path: Path) -> None:
-        """A wheel fetched whole for its metadata is unpacked now, while the solver works on.
+        """A wheel fetched whole for its metadata is unpacked now, while the solver works on."""
+        self.prepare_early(file, keep_archive=True)
 
-        If the solver settles on that version, the install finds it ready in the cache.
+    def prepare_early(self, file: Any, *, keep_archive: bool = False) -> None:
+        """Start fetching and unpacking ``file`` in the background, once per URL.
+
+        If the solver settles on that file, ``prepare`` awaits the job (``early_jobs``) instead
+        of doing the work again; an abandoned job costs its download only. A job's failure
+        resurfaces when ``prepare`` awaits it.
         """
         from spoke.prepare import prepare_one
 
-        def job() -> None:
-            try:
-                prepare_one(file, http=self.http, cache=self.cache, keep_archive=True)
-            except Exception:  # noqa: BLE001 - prepare() redoes it and reports any failure
-                pass
-
-        self.executor.submit(job)
+        with self._early_lock:
+            if file.url in self.early_jobs:
+                return
+            self.early_jobs[file.url] = self.executor.submit(
+                prepare_one, file, http=self.http, cache=self.cache, keep_archive=keep_archive,
+            )
 
     def close(self) -> None:
         """Release threads, connections and a temporary cache."""

@@ -8,7 +8,6 @@ no index page is fetched, no HTTP client is even created.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -100,7 +99,6 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
 
     timings: dict[str, float] = {}
     warnings: list[str] = []
-    started: dict[str, Any] = {}
     t0 = time.perf_counter()
     interp: Interpreter = ctx.interpreter
     check_target_allowed(ctx, interp)
@@ -180,7 +178,7 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
         policy=policy,
         executor=_Lazy(lambda: ctx.executor),  # type: ignore[arg-type]
         warn=warnings.append,
-        on_choice=None if (request.dry_run or request.require_hashes) else _fetch_early(ctx, started),
+        on_choice=None if (request.dry_run or request.require_hashes) else _fetch_early(ctx),
     )
     ctx.reporter.phase("resolve")
     resolution = resolve(requirements, provider, force_reinstall=request.force_reinstall)
@@ -221,7 +219,7 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
 
     files = [p.file for p in plan.install if p.file is not None]
     unpacked = prepare(files, http=_Lazy(lambda: ctx.http), cache=ctx.cache, executor=ctx.executor,
-                       hashes=hashes, started=started)
+                       hashes=hashes, started=ctx.early_jobs)
     timings["prepare"] = time.perf_counter() - t1
     ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
     t2 = time.perf_counter()
@@ -269,26 +267,16 @@ def _upgrade_all_results(
     return resolution, tuple(held)
 
 
-def _fetch_early(ctx: Context, started: dict[str, Any]) -> Callable[[Any], None]:
-    """A callback that starts fetching and unpacking a wheel as soon as the solver picks it.
+def _fetch_early(ctx: Context) -> Callable[[Any], None]:
+    """Start fetching a large wheel as soon as the solver picks it (downloads overlap solving).
 
-    Downloads then overlap the rest of the resolution (uv's habit). A file the solver later
-    abandons costs its download, nothing else: only the plan's files are installed. Jobs never
-    raise: a failure resurfaces when ``prepare`` awaits the job.
+    Small wheels need no help: they are fetched whole, and unpacked, for their metadata.
     """
-    from spoke.prepare import prepare_one
-
-    lock = threading.Lock()
-
     from spoke.metadata.fetcher import WHOLE_FILE_SIZE
 
     def on_choice(file: Any) -> None:
-        if file.size is not None and file.size <= WHOLE_FILE_SIZE:
-            return  # fetched whole (and unpacked) for its metadata already
-        with lock:
-            if file.url in started:
-                return
-            started[file.url] = ctx.executor.submit(prepare_one, file, http=ctx.http, cache=ctx.cache)
+        if file.size is None or file.size > WHOLE_FILE_SIZE:
+            ctx.prepare_early(file)
 
     return on_choice
 
