@@ -115,3 +115,42 @@ class UninstallError(SpokeError):
 
 class VenvError(SpokeError):
     """A virtual environment cannot be created."""
+
+
+class BuildError(SpokeError):
+    """A PEP 517 build of a source tree failed, or its build configuration is invalid.
+
+    ``label`` names what was built (the sdist's file name or the project folder), ``hook``
+    the backend hook that failed (``build_wheel``...) when one ran; ``notes`` hold the last
+    lines of the backend's output.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        label: str | None = None,
+        hook: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.label = label
+        self.hook = hook
+
+
+class EditableUnsupported(BuildError):
+    """The build backend has no PEP 660 ``build_editable`` hook (setuptools before 64...).
+
+    ``has_setup_py`` tells the caller whether the legacy ``setup.py develop`` style fallback
+    is possible at all.
+    """
+
+    def __init__(self, message: str, *, backend: str, has_setup_py: bool, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.backend = backend
+        self.has_setup_py = has_setup_py
+
+
+class VcsError(SpokeError):
+    """A VCS requirement URL is malformed, or its repository cannot be checked out (git
+    missing, repository unreachable, no such revision, no such subdirectory)."""

@@ -46,6 +46,9 @@ class InstallRequest:
     compile: bool = False
     report: str | None = None
     upgrade_all: bool = False  # one joint resolution over everything installed (spoke.app.upgrade)
+    build_isolation: bool = True
+    config_settings: tuple[str, ...] = ()
+    src_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,21 +79,52 @@ class _Lazy:
 
 
 def _requirements(req_list: Sequence[UserRequirement]) -> list[Requirement]:
+    """The name requirements among ``req_list`` (direct sources are handled apart)."""
+    return [item.requirement for item in req_list if item.requirement is not None and not item.requirement.url]
+
+
+def _direct_sources(ctx: Context, items: Sequence[UserRequirement], markers: dict[str, str]) -> list[Any]:
+    """The URL, path and VCS requests whose markers apply to the target."""
+    from spoke.sources import direct_source
+
     out = []
-    for item in req_list:
-        if item.requirement is None or item.requirement.url:
-            raise RequirementError(
-                f"Installing from a URL, path or VCS (`{item.text}`) is not supported yet",
-                hint="Install it by name from an index, or use a folder of wheels with "
-                "--find-links.",
-            )
-        out.append(item.requirement)
+    for item in items:
+        source = direct_source(item, ctx.target_settings.cwd)
+        if source is None:
+            continue
+        if source.marker is not None and not source.marker.evaluate({**markers, "extra": ""}):
+            continue
+        out.append(source)
     return out
+
+
+def _direct_roots(candidates: Sequence[Any]) -> list[Requirement]:
+    """Root requirements pinning each direct candidate to its one version (with its extras)."""
+    return [
+        Requirement(f"{c.name}{'[' + ','.join(c.source.extras) + ']' if c.source.extras else ''}=={c.version}")
+        for c in candidates
+    ]
 
 
 def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     """Resolve, plan and (unless dry-run) carry out an install."""
+    from spoke.app.sources import SourceBuilder
+
+    interp: Interpreter = ctx.interpreter
+    sources = SourceBuilder(
+        ctx, interp, isolation=request.build_isolation, config_settings=request.config_settings,
+        hashes=_hashes_by_name(request) if request.require_hashes else None, src_dir=request.src_dir,
+    )
+    try:
+        return _run_install(ctx, request, sources)
+    finally:
+        sources.close()
+
+
+def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> InstallOutcome:
     from packaging.version import Version
+
+    from spoke.app.sources import materialize_all
 
     from spoke.env.installed import installed_distributions, read_metadata
     from spoke.plan.candidates import FilePolicy
@@ -119,8 +153,15 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
         target_existing = installed
     requirements = _requirements(request.requirements)
     constraints = _requirements(request.constraints)
+    direct_sources = _direct_sources(ctx, request.requirements, interp.markers)
     if request.require_hashes:
-        _check_hash_mode(request)
+        _check_hash_mode(request, direct_sources)
+    # URL, path and VCS requests are looked at first: their names and versions are only known
+    # from their metadata. Constraints given as URLs apply when something needs that project.
+    direct_roots = materialize_all(sources, direct_sources)
+    direct = {c.name: c for c in [
+        *materialize_all(sources, _direct_sources(ctx, request.constraints, interp.markers)), *direct_roots]}
+    requirements = [*requirements, *_direct_roots(direct_roots)]
     requested = {canonicalize_name(r.name) for r in requirements}
     user_requirements = requirements
     fixed: frozenset[str] = frozenset()
@@ -179,6 +220,8 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
         executor=_Lazy(lambda: ctx.executor),  # type: ignore[arg-type]
         warn=warnings.append,
         on_choice=None if (request.dry_run or request.require_hashes) else _fetch_early(ctx),
+        direct=direct,
+        sdist_metadata=sources.sdist_metadata,
     )
     ctx.reporter.phase("resolve")
     resolution = resolve(requirements, provider, force_reinstall=request.force_reinstall)
@@ -206,6 +249,8 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
             warnings.append(
                 f"{pkg.name} {pkg.version} was yanked" + (f" (reason: {reason})" if reason else "")
             )
+    if request.require_hashes:
+        _check_hashes_cover(request, plan, direct)
     report = build_report(interp, plan) if request.report else None
     if request.dry_run or plan.empty:
         return InstallOutcome(
@@ -216,10 +261,20 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     ctx.reporter.phase("download")
     hashes = _hashes_by_name(request) if request.require_hashes else None
     from spoke.prepare import prepare
+    from spoke.prepare.unpack import unpack_wheel
 
-    files = [p.file for p in plan.install if p.file is not None]
-    unpacked = prepare(files, http=_Lazy(lambda: ctx.http), cache=ctx.cache, executor=ctx.executor,
-                       hashes=hashes, started=ctx.early_jobs)
+    files = [p.file for p in plan.install if p.file is not None and p.direct is None and p.file.is_wheel]
+    if not request.require_hashes:
+        for file in files:
+            ctx.prepare_early(file)  # downloads run while sources build
+    unpacked: dict[str, Any] = {}
+    for pkg in plan.install:
+        if pkg.direct is not None:
+            unpacked[pkg.name] = unpack_wheel(sources.direct_wheel(pkg.direct), cache=ctx.cache)
+        elif pkg.file is not None and not pkg.file.is_wheel:
+            unpacked[pkg.name] = unpack_wheel(sources.sdist_wheel(pkg.file), cache=ctx.cache)
+    unpacked.update(prepare(files, http=_Lazy(lambda: ctx.http), cache=ctx.cache, executor=ctx.executor,
+                            hashes=hashes, started=ctx.early_jobs))
     timings["prepare"] = time.perf_counter() - t1
     ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
     t2 = time.perf_counter()
@@ -298,6 +353,7 @@ def apply_plan(
         ctx.executor.submit(
             install_wheel, unpacked[pkg.name], scheme=scheme, interpreter_path=interp.executable,
             requested=pkg.requested or pkg.name in was_requested, link_mode=link_mode,
+            direct_url=json.dumps(pkg.direct.direct_url, sort_keys=True) if pkg.direct is not None else None,
         )
         for pkg in plan.install
     ]
@@ -327,13 +383,28 @@ def _roots(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:
     return roots
 
 
-def _check_hash_mode(request: InstallRequest) -> None:
+def _check_hash_mode(request: InstallRequest, direct_sources: Sequence[Any]) -> None:
+    """pip's hash-checking mode: every requirement pinned (or an archive URL) and hashed."""
+    for source in direct_sources:
+        if source.kind in ("dir", "vcs"):
+            what = "a version control repository" if source.kind == "vcs" else "a folder"
+            raise RequirementError(
+                f"In --require-hashes mode, `{source.text}` cannot be checked: it is {what} "
+                f"({source.origin})",
+                hint="Point at a wheel or source archive with its --hash, or turn hash checking off.",
+            )
+        if not source.hashes:
+            raise RequirementError(
+                f"In --require-hashes mode, every requirement needs a --hash: `{source.text}` "
+                f"({source.origin})",
+                hint="Add `--hash=sha256:<digest>` after the requirement.",
+            )
     for item in request.requirements:
         req = item.requirement
-        if req is None:
+        if req is None or req.url:
             continue
         pinned = len(req.specifier) == 1 and next(iter(req.specifier)).operator in ("==", "===")
-        if not (pinned or req.url):
+        if not pinned:
             raise RequirementError(
                 f"In --require-hashes mode, every requirement must be pinned with ==: `{item.text}` "
                 f"({item.source})",
@@ -347,11 +418,32 @@ def _check_hash_mode(request: InstallRequest) -> None:
 
 
 def _hashes_by_name(request: InstallRequest) -> dict[str, tuple[str, ...]]:
+    """The user's ``--hash`` values by project name (requirements and constraints)."""
     out: dict[str, tuple[str, ...]] = {}
-    for item in request.requirements:
-        if item.requirement is not None:
-            out[canonicalize_name(item.requirement.name)] = item.hashes
+    for item in [*request.constraints, *request.requirements]:
+        if item.requirement is not None and item.hashes:
+            name = canonicalize_name(item.requirement.name)
+            out[name] = tuple(dict.fromkeys([*out.get(name, ()), *item.hashes]))
     return out
+
+
+def _check_hashes_cover(request: InstallRequest, plan: Plan, direct: dict[str, Any]) -> None:
+    """In hash-checking mode every package to install, dependencies too, must carry a hash."""
+    hashed = set(_hashes_by_name(request)) | {name for name, c in direct.items() if c.source.hashes}
+    missing = [p for p in plan.install if p.name not in hashed]
+    if not missing:
+        return
+    lines = []
+    for pkg in missing:
+        sha = pkg.file.sha256 if pkg.file is not None else None
+        lines.append(f"{pkg.name}=={pkg.version}" + (f" --hash=sha256:{sha}" if sha else ""))
+    raise RequirementError(
+        "In --require-hashes mode, every package must be pinned with a hash, and "
+        f"{len(missing)} dependenc{'y is' if len(missing) == 1 else 'ies are'} not: "
+        + ", ".join(f"{p.name} {p.version}" for p in missing),
+        notes=lines,
+        hint="Add these lines (hashes as the index gives them; check them) to your requirements.",
+    )
 
 
 def build_report(interp: Interpreter, plan: Plan) -> dict[str, Any]:
@@ -384,14 +476,17 @@ def _report_entry(pkg: ResolvedPackage) -> dict[str, Any]:
         if meta.provides_extra:
             metadata["provides_extra"] = list(meta.provides_extra)
     download: dict[str, Any] = {"url": _redact(file.url) if file else ""}
-    if file is not None:
+    if pkg.direct is not None:
+        download = dict(pkg.direct.direct_url)
+        download["url"] = _redact(download["url"])
+    elif file is not None:
         hashes = dict(file.hashes)
         download["archive_info"] = {"hashes": hashes} if hashes else {}
         if "sha256" in hashes:
             download["archive_info"]["hash"] = f"sha256={hashes['sha256']}"
     return {
         "download_info": download,
-        "is_direct": False,
+        "is_direct": pkg.direct is not None,
         "is_yanked": pkg.yanked,
         "requested": pkg.requested,
         "requested_extras": list(pkg.extras) if pkg.requested else [],

@@ -8,6 +8,8 @@ Layout under the cache root (``platformdirs.user_cache_dir("spoke")`` unless ``-
     archives-v1/      wheels unpacked once, content-addressed by the wheel's sha256
     interpreters-v1/  probe results, keyed by interpreter path and mtime
     satisfied-v1/     requests known to be satisfied by an environment state (see app.noop)
+    builds-v1/        wheels built from sdists and commits (by hash and target), build folders
+    vcs-v1/           bare mirrors of git repositories
 
 A bucket's name carries its format version: a change of format takes a new name, and old
 buckets are simply ignored. Every write goes to a temporary file in the same folder and is
@@ -32,6 +34,7 @@ BUCKETS = {
     "interpreters": "interpreters-v1",
     "builds": "builds-v1",
     "satisfied": "satisfied-v1",
+    "vcs": "vcs-v1",
 }
 
 

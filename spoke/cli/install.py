@@ -109,6 +109,9 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         compile=bool(settings.get("compile", None)),
         report=settings.get("report", None),
         upgrade_all=upgrade_all,
+        build_isolation=not settings.get("no_build_isolation", None),
+        config_settings=tuple(settings.get("config_settings", None) or ()),
+        src_dir=Path(settings.get("src", None)).absolute() if settings.get("src", None) else None,
     )
     ctx, reporter = make_context(settings, printer, environ, extra=from_files)
     try:
@@ -116,14 +119,18 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
             outcome = run_install(ctx, request)
         finally:
             reporter.close()
-        return _finish(ctx, outcome, request, settings, positional, printer, from_files.files, started)
+        # A request naming a folder or URL is never remembered as satisfied: a folder's files
+        # may change without any dist-info changing.
+        remember = not any(r.link or (r.requirement is not None and r.requirement.url) for r in reqs)
+        return _finish(ctx, outcome, request, settings, positional, printer,
+                       from_files.files if remember else None, started)
     finally:
         ctx.close()
 
 
 def _finish(
     ctx: Any, outcome: Any, request: Any, settings: Any, positional: Sequence[str],
-    printer: Printer, files: Sequence[str], started: float,
+    printer: Printer, files: Sequence[str] | None, started: float,
 ) -> int:
     """Render an install's outcome; remember a satisfied request for the no-op shortcut."""
     from spoke.app.install import write_report
@@ -229,12 +236,13 @@ def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer
     return 0
 
 
-def _remember_satisfied(ctx: Any, settings: Any, positional: Sequence[str], files: Sequence[str], count: int) -> None:
+def _remember_satisfied(ctx: Any, settings: Any, positional: Sequence[str], files: Sequence[str] | None,
+                        count: int) -> None:
     """Record, in the install's own context, that this request is now satisfied."""
     from spoke.app.noop import environment_fingerprint, remember, request_key
 
     parts = _fast_path_key(settings, positional)
-    if parts is None:
+    if parts is None or files is None:
         return
     interp, paths = _installed_paths(ctx)
     remember(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths), files, count)

@@ -245,6 +245,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
          metavar="SETTINGS",
          help="Configuration settings to be passed to the PEP 517 build backend. Settings "
               "take the form KEY=VALUE."),
+    _opt("src", kind="path", commands=_INSTALL, metavar="DIR",
+         help="Directory to check out editable projects into. The default in a virtualenv is "
+              "\"<venv path>/src\"."),
     _opt("upgrade-all", commands=_INSTALL,
          help="Upgrade every package in the environment to the newest allowed version."),
     # -- uninstall ----------------------------------------------------------------------------

@@ -76,6 +76,8 @@ class PackageProvider:
         executor: Executor | None = None,
         warn: Callable[[str], None] = lambda message: None,
         on_choice: Callable[[IndexFile], None] | None = None,
+        direct: Mapping[str, Any] | None = None,
+        sdist_metadata: Callable[[IndexFile], CoreMetadata] | None = None,
     ) -> None:
         self._index = index
         self._metadata = metadata
@@ -89,6 +91,11 @@ class PackageProvider:
         # Told of the file of each version the solver decides on, so the caller can start
         # fetching it while the rest of the graph is solved (backtracking is rare).
         self._on_choice = on_choice
+        # Projects given by URL, path or VCS (spoke.app.sources.DirectCandidate by name): the
+        # one version they offer replaces whatever an index has.
+        self.direct: Mapping[str, Any] = direct or {}
+        # Builds the metadata of a source distribution (None: sources cannot be used).
+        self._sdist_metadata = sdist_metadata
         self._lock = threading.Lock()
         self._choices: dict[str, tuple[dict[Version, VersionChoice], dict[Version, str], list[Version]]] = {}
         self._order: dict[str, int] = {}
@@ -104,6 +111,10 @@ class PackageProvider:
         """The installed distribution the solver should keep, if any."""
         if self._policy.ignore_installed or self._policy.upgrade_all:
             return None
+        direct = self.direct.get(name)
+        if direct is not None:
+            dist = self._installed.get(name)
+            return dist if dist is not None and direct.keeps(dist) else None
         if name in self._policy.upgrade:
             return None
         return self._installed.get(name)
@@ -145,6 +156,9 @@ class PackageProvider:
         return self._policy.pre or name in self._policy.allow_prerelease
 
     def _pick(self, name: str, allowed: VersionRange) -> Version | None:
+        direct = self.direct.get(name)
+        if direct is not None:
+            return direct.version if allowed.contains(direct.version, prereleases=True) else None
         choices, _, ordered = self._versions(name)
         allow_pre = self._prerelease_ok(name)
         allow_yanked = name in self._policy.pinned
@@ -181,7 +195,7 @@ class PackageProvider:
                 raise  # the user named it: "no such project" says it best
             self.missing_projects.add(name)
             return None
-        if version is not None and self._on_choice is not None:
+        if version is not None and self._on_choice is not None and name not in self.direct:
             choice = self._versions(name)[0].get(version)
             if choice is not None and choice.best.is_wheel:
                 self._on_choice(choice.best)
@@ -258,21 +272,27 @@ class PackageProvider:
         if cached is not None:
             return cached
         dist = self.installed_preferred(name)
+        direct = self.direct.get(name)
         if dist is not None and dist.version == version:
             meta = self._read_installed(dist)
+        elif direct is not None and direct.version == version:
+            meta = direct.metadata
         else:
             choice = self._versions(name)[0].get(version)
             if choice is None:
                 return Unavailable(reason="is not available from any index")
             file = choice.best
-            if not file.is_wheel:
+            if file.is_wheel:
+                meta = self._metadata.get(file)
+            elif self._sdist_metadata is None:
                 raise BuildRequiredError(
                     f"{name} {version} has only a source distribution ({file.filename}), "
-                    "and building from source is not supported yet",
+                    "and this command does not build sources",
                     hint=f"Pick a version of {name} that has a wheel for this platform "
-                    f"(e.g. `{name}<{version}`), or use --only-binary :all: to skip sources.",
+                    f"(e.g. `{name}<{version}`).",
                 )
-            meta = self._metadata.get(file)
+            else:
+                meta = self._sdist_metadata(file)
         from spoke.plan.candidates import python_matches
 
         if meta.requires_python and not python_matches(meta.requires_python, self._files_policy.python_version):
@@ -295,6 +315,8 @@ class PackageProvider:
                     continue
                 self._warmed.add(key)
                 name, extra = split_package(key)
+                if name in self.direct:
+                    continue
                 dist = self.installed_preferred(name)
                 if dist is not None and rng.contains(dist.version, prereleases=True):
                     continue  # the installed version will do; no network needed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
@@ -33,6 +34,14 @@ class ResolvedPackage:
     requested: bool
     extras: tuple[str, ...] = ()
     yanked: bool = False
+    direct: Any = None  # spoke.app.sources.DirectCandidate for URL, path and VCS requests
+
+    @property
+    def is_source(self) -> bool:
+        """True when installing this package needs a build (an sdist or a direct source)."""
+        if self.direct is not None:
+            return self.direct.wheel is None
+        return self.file is not None and not self.file.is_wheel
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +98,12 @@ def resolve(
             continue
         kept = provider.installed_preferred(name)
         is_kept = kept is not None and kept.version == version
-        choice = provider.choice_for(name, version) if (force_reinstall or not is_kept) else None
+        direct = provider.direct.get(name)
+        if direct is not None and direct.version != version:
+            direct = None
+        choice = (
+            provider.choice_for(name, version) if direct is None and (force_reinstall or not is_kept) else None
+        )
         file = choice.best if choice is not None else None
         packages.append(
             ResolvedPackage(
@@ -100,6 +114,7 @@ def resolve(
                 requested=name in requested,
                 extras=tuple(sorted(extras.get(name, ()))),
                 yanked=bool(choice and choice.yanked),
+                direct=direct,
             )
         )
     packages.sort(key=lambda p: p.name)
@@ -112,9 +127,10 @@ def _nearest_versions_notes(requirements: Iterable[Requirement], provider: Packa
     for req in requirements:
         name = canonicalize_name(req.name)
         versions = provider.known_versions(name)
-        if not versions or any(req.specifier.contains(v, prereleases=True) for v in versions):
+        if any(req.specifier.contains(v, prereleases=True) for v in versions):
             continue
-        notes.append(f"{name} has versions: {_summarize(versions)}")
+        if versions:
+            notes.append(f"{name} has versions: {_summarize(versions)}")
         for version, reason in sorted(provider.rejected_reasons(name).items(), reverse=True)[:3]:
             notes.append(f"{name} {version} cannot be used: it {reason}")
     return notes
@@ -153,10 +169,13 @@ def make_plan(
     keep: list[InstalledDist] = []
     for pkg in resolution.packages:
         dist = installed.get(pkg.name)
-        if dist is not None and dist.version == pkg.version and not force_reinstall and pkg.name not in also:
+        redo = force_reinstall or pkg.name in also or (
+            pkg.direct is not None and dist is not None and not pkg.direct.keeps(dist)
+        )
+        if dist is not None and dist.version == pkg.version and not redo:
             keep.append(dist)
             continue
-        if pkg.file is None:
+        if pkg.file is None and pkg.direct is None:
             if dist is not None and dist.version == pkg.version:
                 if force_reinstall or pkg.name in also:
                     raise ResolutionImpossible(

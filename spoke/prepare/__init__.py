@@ -33,19 +33,32 @@ def local_path(url: str) -> Path | None:
     return Path(unquote(parts.path))
 
 
-def _check_user_hashes(file: IndexFile, actual: Mapping[str, str], allowed: Sequence[str]) -> None:
-    if not allowed:
-        return
-    for entry in allowed:
-        algo, _, digest = entry.partition(":")
-        if actual.get(algo) == digest:
-            return
-    raise HashMismatchError(
-        f"Hash mismatch for {file.filename}",
-        notes=[f"expected one of: {', '.join(allowed)}", f"got: sha256:{actual.get('sha256', '?')}"],
-        hint="The file differs from the one your requirements pin. If the new file is "
-        "trusted, update the --hash values.",
-    )
+def file_digests(path: Path, algorithms: Sequence[str] = ("sha256",)) -> dict[str, str]:
+    """Hex digests of a file for each algorithm (read once)."""
+    import hashlib
+
+    digests = {a: hashlib.new(a) for a in {*algorithms, "sha256"}}
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            for d in digests.values():
+                d.update(chunk)
+    return {a: d.hexdigest() for a, d in digests.items()}
+
+
+def check_allowed_hashes(path: Path, allowed: Sequence[str], *, filename: str) -> str:
+    """Check ``path`` against the user's ``--hash`` values (``algo:hex``); return its sha256.
+
+    A mismatch names the file, every allowed hash and the actual one.
+    """
+    actual = file_digests(path, [h.partition(":")[0] for h in allowed])
+    if allowed and not any(actual.get(a) == d for a, _, d in (h.partition(":") for h in allowed)):
+        raise HashMismatchError(
+            f"Hash mismatch for {filename}",
+            notes=[f"expected one of: {', '.join(allowed)}", f"got: sha256:{actual['sha256']}"],
+            hint="The file differs from the one your requirements pin. If the new file is "
+            "trusted, update the --hash values.",
+        )
+    return actual["sha256"]
 
 
 def prepare_one(
@@ -88,17 +101,7 @@ def prepare_one(
                 file.url, path, expected_hashes=file.hashes or None, progress_name=file.filename,
             )
     if allowed_hashes:
-        import hashlib
-
-        algos = {h.partition(":")[0] for h in allowed_hashes} | {"sha256"}
-        digests = {a: hashlib.new(a) for a in algos}
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                for d in digests.values():
-                    d.update(chunk)
-        actual = {a: d.hexdigest() for a, d in digests.items()}
-        _check_user_hashes(file, actual, allowed_hashes)
-        sha = actual["sha256"]
+        sha = check_allowed_hashes(path, allowed_hashes, filename=file.filename)
     unpacked = unpack_wheel(path, cache=cache, sha256=sha)
     if local is None and not keep_archive:
         # The unpacked tree is what installs use; the archive itself is not needed again.

@@ -14,5 +14,8 @@ def looks_like_path_or_url(text: str) -> bool:
         return True
     if text in (".", "..") or text.startswith(("./", "../", "/", "~")):
         return True
+    head = text.split("/", 1)[0]
+    if "/" in text and "@" not in head and ";" not in head and " " not in head:
+        return True  # `proj/`, `dist/x.whl`: a path, as pip reads it
     lowered = text.lower()
     return lowered.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")) and "@" not in text

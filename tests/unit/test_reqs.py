@@ -129,3 +129,48 @@ def test_editable_lines(tmp_path: Path) -> None:
     parsed = parse_requirements_file(f)
     assert [r.editable for r in parsed.requirements] == [True, True]
     assert parsed.requirements[0].link == "./proj"
+
+
+def test_pips_documented_example_file(tmp_path: Path) -> None:
+    """The example file of pip's "Requirements File Format" page, parsed item by item."""
+    (tmp_path / "other-requirements.txt").write_text("six\n")
+    (tmp_path / "requirements.txt").write_text(
+        "###### Requirements without Version Specifiers ######\n"
+        "pytest\npytest-cov\nbeautifulsoup4\n\n"
+        "###### Requirements with Version Specifiers ######\n"
+        "#   See https://www.python.org/dev/peps/pep-0440/#version-specifiers\n"
+        "docopt == 0.6.1             # Version Matching. Must be version 0.6.1\n"
+        "keyring >= 4.1.1            # Minimum version 4.1.1\n"
+        "coverage != 3.5             # Version Exclusion. Anything except version 3.5\n"
+        "Mopidy-Dirble ~= 1.1        # Compatible release. Same as >= 1.1, == 1.*\n\n"
+        "###### Refer to other requirements files ######\n"
+        "-r other-requirements.txt\n\n"
+        "###### A particular file ######\n"
+        "./downloads/numpy-1.9.2-cp34-none-win32.whl\n"
+        "http://wxpython.org/Phoenix/snapshot-builds/wxPython_Phoenix-3.0.3.dev1820+49a8884-cp34-none-win_amd64.whl\n\n"
+        "###### Additional Requirements without Version Specifiers ######\n"
+        "rejected\ngreen\n"
+        "SomeProject[foo, bar]\n"
+        "SomeProject == 5.4 ; python_version < '3.8'\n"
+        "requests [security] >= 2.8.1, == 2.8.* ; python_version < \"2.7\"\n"
+        "FooProject == 1.2 --hash=sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824 \\\n"
+        "                  --hash=sha256:486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7\n"
+        "BarProject >= 1.2 --config-settings=\"--build-option=--some-flag\"\n"
+    )
+    parsed = parse_requirements_file(tmp_path / "requirements.txt", environ={})
+    names = [r.name for r in parsed.requirements]
+    assert names == [
+        "pytest", "pytest-cov", "beautifulsoup4", "docopt", "keyring", "coverage", "Mopidy-Dirble", "six",
+        None, None, "rejected", "green", "SomeProject", "SomeProject", "requests", "FooProject", "BarProject",
+    ]
+    by_text = {r.text: r for r in parsed.requirements}
+    assert str(by_text["docopt == 0.6.1"].requirement.specifier) == "==0.6.1"
+    assert by_text["./downloads/numpy-1.9.2-cp34-none-win32.whl"].link.endswith("win32.whl")
+    assert parsed.requirements[12].requirement.extras == {"foo", "bar"}
+    assert str(parsed.requirements[14].requirement.marker) == 'python_version < "2.7"'
+    assert parsed.requirements[15].hashes == (
+        "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+        "sha256:486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7",
+    )
+    assert parsed.requirements[16].config_settings == ("--build-option=--some-flag",)
+    assert parsed.requirements[7].source.endswith("other-requirements.txt:1")

@@ -1,0 +1,558 @@
+"""From sources to wheels: source distributions, direct URLs, local projects, VCS checkouts.
+
+:class:`SourceBuilder` is the dispatcher DESIGN.md speaks of: resolving needs metadata, which
+for a source distribution needs a build, which needs a build environment, which needs a
+resolve and an install. It owns, for one command:
+
+* **sdists from an index** — :meth:`sdist_metadata` (for the solver) and :meth:`sdist_wheel`
+  (for the install); the source is downloaded once, unpacked safely, asked for its metadata
+  through ``prepare_metadata_for_build_wheel`` and built with ``build_wheel``. Built wheels are
+  cached by the sdist's sha256 and the target's tag, so a second install builds nothing.
+* **direct sources** — :meth:`materialize` turns a :class:`~spoke.sources.DirectSource` (a
+  wheel or archive URL or path, a project folder, a git URL, editable or not) into a
+  :class:`DirectCandidate`: name, version, metadata and the PEP 610 record; :meth:`direct_wheel`
+  then gives the wheel to install.
+* **build environments** — a fresh virtual environment per build, filled by spoke's own
+  resolver and installer (same cache, same hardlinks), in a child :class:`Context`.
+
+Build folders live under the cache's ``builds`` bucket (same filesystem as the cache, so
+wheels move by rename) and are removed by :meth:`close`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from spoke.errors import BuildError, MetadataError, RequirementError
+from spoke.models import CoreMetadata, IndexFile, InstalledDist, Interpreter
+from spoke.sources import DirectSource, direct_url_record
+
+_MAX_BUILD_DEPTH = 6
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectCandidate:
+    """A direct source, looked at: what it is called, its version and what it needs.
+
+    ``wheel`` is a wheel file ready to unpack (the source was a wheel, or it was built while
+    reading its metadata); otherwise ``source_dir`` is the project to build. ``direct_url`` is
+    the PEP 610 record written into the install.
+    """
+
+    name: NormalizedName
+    version: Version
+    metadata: CoreMetadata
+    source: DirectSource
+    direct_url: dict[str, Any] = field(hash=False, compare=False)
+    wheel: Path | None = None
+    source_dir: Path | None = None
+    metadata_dir: Path | None = None
+    build_key: str | None = None
+    legacy_editable: bool = False  # -e of a backend without PEP 660: installed as a .pth file
+
+    @property
+    def editable(self) -> bool:
+        """True for ``-e``."""
+        return self.source.editable
+
+    def keeps(self, dist: InstalledDist) -> bool:
+        """True when ``dist`` is this very source already installed (nothing to redo).
+
+        A project folder is always reinstalled (its files may have changed, as pip does);
+        an archive or a VCS commit is kept when the installed record names the same one.
+        """
+        if self.source.kind == "dir" or dist.version != self.version:
+            return False
+        import json
+
+        try:
+            recorded = json.loads((dist.dist_info / "direct_url.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return bool(recorded == self.direct_url)
+
+
+class _IsolatedEnv:
+    """A throw-away virtual environment holding one build's requirements."""
+
+    def __init__(self, owner: SourceBuilder, root: Path) -> None:
+        from spoke.env.venv import create_venv
+
+        create_venv(root, interpreter=owner.interpreter)
+        scripts = root / ("Scripts" if os.name == "nt" else "bin")
+        self.python = scripts / ("python.exe" if os.name == "nt" else "python")
+        self.environ = {"PATH": str(scripts) + os.pathsep + os.environ.get("PATH", ""),
+                        "VIRTUAL_ENV": str(root)}
+        self._owner = owner
+
+    def install(self, requirements: Sequence[str]) -> None:
+        if requirements:
+            self._owner.install_into(self.python, requirements)
+
+
+class SourceBuilder:
+    """Metadata and wheels from sources, for one command (see the module docstring)."""
+
+    def __init__(
+        self,
+        ctx: Any,
+        interpreter: Interpreter,
+        *,
+        isolation: bool = True,
+        config_settings: Sequence[str] = (),
+        hashes: Mapping[str, Sequence[str]] | None = None,
+        src_dir: Path | None = None,
+    ) -> None:
+        self._ctx = ctx
+        self.interpreter = interpreter
+        self._isolation = isolation
+        self._config_settings = tuple(config_settings)
+        self._hashes = hashes or {}
+        self._src_dir = src_dir
+        self._stack: tuple[str, ...] = tuple(getattr(ctx, "build_stack", ()))
+        self._lock = threading.RLock()
+        self._work: Path | None = None
+        self._builder: Any = None
+        self._sdists: dict[str, tuple[Path, Path | None, CoreMetadata]] = {}  # url → (root, meta dir, meta)
+        self._wheels: dict[str, Path] = {}  # url or build key → built wheel
+        self._sdist_sha: dict[str, str] = {}
+        self._old_checkouts: list[tuple[Path, Path]] = []  # editable checkouts moved aside
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _work_dir(self) -> Path:
+        if self._work is None:
+            base = self._ctx.cache.bucket("builds") / "work"
+            base.mkdir(parents=True, exist_ok=True)
+            self._work = Path(tempfile.mkdtemp(dir=base, prefix="run-"))
+        return self._work
+
+    def _fresh(self, prefix: str) -> Path:
+        return Path(tempfile.mkdtemp(dir=self._work_dir(), prefix=prefix))
+
+    def builder(self) -> Any:
+        """The PEP 517 frontend for this command (built on first use)."""
+        if self._builder is None:
+            from spoke.build import Builder
+
+            self._builder = Builder(
+                make_env=self._make_env if self._isolation else None,
+                python=Path(self.interpreter.executable),
+                work_dir=self._work_dir(),
+                log=self._ctx.reporter.debug,
+            )
+        return self._builder
+
+    def _make_env(self) -> _IsolatedEnv:
+        return _IsolatedEnv(self, self._fresh("env-"))
+
+    def _settings(self, extra: Sequence[str] = ()) -> dict[str, str | list[str]] | None:
+        items = [*self._config_settings, *extra]
+        if not items:
+            return None
+        from spoke.build import parse_config_settings
+
+        return parse_config_settings(items)
+
+    def install_into(self, python: Path, requirements: Sequence[str]) -> None:
+        """Install ``requirements`` into the build environment at ``python`` with spoke itself."""
+        from spoke.app.context import Context, TargetSettings
+        from spoke.app.install import InstallRequest, run_install
+        from spoke.reqs import parse_requirement
+
+        label = self._stack[-1] if self._stack else "a build"
+        reqs = tuple(parse_requirement(r, source=f"build requirements of {label}") for r in requirements)
+        parent = self._ctx
+        t = parent.target_settings
+        child = Context(
+            index=parent.index_settings,
+            target=TargetSettings(python=str(python), cwd=t.cwd, path_env=t.path_env),
+            cache_dir=None, environ=parent.environ,
+        )
+        parent.reporter.debug(f"Installing build requirements of {label}: {', '.join(requirements)}")
+        # Share what is not tied to a target: the cache and the HTTP client.
+        child.__dict__["cache"] = parent.cache
+        child.__dict__["http"] = parent.http
+        child.build_stack = self._stack  # type: ignore[attr-defined]
+        child.build_options = getattr(parent, "build_options", {})  # type: ignore[attr-defined]
+        try:
+            run_install(child, InstallRequest(requirements=reqs))
+        finally:
+            child.__dict__.pop("cache", None)
+            child.__dict__.pop("http", None)
+            child.close()
+
+    def _restore_checkouts(self) -> None:
+        while self._old_checkouts:
+            aside, dest = self._old_checkouts.pop()
+            if not dest.exists():
+                aside.rename(dest)
+
+    def close(self) -> None:
+        """Remove this command's build folders (built wheels stay in the cache)."""
+        for aside, _dest in self._old_checkouts:
+            shutil.rmtree(aside, ignore_errors=True)
+        self._old_checkouts.clear()
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
+
+    def _enter(self, label: str) -> None:
+        if label in self._stack:
+            chain = " → ".join([*self._stack, label])
+            raise BuildError(
+                f"Building {label} needs {label} itself to be built first ({chain})",
+                hint=f"Install a wheel of {label} first, or use --only-binary {label}.",
+            )
+        if len(self._stack) >= _MAX_BUILD_DEPTH:
+            raise BuildError(
+                f"Build requirements nest too deeply ({' → '.join([*self._stack, label])})",
+                hint="Use --only-binary :all: for build requirements, or install them first.",
+            )
+
+    # -- source distributions from an index --------------------------------------------------
+
+    def _built_key(self, sha256: str, settings: Any) -> Path:
+        """Where the wheel built from an sdist with this hash, for this target, is cached."""
+        from spoke.cache import key_for
+
+        flavour = key_for(f"{self.interpreter.tags[0] if self.interpreter.tags else ''}|{settings!r}")
+        return self._ctx.cache.bucket("builds") / "wheels" / sha256 / flavour
+
+    @staticmethod
+    def _cached_wheel(folder: Path) -> Path | None:
+        try:
+            return next(p for p in folder.iterdir() if p.suffix == ".whl")
+        except (OSError, StopIteration):
+            return None
+
+    def _fetch(self, url: str, filename: str, hashes: Mapping[str, str] | None, allowed: Sequence[str]) -> tuple[Path, str]:
+        """Download (or find locally) an archive; check hashes; return (path, sha256)."""
+        from spoke.cache import key_for
+        from spoke.prepare import check_allowed_hashes, file_digests, local_path
+
+        local = local_path(url)
+        if local is not None:
+            if not local.exists():
+                raise RequirementError(f"`{local}` does not exist")
+            path = local
+        else:
+            key = (hashes or {}).get("sha256") or key_for(url)
+            path = self._ctx.cache.bucket("wheels") / key / filename
+            if not path.exists():
+                self._ctx.http.download(url, path, expected_hashes=hashes or None, progress_name=filename)
+        if allowed:
+            return path, check_allowed_hashes(path, allowed, filename=filename)
+        if hashes and hashes.get("sha256") and local is None:
+            return path, hashes["sha256"]
+        return path, file_digests(path)["sha256"]
+
+    def sdist_metadata(self, file: IndexFile) -> CoreMetadata:
+        """Core metadata of an index sdist (from a cached build, else from its backend)."""
+        with self._lock:
+            entry = self._sdists.get(file.url)
+            if entry is not None:
+                return entry[2]
+            name = canonicalize_name(file.name)
+            path, sha = self._fetch(file.url, file.filename, file.hashes, self._hashes.get(name, ()))
+            settings = self._settings()
+            cached = self._cached_wheel(self._built_key(sha, settings))
+            if cached is not None:
+                meta = _wheel_metadata(cached)
+                self._wheels[file.url] = cached
+                self._sdists[file.url] = (cached, None, meta)
+                return meta
+            root = self._unpack(path, file.filename)
+            meta_dir, meta = self._metadata(root, f"{file.name} {file.version} ({file.filename})")
+            _check_identity(meta, file.name, file.version, file.filename)
+            self._sdists[file.url] = (root, meta_dir, meta)
+            self._sdist_sha[file.url] = sha
+            return meta
+
+    def sdist_wheel(self, file: IndexFile) -> Path:
+        """The wheel built from an index sdist (cached by the sdist's sha256)."""
+        with self._lock:
+            if file.url in self._wheels:
+                return self._wheels[file.url]
+            self.sdist_metadata(file)
+            if file.url in self._wheels:
+                return self._wheels[file.url]
+            root, meta_dir, _meta = self._sdists[file.url]
+            sha = self._sdist_sha[file.url]
+            settings = self._settings()
+            folder = self._built_key(sha, settings)
+            wheel = self._build(root, meta_dir, f"{file.name} {file.version} ({file.filename})", editable=False)
+            wheel = _publish_wheel(wheel, folder)
+            self._wheels[file.url] = wheel
+            return wheel
+
+    def _unpack(self, archive: Path, label: str) -> Path:
+        from spoke.build import unpack_sdist
+
+        return unpack_sdist(archive, self._fresh("src-"))
+
+    def _metadata(self, root: Path, label: str, *, editable: bool = False,
+                  settings: Sequence[str] = ()) -> tuple[Path, CoreMetadata]:
+        from spoke.metadata.parse import parse_core_metadata
+
+        self._enter(label.split(" ", 1)[0])
+        meta_dir = self.builder().metadata(root, editable=editable, config_settings=self._settings(settings))
+        data = (Path(meta_dir) / "METADATA").read_bytes()
+        return Path(meta_dir), parse_core_metadata(data, source=label)
+
+    def _build(self, root: Path, meta_dir: Path | None, label: str, *, editable: bool,
+               settings: Sequence[str] = ()) -> Path:
+        out = self._fresh("out-")
+        return Path(self.builder().build(root, out, editable=editable, config_settings=self._settings(settings)))
+
+    # -- direct sources ----------------------------------------------------------------------
+
+    def materialize(self, source: DirectSource) -> DirectCandidate:
+        """Look at a direct source: fetch or check it out, read or build its metadata."""
+        if source.kind == "wheel":
+            return self._direct_wheel_file(source)
+        if source.kind == "sdist":
+            return self._direct_sdist(source)
+        if source.kind == "dir":
+            assert source.path is not None
+            return self._direct_project(source, source.path, direct_url_record(source))
+        if source.kind == "vcs":
+            return self._direct_vcs(source)
+        raise RequirementError(f"Cannot install `{source.text}`")  # pragma: no cover
+
+    def _direct_wheel_file(self, source: DirectSource) -> DirectCandidate:
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        try:
+            name, version, _build, tags = parse_wheel_filename(source.filename)
+        except InvalidWheelFilename as exc:
+            raise RequirementError(f"`{source.filename}` is not a valid wheel file name: {exc}") from None
+        supported = set(self.interpreter.tags)
+        if not any(tag in supported for tag in tags):
+            raise RequirementError(
+                f"{source.filename} is not a supported wheel on this platform",
+                hint="Pick the wheel built for this Python and platform, or its source archive.",
+            )
+        _check_name(source, name)
+        path, sha = self._fetch(source.url, source.filename, None, source.hashes)
+        meta = _wheel_metadata(path)
+        _check_identity(meta, name, version, source.filename)
+        return DirectCandidate(
+            name=name, version=version, metadata=meta, source=source,
+            direct_url=direct_url_record(source, sha256=sha), wheel=path,
+        )
+
+    def _direct_sdist(self, source: DirectSource) -> DirectCandidate:
+        path, sha = self._fetch(source.url, source.filename, None, source.hashes)
+        record = direct_url_record(source, sha256=sha)
+        settings = self._settings(source.config_settings)
+        folder = self._built_key(sha + (f"-{source.subdirectory}" if source.subdirectory else ""), settings)
+        cached = self._cached_wheel(folder)
+        if cached is not None:
+            meta = _wheel_metadata(cached)
+            _check_name(source, meta.name)
+            return DirectCandidate(name=meta.name, version=meta.version, metadata=meta, source=source,
+                                   direct_url=record, wheel=cached)
+        root = self._unpack(path, source.filename)
+        if source.subdirectory:
+            root = root / source.subdirectory
+            if not root.is_dir():
+                raise RequirementError(f"{source.filename} has no folder `{source.subdirectory}`")
+        cand = self._direct_project(source, root, record)
+        return DirectCandidate(
+            name=cand.name, version=cand.version, metadata=cand.metadata, source=source,
+            direct_url=record, source_dir=root, metadata_dir=cand.metadata_dir, build_key=str(folder),
+        )
+
+    def _direct_project(self, source: DirectSource, root: Path, record: dict[str, Any],
+                        build_key: str | None = None) -> DirectCandidate:
+        from spoke.errors import EditableUnsupported
+
+        label = f"{source.name or root.name} ({source.label()})"
+        legacy = False
+        try:
+            meta_dir, meta = self._metadata(root, label, editable=source.editable, settings=source.config_settings)
+        except EditableUnsupported:
+            # No PEP 660 hook: install the metadata and a .pth file, as `setup.py develop` did.
+            meta_dir, meta = self._metadata(root, label, settings=source.config_settings)
+            legacy = True
+        _check_name(source, meta.name)
+        return DirectCandidate(
+            name=meta.name, version=meta.version, metadata=meta, source=source, direct_url=record,
+            source_dir=root, metadata_dir=meta_dir, build_key=build_key, legacy_editable=legacy,
+        )
+
+    def _direct_vcs(self, source: DirectSource) -> DirectCandidate:
+        from spoke.vcs import checkout, parse_vcs_url
+
+        vcs_url = parse_vcs_url(source.url + (f"#subdirectory={source.subdirectory}" if source.subdirectory else ""))
+        if source.editable:
+            dest = self._editable_checkout_dir(source, vcs_url)
+        else:
+            dest = self._fresh("vcs-") / "checkout"
+        mirrors = self._ctx.cache.bucket("vcs")
+        try:
+            got = checkout(vcs_url, mirrors, dest, environ=self._ctx.environ or None, log=self._ctx.reporter.debug)
+        except BaseException:
+            self._restore_checkouts()
+            raise
+        record = vcs_url.direct_url(got.commit_id)
+        if source.editable:
+            local = DirectSource(
+                kind="dir", url=source.url, text=source.text, origin=source.origin, path=got.path,
+                name=source.name, extras=source.extras, marker=source.marker, editable=True,
+                config_settings=source.config_settings,
+            )
+            cand = self._direct_project(local, got.path, record)
+            return DirectCandidate(name=cand.name, version=cand.version, metadata=cand.metadata,
+                                   source=source, direct_url=record, source_dir=got.path,
+                                   metadata_dir=cand.metadata_dir, legacy_editable=cand.legacy_editable)
+        settings = self._settings(source.config_settings)
+        folder = self._built_key(f"git-{got.commit_id}-{source.subdirectory or ''}", settings)
+        cached = self._cached_wheel(folder)
+        if cached is not None:
+            meta = _wheel_metadata(cached)
+            _check_name(source, meta.name)
+            return DirectCandidate(name=meta.name, version=meta.version, metadata=meta, source=source,
+                                   direct_url=record, wheel=cached)
+        cand = self._direct_project(source, got.path, record)
+        return DirectCandidate(name=cand.name, version=cand.version, metadata=cand.metadata,
+                               source=source, direct_url=record, source_dir=got.path,
+                               metadata_dir=cand.metadata_dir, build_key=str(folder))
+
+    def _editable_checkout_dir(self, source: DirectSource, vcs_url: Any) -> Path:
+        """pip's ``<prefix>/src/<name>`` for ``-e git+…`` (``--src`` elsewhere)."""
+        base = self._src_dir or (Path(self.interpreter.sys_prefix) / "src")
+        name = source.name or vcs_url.repo_url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+        dest = base / canonicalize_name(name)
+        if dest.exists():
+            # A previous editable checkout: move it aside; the new checkout replaces it.
+            import time
+
+            aside = dest.with_name(f".{dest.name}.old-{int(time.time() * 1000)}")
+            dest.rename(aside)
+            self._old_checkouts.append((aside, dest))
+        base.mkdir(parents=True, exist_ok=True)
+        return dest
+
+    def direct_wheel(self, cand: DirectCandidate) -> Path:
+        """The wheel to install for a direct candidate (built now if needed)."""
+        if cand.wheel is not None:
+            return cand.wheel
+        assert cand.source_dir is not None
+        label = f"{cand.name} ({cand.source.label()})"
+        if cand.legacy_editable:
+            return legacy_editable_wheel(cand, self._fresh("editable-"))
+        if cand.editable:
+            return self._build(cand.source_dir, cand.metadata_dir, label, editable=True,
+                               settings=cand.source.config_settings)
+        wheel = self._build(cand.source_dir, cand.metadata_dir, label, editable=False,
+                            settings=cand.source.config_settings)
+        if cand.build_key is not None:
+            wheel = _publish_wheel(wheel, Path(cand.build_key))
+        return wheel
+
+
+def _publish_wheel(wheel: Path, folder: Path) -> Path:
+    """Move a freshly built wheel into its cache folder (atomically; first writer wins)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / wheel.name
+    if final.exists():
+        return final
+    tmp = folder / f".tmp-{os.getpid()}-{wheel.name}"
+    shutil.copyfile(wheel, tmp)
+    os.replace(tmp, final)
+    return final
+
+
+def _wheel_metadata(path: Path) -> CoreMetadata:
+    from packaging.utils import parse_wheel_filename
+
+    from spoke.metadata.parse import parse_core_metadata
+    from spoke.metadata.zipread import read_local_metadata
+
+    name = parse_wheel_filename(path.name)[0]
+    return parse_core_metadata(read_local_metadata(path, project=name, source=path.name), source=path.name)
+
+
+def _check_name(source: DirectSource, actual: str) -> None:
+    if source.name and canonicalize_name(source.name) != canonicalize_name(actual):
+        raise RequirementError(
+            f"`{source.text}` asks for {source.name}, but {source.label()} contains {actual}",
+            hint=f"Use `{actual} @ …`, or check the URL or path.",
+        )
+
+
+def _check_identity(meta: CoreMetadata, name: str, version: Version, filename: str) -> None:
+    if canonicalize_name(meta.name) != canonicalize_name(name) or meta.version != version:
+        raise MetadataError(
+            f"{filename} says it is {meta.display_name} {meta.version}, not {name} {version}",
+            hint="The file is mislabelled; report it to the project, or pick another version.",
+        )
+
+
+def legacy_editable_wheel(cand: DirectCandidate, folder: Path) -> Path:
+    """An editable wheel for a backend without PEP 660: its metadata plus a ``.pth`` file.
+
+    The ``.pth`` file puts the project's import root (``src/`` when the project uses that
+    layout) on ``sys.path``, as ``setup.py develop`` did.
+    """
+    import base64
+    import hashlib
+    import zipfile
+
+    assert cand.source_dir is not None and cand.metadata_dir is not None
+    root = cand.source_dir
+    import_root = root / "src" if (root / "src").is_dir() and not (root / cand.name).is_dir() else root
+    dist_info = f"{cand.name.replace('-', '_')}-{cand.version}.dist-info"
+    files: dict[str, bytes] = {}
+    for member in sorted(Path(cand.metadata_dir).iterdir()):
+        if member.is_file() and member.name not in ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json"):
+            files[f"{dist_info}/{member.name}"] = member.read_bytes()
+    files[f"{dist_info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: spoke (editable)\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    files[f"__editable__.{cand.name.replace('-', '_')}-{cand.version}.pth"] = (str(import_root) + "\n").encode()
+    record_lines = []
+    for name, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record_lines.append(f"{name},sha256={digest},{len(data)}")
+    record_lines.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = ("\n".join(record_lines) + "\n").encode()
+    wheel = folder / f"{cand.name.replace('-', '_')}-{cand.version}-0editable-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return wheel
+
+
+def materialize_all(builder: SourceBuilder, sources: Sequence[DirectSource]) -> list[DirectCandidate]:
+    """Every direct source looked at, in order. Two different sources of one project are an
+    error (pip's "Cannot install X from both …")."""
+    out: list[DirectCandidate] = []
+    by_name: dict[str, DirectCandidate] = {}
+    for source in sources:
+        cand = builder.materialize(source)
+        prev = by_name.get(cand.name)
+        if prev is not None and prev.direct_url != cand.direct_url:
+            raise RequirementError(
+                f"{cand.name} is requested from two different sources: "
+                f"{prev.source.label()} and {cand.source.label()}",
+                hint="Keep one of the two requirements.",
+            )
+        by_name[cand.name] = cand
+        out.append(cand)
+    return out
+
+
+__all__ = ["DirectCandidate", "SourceBuilder", "legacy_editable_wheel", "materialize_all"]

@@ -1,0 +1,607 @@
+"""The PEP 517 / PEP 660 build frontend: a source tree's metadata and wheels, over ``pyproject_hooks``.
+
+A :class:`Builder` turns source trees into ``.dist-info`` folders (for the resolver) and wheels
+(for the installer). For each tree it reads ``[build-system]``, gets a build environment from
+the caller, installs the declared requirements into it, asks the backend what else it needs
+(``get_requires_for_build_wheel`` / ``_editable``), installs only what is new, and then calls
+the hooks, each in a subprocess of the environment's interpreter:
+
+    metadata()  →  prepare_metadata_for_build_wheel / _editable
+                   (a backend without it builds the wheel; pyproject_hooks extracts the
+                   ``.dist-info`` and keeps the wheel, so the later build() costs nothing)
+    build()     →  build_wheel / build_editable, given the metadata folder of the earlier
+                   metadata() call as PEP 517 allows
+
+The environment and the requirements it has are kept per tree for the Builder's life, so the
+metadata and the wheel of one tree share one environment and one install.
+
+Without build isolation (``make_env=None``) the hooks run in the target interpreter as it is
+and the requirements are only *checked*: a missing or mismatched one is a
+:class:`~spoke.errors.BuildError` naming it, never an install into the user's environment.
+
+Hook subprocesses inherit spoke's environment plus the build environment's ``environ``; like
+pip, spoke keeps ``PYTHONPATH`` and ``PYTHONHOME`` (a user who sets them usually means them
+for builds too; an environment that must not see them overrides them in its ``environ``).
+Their stdout and stderr are merged and fed line by line to ``log``; the last lines become the
+``notes`` of the error when the hook fails, and :mod:`spoke.build.hints` reads every line for
+the one that names the fix (a missing compiler, header or module). Backend warnings that
+``pyproject_hooks`` would re-raise in this process with :mod:`warnings` go to ``log`` as well,
+so nothing below the CLI prints.
+
+Everything written for a tree lives in one folder under ``work_dir``; a failed call removes
+what it created, and :meth:`Builder.close` removes the rest.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from spoke.build.hints import OutputScanner, requirement_for_module
+from spoke.build.pyproject import BuildSystem, read_build_system
+from spoke.errors import BuildError, EditableUnsupported
+
+__all__ = ["TAIL_LINES", "BuildEnv", "Builder", "ConfigSettings"]
+
+#: A backend's ``config_settings``: ``-C KEY=VALUE`` items, repeated keys as lists.
+ConfigSettings = Mapping[str, "str | list[str]"]
+
+#: How many of the last lines of a failed hook's output the error keeps.
+TAIL_LINES = 40
+
+_T = TypeVar("_T")
+_SettingsKey = tuple[tuple[str, "str | tuple[str, ...]"], ...]
+
+
+class BuildEnv(Protocol):
+    """An environment the hooks of one source tree run in; made by the caller's ``make_env``.
+
+    spoke's own implementation is an isolated venv filled by spoke's installer; tests use a
+    venv filled by pip from a folder of wheels.
+    """
+
+    #: The interpreter that runs the hooks.
+    python: Path
+    #: Variables added to spoke's environment for the hook subprocesses (``PATH`` with the
+    #: environment's scripts first, ``VIRTUAL_ENV``...).
+    environ: Mapping[str, str]
+
+    def install(self, requirements: Sequence[str]) -> None:
+        """Add PEP 508 ``requirements`` to the environment, keeping what it already has.
+
+        Called once with ``[build-system] requires``, then with the requirements the
+        backend's ``get_requires_for_build_*`` added and not asked for before.
+        """
+        ...
+
+
+@dataclass(eq=False)
+class _Tree:
+    """What a Builder knows about one source tree (guarded by ``lock``)."""
+
+    source_dir: Path
+    label: str
+    system: BuildSystem
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    env: BuildEnv | None = None
+    ready: bool = False
+    asked: set[str] = field(default_factory=set)
+    requires_done: set[tuple[str, _SettingsKey]] = field(default_factory=set)
+    metadata: dict[tuple[str, _SettingsKey], Path] = field(default_factory=dict)
+    folder: Path | None = None
+
+
+class Builder:
+    """Builds metadata and wheels of source trees with their PEP 517 backends.
+
+    ``make_env`` makes a fresh build environment (one per source tree); ``None`` turns build
+    isolation off: hooks run with ``python`` (the target interpreter) and build requirements
+    are checked, not installed. Scratch folders go under ``work_dir``; ``log`` receives each
+    line the backends print. Safe to use from several threads: calls for one tree take turns,
+    different trees build concurrently.
+    """
+
+    def __init__(
+        self,
+        *,
+        make_env: Callable[[], BuildEnv] | None,
+        python: Path,
+        work_dir: Path,
+        log: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self._make_env = make_env
+        self._python = Path(python)
+        self._work_dir = Path(os.path.abspath(work_dir))
+        self._log = log
+        self._trees: dict[Path, _Tree] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def isolated(self) -> bool:
+        """Whether build requirements are installed into a fresh environment per tree."""
+        return self._make_env is not None
+
+    def build_system(self, source_dir: Path) -> BuildSystem:
+        """The tree's ``[build-system]`` (read once per Builder)."""
+        return self._tree(source_dir, None).system
+
+    def metadata(
+        self,
+        source_dir: Path,
+        *,
+        editable: bool = False,
+        config_settings: ConfigSettings | None = None,
+        label: str | None = None,
+    ) -> Path:
+        """Prepare the tree's core metadata; return the ``.dist-info`` folder (under ``work_dir``).
+
+        Asked again with the same settings, returns the same folder without calling the
+        backend. ``label`` names the tree in errors (the sdist's file name; the folder by
+        default). An ``editable`` request of a backend without PEP 660 raises
+        :class:`~spoke.errors.EditableUnsupported`.
+        """
+        tree = self._tree(source_dir, label)
+        kind = "editable" if editable else "wheel"
+        key = (kind, _settings_key(config_settings))
+        with tree.lock:
+            known = tree.metadata.get(key)
+            if known is not None:
+                return known
+            self._ready(tree, kind, config_settings)
+            hook = f"prepare_metadata_for_build_{kind}"
+            with self._scratch(tree, f"metadata-{kind}-", keep=True) as folder:
+                name = self._call(
+                    tree, hook,
+                    lambda caller: getattr(caller, hook)(str(folder), _plain(config_settings), _allow_fallback=True),
+                )
+                dist_info = _returned(tree, hook, folder, name, ".dist-info")
+                if not (dist_info / "METADATA").is_file():
+                    raise BuildError(
+                        f"The backend of {tree.label} wrote `{name}` without a `METADATA` file",
+                        label=tree.label, hook=hook,
+                        hint="The build backend is broken; report it to the package's maintainers.",
+                    )
+            tree.metadata[key] = dist_info
+            return dist_info
+
+    def build(
+        self,
+        source_dir: Path,
+        out_dir: Path,
+        *,
+        editable: bool = False,
+        config_settings: ConfigSettings | None = None,
+        label: str | None = None,
+    ) -> Path:
+        """Build the tree's wheel (or PEP 660 editable wheel) into ``out_dir``; return its path.
+
+        The wheel appears in ``out_dir`` complete or not at all. The metadata folder of an
+        earlier :meth:`metadata` call with the same settings is handed to the backend.
+        """
+        tree = self._tree(source_dir, label)
+        kind = "editable" if editable else "wheel"
+        key = (kind, _settings_key(config_settings))
+        with tree.lock:
+            self._ready(tree, kind, config_settings)
+            known = tree.metadata.get(key)
+            metadata_directory = str(known) if known is not None else None
+            hook = f"build_{kind}"
+            with self._scratch(tree, f"{kind}-", keep=False) as folder:
+                name = self._call(
+                    tree, hook,
+                    lambda caller: getattr(caller, hook)(
+                        str(folder), _plain(config_settings), metadata_directory=metadata_directory,
+                    ),
+                )
+                return _move_into(_returned(tree, hook, folder, name, ".whl"), Path(out_dir))
+
+    def close(self) -> None:
+        """Remove every folder this Builder made under ``work_dir`` (returned metadata included)."""
+        with self._lock:
+            trees, self._trees = list(self._trees.values()), {}
+        for tree in trees:
+            with tree.lock:
+                if tree.folder is not None:
+                    shutil.rmtree(tree.folder, ignore_errors=True)
+                    tree.folder = None
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- per tree -------------------------------------------------------------------------
+
+    def _tree(self, source_dir: Path, label: str | None) -> _Tree:
+        path = Path(os.path.abspath(source_dir))
+        with self._lock:
+            tree = self._trees.get(path)
+            if tree is None:
+                tree = _Tree(path, label or str(path), read_build_system(path))
+                self._trees[path] = tree
+            elif label:
+                tree.label = label
+            return tree
+
+    def _ready(self, tree: _Tree, kind: str, config_settings: ConfigSettings | None) -> None:
+        """Make sure the tree's environment has what ``[build-system]`` and the backend ask for."""
+        if not tree.ready:
+            requires = list(tree.system.requires)
+            if self._make_env is None:
+                self._check_installed(tree, requires, "`[build-system] requires`")
+            else:
+                env = self._make_env()
+                if requires:
+                    env.install(requires)
+                tree.env = env
+            tree.asked.update(_requirement_key(r) for r in requires)
+            tree.ready = True
+        done = (kind, _settings_key(config_settings))
+        if done in tree.requires_done:
+            return
+        hook = f"get_requires_for_build_{kind}"
+        extra = self._call(tree, hook, lambda caller: getattr(caller, hook)(_plain(config_settings)))
+        new: list[str] = []
+        for item in _requirement_list(tree, hook, extra):
+            if _requirement_key(item) not in tree.asked:
+                tree.asked.add(_requirement_key(item))
+                new.append(item)
+        if new:
+            if tree.env is None:
+                self._check_installed(tree, new, f"the backend's `{hook}`")
+            else:
+                tree.env.install(new)
+        tree.requires_done.add(done)
+
+    @contextmanager
+    def _scratch(self, tree: _Tree, prefix: str, *, keep: bool) -> Iterator[Path]:
+        """A new folder in the tree's folder; removed on error (and at the end unless ``keep``)."""
+        if tree.folder is None:
+            self._work_dir.mkdir(parents=True, exist_ok=True)
+            tree.folder = Path(tempfile.mkdtemp(dir=self._work_dir, prefix=f"{_slug(tree.source_dir.name)}-"))
+        folder = Path(tempfile.mkdtemp(dir=tree.folder, prefix=prefix))
+        try:
+            yield folder
+        except BaseException:
+            keep = False
+            raise
+        finally:
+            if not keep:
+                shutil.rmtree(folder, ignore_errors=True)
+                if not any(tree.folder.iterdir()):
+                    tree.folder.rmdir()
+                    tree.folder = None
+
+    # --- running hooks --------------------------------------------------------------------
+
+    def _call(self, tree: _Tree, hook: str, call: Callable[[Any], _T]) -> _T:
+        """Run one hook through pyproject_hooks, turning every way it can fail into a BuildError."""
+        from pyproject_hooks import (
+            BackendUnavailable,
+            BuildBackendHookCaller,
+            HookMissing,
+        )
+
+        if tree.env is not None:
+            python, environ = Path(tree.env.python), dict(tree.env.environ)
+        else:
+            python, environ = self._python, {}
+        runner = _HookRunner(environ, self._log)
+        caller = BuildBackendHookCaller(
+            str(tree.source_dir),
+            tree.system.backend,
+            backend_path=list(tree.system.backend_path) or None,
+            runner=runner,
+            python_executable=str(python),
+        )
+        try:
+            return call(caller)
+        except _HookFailed as exc:
+            raise self._failure(tree, hook, runner, f"failed (exit code {exc.returncode})") from None
+        except BackendUnavailable as exc:
+            raise self._unavailable(tree, hook, runner, exc) from None
+        except HookMissing as exc:
+            if exc.hook_name == "build_editable" or hook.endswith("_editable"):
+                raise EditableUnsupported(
+                    f"The build backend `{tree.system.backend}` of {tree.label} cannot build editable "
+                    "installs: it has no PEP 660 `build_editable` hook",
+                    backend=tree.system.backend,
+                    has_setup_py=(tree.source_dir / "setup.py").is_file(),
+                    label=tree.label, hook=hook,
+                    hint="Upgrade the build backend (setuptools supports PEP 660 from version 64), "
+                    "or install the project without `-e`.",
+                ) from None
+            raise BuildError(
+                f"The build backend `{tree.system.backend}` of {tree.label} has no `{exc.hook_name}` hook",
+                label=tree.label, hook=hook,
+                hint="The build backend is broken or too old; report it to the package's maintainers.",
+            ) from None
+        except OSError as exc:
+            if not runner.started:
+                raise BuildError(
+                    f"Cannot run the build's Python `{python}` for {tree.label}: {exc}",
+                    label=tree.label, hook=hook,
+                    hint="Check that the interpreter exists and runs.",
+                ) from None
+            raise self._failure(tree, hook, runner, "exited without reporting a result") from None
+        except ValueError:  # output.json unreadable
+            raise self._failure(tree, hook, runner, "exited without reporting a result") from None
+
+    def _failure(self, tree: _Tree, hook: str, runner: _HookRunner, what: str) -> BuildError:
+        return BuildError(
+            f"Building {tree.label} failed: the backend's `{hook}` hook {what}",
+            label=tree.label, hook=hook,
+            notes=tuple(runner.tail),
+            hint=runner.scanner.hint(isolated=self.isolated),
+        )
+
+    def _unavailable(self, tree: _Tree, hook: str, runner: _HookRunner, exc: Any) -> BuildError:
+        scanner = OutputScanner()
+        scanner.feed_text(exc.traceback)
+        backend = tree.system.backend
+        module = scanner.module or backend.split(":", 1)[0]
+        requirement = requirement_for_module(module)
+        if tree.system.backend_path and module.split(".")[0] == backend.split(":")[0].split(".")[0]:
+            hint = f"The backend is meant to come from the source tree: check `backend-path` ({', '.join(tree.system.backend_path)})."
+        elif self.isolated:
+            hint = (
+                f"`{module}` is not among what `[build-system] requires` installs: add `{requirement}` there "
+                "(if you maintain the package), or report it to the package's maintainers."
+            )
+        else:
+            hint = f"Install `{requirement}` into the target environment, or drop `--no-build-isolation`."
+        # The import machinery's own frames say nothing to a user.
+        lines = [line for line in exc.traceback.splitlines() if line.strip() and "<frozen importlib" not in line]
+        return BuildError(
+            f"Cannot import the build backend `{backend}` of {tree.label}",
+            label=tree.label, hook=hook,
+            notes=tuple(list(runner.tail) + lines)[-TAIL_LINES:],
+            hint=hint,
+        )
+
+    def _check_installed(self, tree: _Tree, requirements: Sequence[str], source: str) -> None:
+        """Without isolation: refuse to build when the target lacks a build requirement."""
+        from packaging.requirements import Requirement
+        from packaging.utils import canonicalize_name
+        from packaging.version import InvalidVersion
+
+        if not requirements:
+            return
+        data: object = None
+        try:
+            proc = subprocess.run(
+                [str(self._python), "-c", _INSTALLED_PROBE],
+                capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+            )
+        except OSError as exc:
+            detail = str(exc)
+        else:
+            lines = proc.stderr.strip().splitlines()
+            detail = lines[-1] if lines else f"exit code {proc.returncode}"
+            if proc.returncode == 0:
+                try:
+                    data = json.loads(proc.stdout)
+                except ValueError:
+                    detail = "unreadable answer"
+        if not isinstance(data, dict):
+            raise BuildError(
+                f"Cannot list the packages of `{self._python}` to check the build requirements of {tree.label}: {detail}",
+                label=tree.label, hint="Check that the interpreter exists and runs.",
+            )
+        markers = {**data["markers"], "extra": ""}
+        versions: dict[str, str] = data["versions"]
+        names: list[str] = []
+        problems: list[str] = []
+        for text in requirements:
+            req = Requirement(text)
+            if req.marker is not None and not req.marker.evaluate(markers):
+                continue
+            version = versions.get(canonicalize_name(req.name))
+            if version is not None:
+                try:
+                    if not req.specifier or req.specifier.contains(version, prereleases=True):
+                        continue
+                except InvalidVersion:
+                    pass
+            names.append(f"`{req.name}`")
+            problems.append(
+                f"`{text}` is not installed" if version is None else f"`{text}` is needed, {req.name} {version} is installed"
+            )
+        if problems:
+            raise BuildError(
+                f"Cannot build {tree.label} without build isolation: the target environment lacks build "
+                f"requirements from {source}: {', '.join(names)}",
+                label=tree.label, notes=problems,
+                hint="Install them into the target environment, or drop `--no-build-isolation` "
+                "so spoke installs them into an isolated build environment.",
+            )
+
+
+# --- the hook subprocess -----------------------------------------------------------------
+
+
+class _HookFailed(Exception):
+    def __init__(self, returncode: int) -> None:
+        super().__init__(f"exit code {returncode}")
+        self.returncode = returncode
+
+
+class _HookRunner:
+    """A pyproject_hooks subprocess runner: merged output to ``log``, the tail kept, the hints read."""
+
+    def __init__(self, environ: Mapping[str, str], log: Callable[[str], None]) -> None:
+        self._environ = environ
+        self._log = log
+        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self.scanner = OutputScanner()
+        self.started = False
+
+    def __call__(
+        self,
+        cmd: Sequence[str],
+        cwd: str | None = None,
+        extra_environ: Mapping[str, str] | None = None,
+    ) -> None:
+        env = dict(os.environ)
+        env.update(self._environ)
+        env.update(extra_environ or {})
+        # Unbuffered, so the merged stdout and stderr keep the order they were written in.
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        with subprocess.Popen(
+            list(cmd), cwd=cwd, env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        ) as proc:
+            self.started = True
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                self._line(raw.decode("utf-8", "replace").rstrip("\r\n"))
+            returncode = proc.wait()
+        if returncode != 0:
+            raise _HookFailed(returncode)
+        self._take_warnings(Path(cmd[-1]) / "output.json")
+
+    def _line(self, line: str) -> None:
+        self.tail.append(line)
+        self.scanner.feed(line)
+        self._log(line)
+
+    def _take_warnings(self, output: Path) -> None:
+        """Move the backend's warnings from the hook's answer to ``log``.
+
+        pyproject_hooks re-raises them with :func:`warnings.warn_explicit`, which would print
+        to stderr from inside spoke (and :func:`warnings.catch_warnings` is not thread-safe).
+        The answer's format is pyproject_hooks' (``{"warnings": [{"message": ...}]}``), stable
+        since its first release; anything unexpected is left alone.
+        """
+        try:
+            data = json.loads(output.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("warnings"), list) or not data["warnings"]:
+            return
+        for warning in data["warnings"]:
+            if isinstance(warning, dict):
+                self._line(f"warning: {warning.get('message', '')}")
+        data["warnings"] = []
+        output.write_text(json.dumps(data), encoding="utf-8")
+
+
+#: Run by the target interpreter (Python 3.8+, stdlib only): its installed distributions and
+#: marker environment, as JSON. The first distribution of a name on sys.path wins, as on import.
+_INSTALLED_PROBE = r"""
+import json, os, platform, re, sys
+from importlib.metadata import distributions
+versions = {}
+for dist in distributions():
+    name = dist.metadata["Name"]
+    if name:
+        versions.setdefault(re.sub(r"[-_.]+", "-", name).lower(), dist.version)
+def full(info):
+    text = "%d.%d.%d" % (info.major, info.minor, info.micro)
+    return text if info.releaselevel == "final" else text + info.releaselevel[0] + str(info.serial)
+markers = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": full(sys.implementation.version),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
+print(json.dumps({"versions": versions, "markers": markers}))
+"""
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _settings_key(settings: ConfigSettings | None) -> _SettingsKey:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (settings or {}).items()))
+
+
+def _plain(settings: ConfigSettings | None) -> dict[str, str | list[str]] | None:
+    return {k: list(v) if isinstance(v, list) else v for k, v in settings.items()} if settings else None
+
+
+def _requirement_key(text: str) -> str:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    req = Requirement(text)
+    extras = ",".join(sorted(canonicalize_name(e) for e in req.extras))
+    return f"{canonicalize_name(req.name)}[{extras}]{req.specifier}@{req.url or ''};{req.marker or ''}"
+
+
+def _requirement_list(tree: _Tree, hook: str, value: object) -> list[str]:
+    """The backend's answer to ``get_requires_for_build_*``, checked to be PEP 508 strings."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BuildError(
+            f"The backend of {tree.label} answered `{hook}` with `{value!r}`, not a list of requirements",
+            label=tree.label, hook=hook,
+            hint="The build backend is broken; report it to the package's maintainers.",
+        )
+    for item in value:
+        try:
+            Requirement(item)
+        except InvalidRequirement as exc:
+            raise BuildError(
+                f"The backend of {tree.label} asked `{hook}` for an invalid requirement `{item}` ({exc})",
+                label=tree.label, hook=hook,
+                hint="The build backend is broken; report it to the package's maintainers.",
+            ) from None
+    return list(value)
+
+
+def _returned(tree: _Tree, hook: str, folder: Path, name: object, suffix: str) -> Path:
+    """The file or folder a hook says it made in ``folder``, checked to be there."""
+    path = folder / name if isinstance(name, str) and name and "/" not in name and "\\" not in name else None
+    if path is None or not name.endswith(suffix) or not path.exists():  # type: ignore[union-attr]
+        raise BuildError(
+            f"The backend of {tree.label} answered `{hook}` with `{name!r}`, which is not a `{suffix}` it made",
+            label=tree.label, hook=hook,
+            hint="The build backend is broken; report it to the package's maintainers.",
+        )
+    return path
+
+
+def _move_into(built: Path, out_dir: Path) -> Path:
+    """Move ``built`` into ``out_dir`` in one step (a copy and a rename across file systems)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / built.name
+    try:
+        os.replace(built, final)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{built.name}-")
+        os.close(fd)
+        try:
+            shutil.copyfile(built, tmp)
+            os.replace(tmp, final)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    return final
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:40] or "source"

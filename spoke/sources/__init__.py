@@ -1,0 +1,281 @@
+"""Direct sources: what a requirement that is not just a name points at.
+
+``name @ https://host/name-1.0.tar.gz``, a bare wheel URL, ``./project``, ``/tmp/x.whl``,
+``git+https://host/repo@v1#subdirectory=pkg``, ``-e .``: each becomes one
+:class:`DirectSource`, a value saying *what kind* of thing it is (a wheel, a source archive,
+a project folder or a VCS repository), where it is, and what the user attached to it
+(extras, markers, ``--hash`` values, ``#egg=``/``#subdirectory=`` fragments).
+
+Pure: no download, no build. Relative paths are made absolute against the ``cwd`` passed in,
+as pip does (paths in requirements files are relative to the working directory, not the file).
+:func:`direct_url_record` writes the PEP 610 ``direct_url.json`` value for an install.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from spoke.errors import RequirementError
+from spoke.reqs.links import _VCS_PREFIXES
+
+_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
+_HASH_FRAGMENT = re.compile(r"^(sha256|sha384|sha512|sha1|md5)=([0-9a-fA-F]+)$")
+_EXTRAS_SUFFIX = re.compile(r"^(?P<path>.+?)\[(?P<extras>[A-Za-z0-9_.,\s-]*)\]$")
+_MAX_SHOWN = 80
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectSource:
+    """One direct source, classified.
+
+    ``kind`` is ``"wheel"``, ``"sdist"`` (a source archive), ``"dir"`` (a project folder) or
+    ``"vcs"``. ``url`` is the location without its fragment: ``file://`` for local paths, the
+    VCS URL as written (``git+https://…@rev``) for VCS. ``path`` is set for local files and
+    folders. ``hashes`` holds ``algo:hex`` values from ``--hash`` and the URL's fragment.
+    """
+
+    kind: str
+    url: str
+    text: str
+    origin: str
+    path: Path | None = None
+    name: str | None = None
+    extras: tuple[str, ...] = ()
+    marker: Any = None
+    editable: bool = False
+    subdirectory: str | None = None
+    hashes: tuple[str, ...] = ()
+    config_settings: tuple[str, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        """The archive's file name (last path segment of the URL)."""
+        return unquote(urlsplit(self.url).path.rstrip("/").rsplit("/", 1)[-1])
+
+    @property
+    def is_local(self) -> bool:
+        """True for a local file or folder."""
+        return self.path is not None
+
+    def label(self) -> str:
+        """How errors name this source (a path for local ones, else the redacted URL)."""
+        if self.path is not None:
+            return str(self.path)
+        from spoke.net.redact import redact_url
+
+        return redact_url(self.url)
+
+
+def path_to_url(path: Path) -> str:
+    """``/a b/c`` → ``file:///a%20b/c``."""
+    return urlunsplit(("file", "", quote(str(path.absolute())), "", ""))
+
+
+def url_to_path(url: str) -> Path:
+    """``file:///a%20b/c`` → ``/a b/c`` (``file://localhost/…`` too)."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise RequirementError(
+            f"Cannot use the file URL `{_shown(url)}`: it names another host ({parts.netloc})",
+            hint="Use a local path (`file:///abs/path`) or an http(s) URL.",
+        )
+    return Path(unquote(parts.path))
+
+
+def _fragment_values(fragment: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in fragment.split("&"):
+        key, sep, value = part.partition("=")
+        if sep and key:
+            out[key] = value
+    return out
+
+
+def _kind_of_file(name: str) -> str | None:
+    lowered = name.lower()
+    if lowered.endswith(".whl"):
+        return "wheel"
+    if lowered.endswith(_ARCHIVE_SUFFIXES):
+        return "sdist"
+    return None
+
+
+def _check_subdirectory(value: str, origin: str) -> str:
+    clean = value.strip("/")
+    if not clean or clean.startswith("/") or ".." in Path(clean).parts or "\\" in clean:
+        raise RequirementError(
+            f"Invalid subdirectory `{_shown(value)}` ({origin})",
+            hint="`#subdirectory=` names a folder inside the source, e.g. `#subdirectory=pkg`.",
+        )
+    return clean
+
+
+def direct_source(item: Any, cwd: Path) -> DirectSource | None:
+    """Classify a :class:`~spoke.reqs.UserRequirement`; None for a plain name requirement."""
+    req = item.requirement
+    if req is not None and not req.url:
+        return None
+    if req is not None:
+        location, name = req.url, req.name
+        extras, marker = tuple(sorted(req.extras)), req.marker
+    else:
+        location, name, extras, marker = item.link, None, (), None
+        location, extras, marker = _split_link(location, item)
+    return _classify(
+        location, item=item, name=name, extras=extras, marker=marker, cwd=cwd,
+    )
+
+
+def _split_link(link: str, item: Any) -> tuple[str, tuple[str, ...], Any]:
+    """A bare link may carry ``[extras]`` (paths) and ``; marker`` after whitespace."""
+    marker = None
+    text = link
+    parts = re.split(r"\s;", text, maxsplit=1)
+    if len(parts) == 2:
+        text, marker_text = parts
+        from packaging.markers import InvalidMarker, Marker
+
+        try:
+            marker = Marker(marker_text.strip())
+        except InvalidMarker as exc:
+            raise RequirementError(
+                f"Invalid marker in `{_shown(link)}` ({item.source}): {str(exc).splitlines()[0]}"
+            ) from None
+    text = text.strip()
+    extras: tuple[str, ...] = ()
+    match = _EXTRAS_SUFFIX.match(text)
+    if match and not urlsplit(text).fragment:
+        text = match.group("path")
+        extras = tuple(sorted(e.strip() for e in match.group("extras").split(",") if e.strip()))
+    return text, extras, marker
+
+
+def _classify(
+    location: str, *, item: Any, name: str | None, extras: tuple[str, ...], marker: Any, cwd: Path,
+) -> DirectSource:
+    origin = item.source
+    base = dict(
+        text=item.text, origin=origin, name=name, extras=extras, marker=marker,
+        editable=item.editable, config_settings=tuple(getattr(item, "config_settings", ())),
+    )
+    if location.startswith(_VCS_PREFIXES):
+        url, _, fragment = location.partition("#")
+        values = _fragment_values(fragment)
+        sub = values.get("subdirectory")
+        return DirectSource(
+            kind="vcs", url=url, name=name or values.get("egg"),
+            subdirectory=_check_subdirectory(sub, origin) if sub else None,
+            hashes=tuple(item.hashes),
+            **{k: v for k, v in base.items() if k != "name"},  # type: ignore[arg-type]
+        )
+    url, _, fragment = location.partition("#")
+    values = _fragment_values(fragment)
+    hashes = list(item.hashes)
+    for key, value in values.items():
+        m = _HASH_FRAGMENT.match(f"{key}={value}")
+        if m:
+            hashes.append(f"{m.group(1)}:{m.group(2).lower()}")
+    sub = values.get("subdirectory")
+    subdirectory = _check_subdirectory(sub, origin) if sub else None
+    if name is None and values.get("egg"):
+        name = values["egg"]
+        base["name"] = name
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme in ("http", "https"):
+        kind = _kind_of_file(unquote(urlsplit(url).path))
+        if kind is None:
+            raise RequirementError(
+                f"Cannot tell what `{_shown(location)}` is ({origin})",
+                hint="A URL must end in a wheel (.whl) or a source archive (.tar.gz, .zip); "
+                "for a repository use `git+https://…`.",
+            )
+        if item.editable:
+            raise _editable_error(location, origin)
+        return DirectSource(kind=kind, url=url, subdirectory=subdirectory, hashes=tuple(hashes), **base)  # type: ignore[arg-type]
+    if scheme == "file":
+        path = url_to_path(url)
+    elif scheme:
+        raise RequirementError(
+            f"Unsupported URL scheme `{scheme}` in `{_shown(location)}` ({origin})",
+            hint="spoke installs from http(s):// and file:// URLs, local paths and git+ URLs.",
+        )
+    else:
+        path = Path(unquote(url)).expanduser()
+    if not path.is_absolute():
+        path = cwd / path
+    path = Path(_normalize(path))
+    if path.is_dir():
+        if subdirectory:
+            path = path / subdirectory
+        if not (path / "pyproject.toml").is_file() and not (path / "setup.py").is_file():
+            raise RequirementError(
+                f"`{_shown(str(path))}` is a folder but not a Python project ({origin})",
+                hint="A project folder holds a pyproject.toml or a setup.py.",
+            )
+        return DirectSource(kind="dir", url=path_to_url(path), path=path, hashes=tuple(hashes), **base)  # type: ignore[arg-type]
+    kind = _kind_of_file(path.name)
+    if not path.exists():
+        raise RequirementError(
+            f"`{_shown(str(path))}` does not exist ({origin})",
+            hint="Check the path; relative paths are taken from the current folder.",
+        )
+    if kind is None:
+        raise RequirementError(
+            f"Cannot install `{_shown(str(path))}`: not a wheel, a source archive or a project "
+            f"folder ({origin})",
+            hint="Give a .whl, a .tar.gz/.zip source archive, or a folder with a pyproject.toml.",
+        )
+    if item.editable:
+        raise _editable_error(location, origin)
+    return DirectSource(kind=kind, url=path_to_url(path), path=path, subdirectory=subdirectory,
+                        hashes=tuple(hashes), **base)  # type: ignore[arg-type]
+
+
+def _normalize(path: Path) -> str:
+    import os
+
+    return os.path.normpath(str(path))
+
+
+def _editable_error(location: str, origin: str) -> RequirementError:
+    return RequirementError(
+        f"`{_shown(location)}` cannot be installed in editable mode ({origin})",
+        hint="-e takes a project folder or a VCS URL (`-e .`, `-e git+https://…#egg=name`).",
+    )
+
+
+def direct_url_record(source: DirectSource, *, sha256: str | None = None) -> dict[str, Any]:
+    """The PEP 610 ``direct_url.json`` value for an install from a file, URL or folder.
+
+    (A VCS install's record comes from :meth:`spoke.vcs.VcsUrl.direct_url`, which knows the
+    commit.)
+    """
+    from spoke.net.redact import redact_url
+
+    record: dict[str, Any]
+    if source.kind == "dir":
+        record = {"url": source.url, "dir_info": {"editable": True} if source.editable else {}}
+    else:
+        hashes: dict[str, str] = {}
+        for entry in source.hashes:
+            algo, _, digest = entry.partition(":")
+            hashes.setdefault(algo, digest)
+        if sha256:
+            hashes["sha256"] = sha256
+        info: dict[str, Any] = {}
+        if hashes:
+            info["hashes"] = hashes
+            algo = "sha256" if "sha256" in hashes else min(hashes)
+            info["hash"] = f"{algo}={hashes[algo]}"
+        record = {"url": redact_url(source.url) if source.path is None else source.url, "archive_info": info}
+        if source.subdirectory:
+            record["subdirectory"] = source.subdirectory
+    return record
