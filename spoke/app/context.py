@@ -62,6 +62,15 @@ class TargetSettings:
     root: Path | None = None
 
 
+def _command_line() -> str:
+    """``spoke install …`` as typed (credentials in URLs redacted)."""
+    import sys
+
+    from spoke.net.redact import redact_url
+
+    return " ".join(["spoke", *(redact_url(a) if "@" in a else a for a in sys.argv[1:])])
+
+
 class Context:
     """Settings plus lazily built services for one command."""
 
@@ -84,6 +93,7 @@ class Context:
         self._no_cache = no_cache
         self._workers = workers
         self.early_jobs: dict[str, Any] = {}  # URL → future of an early prepare_one
+        self.command_line = _command_line()  # recorded in the environment's history
         self._early_lock = threading.Lock()
 
     # -- local services ----------------------------------------------------------------------

@@ -35,6 +35,8 @@ def installed_set(
     from spoke.env.installed import installed_distributions
 
     interp: Interpreter = ctx.interpreter
+    if not paths:
+        _recover(ctx, interp)
     if paths:
         folders = [Path(p) for p in paths]
     elif user:
@@ -52,3 +54,14 @@ def installed_set(
             unique.append(folder)
     dists = installed_distributions(unique, exact_names=exact_names)
     return InstalledSet(interpreter=interp, paths=tuple(unique), dists=dists)
+
+
+def _recover(ctx: Context, interp: Interpreter) -> None:
+    """Read-only commands too finish or undo a transaction a killed spoke left behind, so they
+    never show a half-made change (a target this user cannot write is left for its owner)."""
+    from spoke.app.target import recover_interrupted
+
+    try:
+        recover_interrupted(ctx, interp)
+    except OSError:
+        pass

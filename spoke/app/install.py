@@ -47,6 +47,7 @@ class InstallRequest:
     report: str | None = None
     upgrade_all: bool = False  # one joint resolution over everything installed (spoke.app.upgrade)
     build_isolation: bool = True
+    remove: tuple[str, ...] = ()  # also uninstall these, in the same transaction (rollback)
     config_settings: tuple[str, ...] = ()
     src_dir: Path | None = None
 
@@ -110,13 +111,23 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     """Resolve, plan and (unless dry-run) carry out an install."""
     from spoke.app.sources import SourceBuilder
 
+    from contextlib import nullcontext
+
+    from spoke.app.target import recover_interrupted, state_root
+    from spoke.installer.transaction import environment_lock
+
     interp: Interpreter = ctx.interpreter
     sources = SourceBuilder(
         ctx, interp, isolation=request.build_isolation, config_settings=request.config_settings,
         hashes=_hashes_by_name(request) if request.require_hashes else None, src_dir=request.src_dir,
     )
+    # One spoke process changes an environment at a time: a second waits here, then sees
+    # what the first installed.
+    lock = nullcontext() if request.dry_run else environment_lock(state_root(ctx, interp))
     try:
-        return _run_install(ctx, request, sources)
+        with lock:
+            recover_interrupted(ctx, interp)
+            return _run_install(ctx, request, sources)
     finally:
         sources.close()
 
@@ -243,6 +254,10 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
         plan = Plan(install=plan.install, remove=tuple(
             target_existing[p.name] for p in plan.install if p.name in target_existing
         ), keep=plan.keep)
+    if request.remove:
+        dropping = tuple(installed[canonicalize_name(n)] for n in request.remove if canonicalize_name(n) in installed)
+        plan = Plan(install=plan.install, remove=plan.remove + tuple(d for d in dropping if d not in plan.remove),
+                    keep=tuple(d for d in plan.keep if d not in dropping))
     for pkg in plan.install:
         if pkg.yanked and pkg.file is not None:
             reason = pkg.file.yanked.reason if pkg.file.yanked else ""
@@ -279,11 +294,7 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
     ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
     t2 = time.perf_counter()
     ctx.reporter.phase("install")
-    written = apply_plan(ctx, interp, scheme, plan, unpacked, link_mode=request.link_mode)
-    if request.compile:
-        from spoke.installer import compile_bytecode
-
-        compile_bytecode([p for p in written if p.suffix == ".py"], interp.executable)
+    apply_plan(ctx, interp, scheme, plan, unpacked, link_mode=request.link_mode, compile_bytecode=request.compile)
     timings["install"] = time.perf_counter() - t2
     ctx.reporter.phase_done("install", f"Installed {len(plan.install)} packages")
     return InstallOutcome(
@@ -338,15 +349,45 @@ def _fetch_early(ctx: Context) -> Callable[[Any], None]:
 
 def apply_plan(
     ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: dict[str, Any],
-    *, link_mode: str = "auto",
+    *, link_mode: str = "auto", compile_bytecode: bool = False,
 ) -> list[Path]:
-    """Remove replaced distributions, then link the new ones in; return the files written."""
-    from spoke.installer import install_wheel, uninstall
+    """Remove replaced distributions, then link the new ones in; return the files written.
+
+    One transaction: if anything fails (or the process dies), the environment goes back to
+    exactly what it was.
+    """
+    from spoke.app.target import state_root
+    from spoke.installer.transaction import Transaction
 
     roots = _roots(ctx, interp, scheme)
     was_requested = {d.name for d in plan.remove if d.requested}
+    txn = Transaction(root=state_root(ctx, interp), command=ctx.command_line).begin()
+    try:
+        written = _apply(ctx, interp, scheme, plan, unpacked, txn, roots, was_requested, link_mode)
+        if compile_bytecode:
+            from spoke.installer import compile_bytecode as compile_all
+
+            compile_all([p for p in written if p.suffix == ".py"], interp.executable)
+        txn.commit()
+    except BaseException:
+        txn.abort()
+        raise
+    return written
+
+
+def _apply(
+    ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: dict[str, Any], txn: Any,
+    roots: list[Path], was_requested: set[str], link_mode: str,
+) -> list[Path]:
+    from spoke.installer import install_wheel, uninstall
+    from spoke.installer.transaction import Change
+
     for dist in plan.remove:
-        uninstall(dist.dist_info, roots=roots)
+        txn.removed.append(Change(name=dist.name, version=str(dist.version), direct_url=_direct_url_of(dist)))
+        uninstall(dist.dist_info, roots=roots, transaction=txn)
+    for pkg in plan.install:
+        txn.added.append(Change(name=pkg.name, version=str(pkg.version),
+                                direct_url=pkg.direct.direct_url if pkg.direct is not None else None))
     # Distributions own disjoint files, so they are linked in concurrently (link and mkdir
     # release the GIL); the first failure is raised once every job has ended.
     jobs = [
@@ -354,6 +395,7 @@ def apply_plan(
             install_wheel, unpacked[pkg.name], scheme=scheme, interpreter_path=interp.executable,
             requested=pkg.requested or pkg.name in was_requested, link_mode=link_mode,
             direct_url=json.dumps(pkg.direct.direct_url, sort_keys=True) if pkg.direct is not None else None,
+            transaction=txn,
         )
         for pkg in plan.install
     ]
@@ -367,6 +409,14 @@ def apply_plan(
     if error is not None:
         raise error
     return written
+
+
+def _direct_url_of(dist: InstalledDist) -> dict[str, Any] | None:
+    try:
+        value = json.loads((dist.dist_info / "direct_url.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _roots(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:

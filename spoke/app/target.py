@@ -84,3 +84,30 @@ def installed_paths(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[P
     return seen
 
 
+
+
+def state_root(ctx: Context, interp: Interpreter) -> Path:
+    """The folder whose ``.spoke/`` holds the journal, history and lock of this target."""
+    t = ctx.target_settings
+    if t.target is not None:
+        return Path(t.target)
+    if t.prefix is not None:
+        return Path(t.prefix)
+    if t.root is not None:
+        return Path(t.root)
+    if t.user and interp.user_scheme is not None:
+        return interp.user_scheme.data
+    return Path(interp.sys_prefix)
+
+
+def recover_interrupted(ctx: Context, interp: Interpreter) -> str | None:
+    """Finish or undo a transaction a killed spoke left behind on this target (cheap when none)."""
+    from spoke.installer.transaction import pending, recover
+
+    root = state_root(ctx, interp)
+    if not pending(root):
+        return None
+    outcome = recover(root)
+    if outcome is not None:
+        ctx.reporter.warning(f"An interrupted spoke command on {root} was found and {outcome}")
+    return outcome

@@ -35,6 +35,9 @@ class UninstallPlan:
     roots: tuple[Path, ...]
     unused: tuple[str, ...] = ()
     """Targets added because nothing else needs them (``--with-unused-deps``, ``autoremove``)."""
+    state: Path | None = None
+    """The target's state folder root (journal, history, lock); see spoke.installer.transaction."""
+    command: str = ""
 
 
 KEPT_BY_AUTOREMOVE = ("pip", "setuptools", "wheel", "distribute")
@@ -55,7 +58,15 @@ def plan_removal(ctx: Context, names: Sequence[str], *, with_unused_deps: bool =
     if with_unused_deps:
         graph = read_graph(installed, interp.markers)
         unused = unused_after_removing(graph, names)
-    return _plan(interp, installed, [*names, *unused], unused)
+    return _with_state(ctx, interp, _plan(interp, installed, [*names, *unused], unused))
+
+
+def _with_state(ctx: Context, interp: Interpreter, plan: UninstallPlan) -> UninstallPlan:
+    from dataclasses import replace
+
+    from spoke.app.target import state_root
+
+    return replace(plan, state=state_root(ctx, interp), command=ctx.command_line)
 
 
 def plan_autoremove(ctx: Context) -> UninstallPlan:
@@ -67,12 +78,15 @@ def plan_autoremove(ctx: Context) -> UninstallPlan:
     installed = _installed(ctx, interp)
     graph = read_graph(installed, interp.markers)
     names = unused(graph, keep=KEPT_BY_AUTOREMOVE)
-    return _plan(interp, installed, names, names)
+    return _with_state(ctx, interp, _plan(interp, installed, names, names))
 
 
 def _installed(ctx: Context, interp: Interpreter):  # type: ignore[no-untyped-def]
     from spoke.app.install import select_scheme
+    from spoke.app.target import recover_interrupted
     from spoke.env.installed import installed_distributions
+
+    recover_interrupted(ctx, interp)
 
     scheme = select_scheme(ctx, interp)
     return installed_distributions([scheme.purelib, scheme.platlib])
@@ -129,11 +143,31 @@ def _dependents(installed, removing, read_metadata, markers) -> dict[str, list[s
 
 
 def execute_removal(plan: UninstallPlan) -> list[UninstallTarget]:
-    """Remove every planned distribution; return what was removed."""
+    """Remove every planned distribution, as one transaction; return what was removed."""
     from spoke.installer import uninstall
+    from spoke.installer.transaction import Change, Transaction, environment_lock
 
+    if plan.state is None:  # pragma: no cover - plans always carry it
+        raise ValueError("an uninstall plan without its state folder")
     done = []
-    for target in plan.targets:
-        uninstall(target.dist.dist_info, roots=plan.roots)
-        done.append(target)
+    with environment_lock(plan.state):
+        txn = Transaction(root=plan.state, command=plan.command).begin()
+        try:
+            for target in plan.targets:
+                if not target.dist.dist_info.exists():
+                    continue  # removed meanwhile by another process
+                txn.removed.append(Change(name=target.dist.name, version=str(target.dist.version),
+                                          direct_url=_direct_url_of(target.dist)))
+                uninstall(target.dist.dist_info, roots=plan.roots, transaction=txn)
+                done.append(target)
+            txn.commit()
+        except BaseException:
+            txn.abort()
+            raise
     return done
+
+
+def _direct_url_of(dist: InstalledDist) -> dict | None:  # type: ignore[type-arg]
+    from spoke.app.install import _direct_url_of as read
+
+    return read(dist)

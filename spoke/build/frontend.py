@@ -187,8 +187,10 @@ class Builder:
     ) -> Path:
         """Build the tree's wheel (or PEP 660 editable wheel) into ``out_dir``; return its path.
 
-        The wheel appears in ``out_dir`` complete or not at all. The metadata folder of an
-        earlier :meth:`metadata` call with the same settings is handed to the backend.
+        The wheel appears in ``out_dir`` complete or not at all, replacing a file of the same
+        name (a project's editable and regular wheels may share one: build them into different
+        folders). The metadata folder of an earlier :meth:`metadata` call with the same
+        settings is handed to the backend.
         """
         tree = self._tree(source_dir, label)
         kind = "editable" if editable else "wheel"
@@ -254,16 +256,15 @@ class Builder:
             return
         hook = f"get_requires_for_build_{kind}"
         extra = self._call(tree, hook, lambda caller: getattr(caller, hook)(_plain(config_settings)))
-        new: list[str] = []
-        for item in _requirement_list(tree, hook, extra):
-            if _requirement_key(item) not in tree.asked:
-                tree.asked.add(_requirement_key(item))
-                new.append(item)
+        new = {_requirement_key(item): item for item in _requirement_list(tree, hook, extra)}
+        for key in tree.asked:
+            new.pop(key, None)
         if new:
             if tree.env is None:
-                self._check_installed(tree, new, f"the backend's `{hook}`")
+                self._check_installed(tree, list(new.values()), f"the backend's `{hook}`")
             else:
-                tree.env.install(new)
+                tree.env.install(list(new.values()))
+            tree.asked.update(new)
         tree.requires_done.add(done)
 
     @contextmanager
@@ -281,8 +282,8 @@ class Builder:
         finally:
             if not keep:
                 shutil.rmtree(folder, ignore_errors=True)
-                if not any(tree.folder.iterdir()):
-                    tree.folder.rmdir()
+                if not any(folder.parent.iterdir()):  # the tree's first folder failed: no trace
+                    folder.parent.rmdir()
                     tree.folder = None
 
     # --- running hooks --------------------------------------------------------------------

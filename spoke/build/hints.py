@@ -25,7 +25,7 @@ _NO_COMPILER = re.compile(
     r"unable to execute '?(?P<a>[^':\s]+)'?: No such file or directory"
     r"|command '(?P<b>[^']+)' failed: No such file or directory"
     r"|No such file or directory: '(?P<c>(?:[^']*/)?(?:gcc|cc|clang|g\+\+|c\+\+|x86_64-linux-gnu-gcc))'"
-    r"|(?:^|[\s/:])(?P<d>gcc|cc|clang|g\+\+|c\+\+|x86_64-linux-gnu-gcc)(?:: command)?: not found",
+    r"|(?:^|[\s/:])(?P<d>gcc|cc|clang|g\+\+|c\+\+|x86_64-linux-gnu-gcc):(?: command)? not found",
 )
 _MSVC = re.compile(r"Microsoft Visual C\+\+ [\d.]+ or greater is required|error: Microsoft Visual C\+\+")
 _RUST = re.compile(r"can't find Rust compiler|cargo: (?:command )?not found|Cargo, the Rust package manager, is not installed")

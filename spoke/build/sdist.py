@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import stat
 import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -54,7 +54,17 @@ SDIST_SUFFIXES: dict[str, str | None] = {
 }
 
 _CHUNK = 1 << 20
+#: What reading a damaged tar raises: gzip and bz2 raise OSError, xz its own error.
+_TAR_ERRORS: tuple[type[BaseException], ...] = (tarfile.TarError, OSError, EOFError, zlib.error)
+try:
+    import lzma
+
+    _TAR_ERRORS += (lzma.LZMAError,)
+except ImportError:  # pragma: no cover - a Python built without lzma
+    pass
 _DRIVE = re.compile(r"^[A-Za-z]:")
+#: Bytes a tar may carry after its end-of-archive blocks (writers pad to 10 KiB records).
+_MAX_TRAILER = 16 << 20
 #: More symbolic links than this on one path is a loop (Linux's own limit is 40).
 _MAX_LINK_HOPS = 40
 #: A zip member that is a symbolic link stores its target as data; no real target is longer.
@@ -281,15 +291,30 @@ def _second_opinion(archive: Path, members: list[_Member], dest: Path) -> None:
             raise _unsafe(archive, info.name, str(exc)) from None
 
 
+def _drain(archive: Path, tf: tarfile.TarFile) -> None:
+    """Read the compressed stream to its end, where gzip, bzip2 and xz check their CRC.
+
+    tar stops reading at its end-of-archive blocks, before the check; without this, damaged
+    data in stored (incompressible) blocks would be unpacked silently. A little padding may
+    follow the archive, gigabytes of it may not.
+    """
+    extra = 0
+    while chunk := tf.fileobj.read(_CHUNK):  # type: ignore[union-attr]
+        extra += len(chunk)
+        if extra > _MAX_TRAILER:
+            raise _unsafe(archive, None, f"more than {_MAX_TRAILER} bytes after the end of the archive")
+
+
 def _unpack_tar(archive: Path, mode: str, dest: Path, limits: SdistLimits) -> str:
     try:
-        tf = tarfile.open(archive, mode)  # type: ignore[call-overload]
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        tf = tarfile.open(archive, mode)  # type: ignore[call-overload]  # noqa: SIM115 - closed by the with below
+    except _TAR_ERRORS as exc:
         raise _unsafe(archive, None, f"not a valid archive ({exc})") from None
     with tf:
         try:
             members = _tar_members(archive, tf, limits)
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            _drain(archive, tf)
+        except _TAR_ERRORS as exc:
             raise _unsafe(archive, None, f"corrupt archive ({exc})") from None
         root = _check_plan(archive, members)
         _second_opinion(archive, members, dest)
@@ -299,7 +324,7 @@ def _unpack_tar(archive: Path, mode: str, dest: Path, limits: SdistLimits) -> st
             assert handle is not None  # regular files always have data
             return handle
 
-        _write_tree(archive, members, dest, limits, open_member, (tarfile.TarError, EOFError, zlib.error))
+        _write_tree(archive, members, dest, limits, open_member, _TAR_ERRORS)
     return root
 
 
@@ -361,7 +386,7 @@ def _unpack_zip(archive: Path, dest: Path, limits: SdistLimits) -> str:
 
         _write_tree(
             archive, members, dest, limits, open_member,
-            (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError),
+            (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError),
         )
     return root
 
@@ -378,7 +403,9 @@ def _write_tree(
     data_errors: tuple[type[BaseException], ...],
 ) -> None:
     """Write the checked members into a hidden folder beside ``dest``, then rename it into place."""
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}-"))
+    # Not mkdtemp: its folder is private (0700), and the tree should get the umask's modes.
+    tmp = dest.parent / f".{dest.name}-{secrets.token_hex(6)}"
+    tmp.mkdir()
     try:
         budget = limits.max_total_size
         for member in _in_write_order(members):
@@ -393,13 +420,14 @@ def _write_tree(
                     continue
                 if member.kind == _HARDLINK:
                     with open(tmp.joinpath(*member.target.split("/")), "rb") as src:
-                        budget -= _copy(archive, member, src, path, budget)
+                        budget -= _copy(archive, member, src, path, budget, ())
                 else:
                     try:
-                        with open_member(member) as src:
-                            budget -= _copy(archive, member, src, path, budget)
+                        src = open_member(member)
                     except data_errors as exc:
                         raise _unsafe(archive, member.name, f"corrupt data ({exc})") from None
+                    with src:
+                        budget -= _copy(archive, member, src, path, budget, data_errors)
             except FileExistsError:
                 # Two names that the file system folds together (``README`` and ``readme``).
                 raise _unsafe(archive, member.name, "collides with another member") from None
@@ -420,12 +448,29 @@ def _in_write_order(members: list[_Member]) -> Iterator[_Member]:
     yield from (m for m in members if m.kind == _SYMLINK)
 
 
-def _copy(archive: Path, member: _Member, src: IO[bytes], path: Path, budget: int) -> int:
-    """Stream one member to ``path`` (which must not exist), counting bytes; return the count."""
+def _copy(
+    archive: Path,
+    member: _Member,
+    src: IO[bytes],
+    path: Path,
+    budget: int,
+    data_errors: tuple[type[BaseException], ...],
+) -> int:
+    """Stream one member to ``path`` (which must not exist), counting bytes; return the count.
+
+    ``data_errors`` raised while *reading* mean a corrupt archive; errors while writing (a
+    full disk) are left as they are.
+    """
     limit = min(member.size, budget)
     written = 0
     with open(path, "xb") as out:
-        while chunk := src.read(_CHUNK):
+        while True:
+            try:
+                chunk = src.read(_CHUNK)
+            except data_errors as exc:
+                raise _unsafe(archive, member.name, f"corrupt data ({exc})") from None
+            if not chunk:
+                break
             written += len(chunk)
             if written > limit:
                 raise _unsafe(archive, member.name, "decompresses to more bytes than declared or allowed")

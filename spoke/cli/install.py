@@ -162,6 +162,10 @@ def _finish(
         printer.info(f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied")
         _remember_satisfied(ctx, settings, positional, files, n)
         return 0
+    if not plan.install:
+        printer.info(f"Removed {len(plan.remove)} package{'s' if len(plan.remove) != 1 else ''}")
+        _changes(printer, plan)
+        return 0
     if "prepare" in outcome.timings:
         printer.info(f"Prepared {len(plan.install)} package{'s' if len(plan.install) != 1 else ''} in "
                      f"{format_duration(outcome.timings['prepare'])}")

@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "why": ("spoke.cli.why", "Show why a package is installed: every path that requires it."),
     "upgrade": ("spoke.cli.upgrade", "Upgrade packages (every outdated one when none is named)."),
     "autoremove": ("spoke.cli.autoremove", "Remove packages that nothing requires and nobody asked for."),
+    "history": ("spoke.cli.history", "Show the transactions that changed this environment."),
+    "rollback": ("spoke.cli.history:rollback", "Undo transactions: put the environment back as it was before N."),
     "config": ("spoke.cli.config", "Manage pip's and spoke's configuration: list, get, set, unset, edit, debug."),
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
@@ -42,6 +44,7 @@ POSITIONAL = {
     "tree": ("package_args", "*", "Packages to start from (default: those nothing requires)."),
     "why": ("package_args", "*", "The package to explain."),
     "upgrade": ("requirement_args", "*", "Packages to upgrade (default: every outdated one)."),
+    "rollback": ("transaction_args", "*", "The transaction to undo, with every later one (default: the last)."),
     "config": ("config_args", "*", "ACTION [KEY [VALUE]]: list, get KEY, set KEY VALUE, unset KEY, edit, debug."),
 }
 
@@ -161,8 +164,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         verbosity = int(settings.get("verbose", None) or 0) - int(settings.get("quiet", None) or 0)
         verbose = verbosity > 0
         printer = Printer(verbosity=verbosity, environ=environ, color=False if settings.get("no_color", None) else None)
-        module = import_module(COMMANDS[command][0])
-        run: Callable[..., int] = module.run
+        module_name, _, function = COMMANDS[command][0].partition(":")
+        run: Callable[..., int] = getattr(import_module(module_name), function or "run")
         return run(settings, positional, printer, environ)
     except SpokeError as exc:
         printer.error(exc)

@@ -144,7 +144,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
         "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why",
-        "autoremove"}),
+        "autoremove", "history", "rollback"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
               "directory, then look for archives in the directory listing."),
@@ -257,7 +257,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
               "can be used multiple times."),
     _opt("yes", "-y", "--yes", commands=_UNINSTALL,
          help="Don't ask for confirmation of uninstall deletions."),
-    _opt("dry-run", commands=_UNINSTALL | {"autoremove"},
+    _opt("dry-run", commands=_UNINSTALL | {"autoremove", "rollback"},
          help="Don't actually uninstall anything, just print what would be."),
     _opt("with-unused-deps", commands=_UNINSTALL,
          help="Also remove the dependencies of the named packages that nothing else needs "
@@ -273,6 +273,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("format", kind="choice", choices=("columns", "freeze", "json"), default="columns",
          commands=_LIST, metavar="FORMAT",
          help="Select the output format among: columns (default), freeze, or json."),
+    _opt("format", kind="choice", choices=("columns", "json"), default="columns",
+         commands=frozenset({"history"}), metavar="FORMAT",
+         help="Select the output format: columns (default) or json."),
     _opt("pre", commands=_LIST,
          help="Include pre-release and development versions. By default, only stable "
               "versions are considered."),

@@ -30,9 +30,11 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from spoke.errors import ConfigurationError, InstallError, MetadataError, UnsafeArchiveError
 from spoke.installer.record import RecordEntry, format_record, record_path
+from spoke.installer.transaction import checkpoint
 from spoke.installer.scripts import (
     EntryPointScript,
     launcher_script,
@@ -212,13 +214,16 @@ def install_wheel(
     installer: str = "spoke",
     direct_url: str | None = None,
     link_mode: str = "auto",
+    transaction: Any = None,
 ) -> InstalledFiles:
     """Install ``wheel`` into ``scheme``; return every path written.
 
     ``link_mode``: ``"auto"`` hard-links and falls back to copying when the filesystem refuses
     (another device, no permission); ``"hardlink"`` fails instead; ``"copy"`` always copies.
     Files already at a destination are replaced; removing an older version first is the
-    caller's job. ``direct_url`` is the PEP 610 JSON text, written as given.
+    caller's job. ``direct_url`` is the PEP 610 JSON text, written as given. A
+    ``transaction`` (:class:`~spoke.installer.transaction.Transaction`) journals every path
+    first, so an interrupted install can be undone.
     """
     if link_mode not in LINK_MODES:
         raise ConfigurationError(
@@ -228,6 +233,8 @@ def install_wheel(
         wheel, scheme=scheme, interpreter_path=interpreter_path, requested=requested,
         installer=installer, direct_url=direct_url,
     )
+    if transaction is not None:
+        transaction.before_install(plan.site, plan.dist_info, [p.dest for p in plan.files])
     return _write(plan, wheel.root, link_mode)
 
 
@@ -319,6 +326,7 @@ def _write(plan: InstallPlan, root: Path, link_mode: str) -> InstalledFiles:
     staging = plan.site / f".{plan.dist_info.name}.spoke-{secrets.token_hex(4)}"
 
     def put(p: Placement, dest: Path) -> None:
+        checkpoint("install-file")
         if p.content is not None:
             _write_new(dest, p.content, p.mode)
             entry_hash, size = _sha256_entry(p.content), len(p.content)
@@ -338,6 +346,7 @@ def _write(plan: InstallPlan, root: Path, link_mode: str) -> InstalledFiles:
         record.append(RecordEntry(path=record_path(record_file, plan.site)))
         _write_new(staging / "RECORD", format_record(record), 0o644)
         written.append(record_file)
+        checkpoint("publish-dist-info")
         _publish_dist_info(staging, plan.dist_info)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)

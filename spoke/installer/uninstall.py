@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from spoke.errors import SpokeError, UninstallError
 from spoke.installer.record import parse_record
@@ -204,7 +205,7 @@ def _emptied_dirs(files: dict[str, None], meta_dirs: list[str], protected: set[s
 
 
 def uninstall(
-    dist_info: Path, *, roots: Sequence[Path], scripts_dir: Path | None = None
+    dist_info: Path, *, roots: Sequence[Path], scripts_dir: Path | None = None, transaction: Any = None,
 ) -> RemovedFiles:
     """Remove the distribution whose metadata folder is ``dist_info``; return what went.
 
@@ -213,6 +214,16 @@ def uninstall(
     the plan is left in place.
     """
     plan = plan_uninstall(dist_info, roots=roots, scripts_dir=scripts_dir)
+    if transaction is not None:
+        # Files are moved aside (journaled), so an interrupted change can put them back.
+        try:
+            transaction.remove_files(plan.files, plan.dirs)
+        except OSError as exc:
+            raise UninstallError(
+                f"Cannot uninstall {plan.name}: {exc.strerror or exc}",
+                hint="Check the permissions of the environment.",
+            ) from exc
+        return plan
     for path in plan.files:
         try:
             os.unlink(path)

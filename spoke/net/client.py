@@ -17,7 +17,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -29,6 +29,7 @@ from spoke.net.failures import (
     RETRY_STATUSES,
     Failure,
     backoff_delay,
+    backoff_scale as _env_scale,
     describe,
     network_error,
     status_error,
@@ -81,6 +82,9 @@ class HttpClient:
     ``cache_dir`` is the folder for ``get(..., cache=True)`` answers (the cache's ``http``
     bucket; ``None``: no HTTP cache). ``auth`` supplies credentials beyond the ones written
     into request URLs. ``clock``, ``sleep`` and ``jitter`` are injectable for tests.
+    ``backoff_scale`` multiplies every wait between attempts; when ``None`` it comes from the
+    test-only ``SPOKE_TEST_BACKOFF_SCALE`` variable (:func:`~spoke.net.failures.backoff_scale`),
+    so that functional tests can run the real CLI against failing servers without sleeping.
     """
 
     def __init__(
@@ -93,8 +97,11 @@ class HttpClient:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        backoff_scale: float | None = None,
     ) -> None:
         self.settings = settings
+        # The one environment variable spoke.net reads, test-only (see spoke.net.failures).
+        self._backoff_scale = backoff_scale if backoff_scale is not None else _env_scale(os.environ)
         self._store = HttpCacheStore(cache_dir) if cache_dir is not None else None
         self._reporter: Reporter = reporter if reporter is not None else NullReporter()
         self._auth = auth
@@ -301,9 +308,7 @@ class HttpClient:
         retry_after: str | None = None
         for attempt in range(attempts):
             if attempt:
-                self._sleep(
-                    backoff_delay(attempt - 1, self.settings.backoff_base, self._jitter(), retry_after)
-                )
+                self._wait(attempt, retry_after)
                 retry_after = None
             try:
                 final_url, resp, sent = self._open(method, url, headers, decode=decode)
@@ -361,9 +366,7 @@ class HttpClient:
         base = _merge(self._base_headers, {"Accept-Encoding": "identity"})
         for attempt in range(attempts):
             if attempt:
-                self._sleep(
-                    backoff_delay(attempt - 1, self.settings.backoff_base, self._jitter(), retry_after)
-                )
+                self._wait(attempt, retry_after)
                 retry_after = None
             headers = dict(base)
             if written and resumable:
@@ -409,7 +412,7 @@ class HttpClient:
                 self._reporter.download_start(name, int(length) if length and length.isdigit() else None)
                 started.append(True)
             try:
-                for chunk in resp.stream(_CHUNK, decode_content=False):
+                for chunk in _body_chunks(resp):
                     out.write(chunk)
                     for hasher in hashers.values():
                         hasher.update(chunk)
@@ -424,7 +427,7 @@ class HttpClient:
                 failure = self._failed(exc, url, attempt, attempts)
                 continue
         assert failure is not None
-        raise network_error(url, failure, attempts, self._secret_list())
+        raise network_error(url, failure, attempts, self._secret_list(), action="download")
 
     def _open(
         self, method: str, url: str, headers: Mapping[str, str], *, decode: bool
@@ -472,6 +475,11 @@ class HttpClient:
         )
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _wait(self, attempt: int, retry_after: str | None) -> None:
+        """Sleep before attempt number ``attempt`` (1 for the first retry)."""
+        delay = backoff_delay(attempt - 1, self.settings.backoff_base, self._jitter(), retry_after)
+        self._sleep(delay * self._backoff_scale)
 
     def _failed(self, exc: Exception, url: str, attempt: int, attempts: int) -> Failure:
         """Classify a failed attempt; raise at once when retrying cannot help."""
@@ -690,6 +698,22 @@ class HttpClient:
                     "its `--hash` too."
                 ),
             )
+
+
+def _body_chunks(resp: BaseHTTPResponse) -> Iterator[bytes]:
+    """The raw body of ``resp`` in pieces of at most :data:`_CHUNK` bytes, as they arrive.
+
+    ``read1`` hands over whatever the socket has, so when a connection drops midway every
+    byte that did arrive is already written and a resume starts from there; ``stream``
+    (urllib3 before 2.3 has no ``read1``) would lose a partly filled chunk. A body shorter
+    than its ``Content-Length`` raises either way.
+    """
+    read1 = getattr(resp, "read1", None)
+    if read1 is None:
+        yield from resp.stream(_CHUNK, decode_content=False)
+        return
+    while chunk := read1(_CHUNK, decode_content=False):
+        yield chunk
 
 
 def _range_start(headers: Mapping[str, str]) -> int | None:

@@ -6,10 +6,16 @@ that did not resolve (resolvers hiccup), and the statuses a busy or restarting s
 not verify, or a status such as 401, 403 or 404. Waits grow exponentially from
 ``backoff_base`` with jitter, so that many workers retrying together do not hit the server in
 lockstep; a ``Retry-After`` the server sends is honoured up to a cap.
+
+One hidden, test-only setting lives here: ``SPOKE_TEST_BACKOFF_SCALE`` (see
+:func:`backoff_scale`) multiplies every wait, so that tests of faulty servers can run the real
+CLI with the real retry loop without sleeping through it. It is not an option: users tune
+retries with ``--retries`` and ``--timeout``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -63,14 +69,37 @@ def backoff_delay(attempt: int, base: float, jitter: float, retry_after: str | N
     return min(delay, MAX_DELAY)
 
 
+#: The test-only variable read by :func:`backoff_scale`.
+BACKOFF_SCALE_VARIABLE = "SPOKE_TEST_BACKOFF_SCALE"
+
+
+def backoff_scale(environ: Mapping[str, str]) -> float:
+    """The factor ``SPOKE_TEST_BACKOFF_SCALE`` in ``environ`` sets for every wait between
+    attempts (``Retry-After`` included): ``0`` retries at once, ``0.01`` waits a hundredth.
+
+    Unset, empty, negative or not a number: ``1`` (the waits :func:`backoff_delay` computes).
+    Read by :class:`~spoke.net.client.HttpClient` when it is made, and by nothing else; it
+    exists so that functional tests can drive the real CLI against a failing server quickly.
+    """
+    raw = environ.get(BACKOFF_SCALE_VARIABLE, "").strip()
+    try:
+        scale = float(raw) if raw else 1.0
+    except ValueError:
+        return 1.0
+    return scale if 0.0 <= scale < float("inf") else 1.0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Failure:
-    """A failed attempt described: a short ``cause``, whether to ``retry``, whether it is TLS."""
+    """A failed attempt described: a short ``cause``, whether to ``retry``, whether it is TLS,
+    and whether the server was ``reached`` (the failure came after the connection was made:
+    no answer in time, or a body cut short)."""
 
     cause: str
     retry: bool
     tls: bool = False
     hint: str | None = None
+    reached: bool = False
 
 
 def describe(exc: BaseException, *, timeout: float) -> Failure | None:
@@ -122,14 +151,36 @@ def describe(exc: BaseException, *, timeout: float) -> Failure | None:
     if isinstance(exc, e.ConnectTimeoutError):
         return Failure(cause=f"connection timed out after {timeout:g}s", retry=True)
     if isinstance(exc, (e.ReadTimeoutError, TimeoutError)):
-        return Failure(cause=f"read timed out after {timeout:g}s", retry=True)
+        return Failure(cause=f"read timed out after {timeout:g}s", retry=True, reached=True)
     if isinstance(exc, (e.IncompleteRead, http.client.IncompleteRead)):
-        return Failure(cause="the connection closed before the whole body arrived", retry=True)
+        return Failure(cause=_incomplete(exc), retry=True, reached=True)
     if isinstance(exc, e.ProtocolError):
-        return Failure(cause="the connection was dropped", retry=True)
+        # urllib3 wraps what broke the connection: the original is its second argument.
+        inner = next((a for a in exc.args[1:] if isinstance(a, BaseException)), exc.__cause__)
+        if isinstance(inner, (e.IncompleteRead, http.client.IncompleteRead)):
+            return Failure(cause=_incomplete(inner), retry=True, reached=True)
+        if isinstance(inner, http.client.RemoteDisconnected):
+            return Failure(
+                cause="the server closed the connection without answering", retry=True,
+                reached=True,
+            )
+        if isinstance(inner, ConnectionResetError):
+            return Failure(cause="the server reset the connection", retry=True, reached=True)
+        return Failure(cause="the connection was dropped", retry=True, reached=True)
     if isinstance(exc, (ConnectionError, e.HTTPError, http.client.HTTPException, OSError)):
         return Failure(cause=_short(str(exc)) or type(exc).__name__, retry=True)
     return None
+
+
+def _incomplete(exc: BaseException) -> str:
+    """The cause for a body cut short, with its byte counts when the exception has them."""
+    cause = "the connection closed before the whole body arrived"
+    partial = getattr(exc, "partial", None)
+    got = len(partial) if isinstance(partial, bytes) else partial
+    more = getattr(exc, "expected", None)
+    if isinstance(got, int) and isinstance(more, int):
+        return f"{cause} ({got} bytes received, {more} more expected)"
+    return cause
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -137,12 +188,25 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def network_error(url: str, failure: Failure, attempts: int, secrets: tuple[str, ...] = ()) -> NetworkError:
-    """The error for a request that failed on every attempt."""
+def network_error(
+    url: str,
+    failure: Failure,
+    attempts: int,
+    secrets: tuple[str, ...] = (),
+    *,
+    action: str = "fetch",
+) -> NetworkError:
+    """The error for a request that failed on every attempt (its last failure is ``failure``).
+
+    It reads "Could not reach <url>: <cause>" when no connection was made, else "Could not
+    <action> <url>: <cause>" (``action``: ``"fetch"``, ``"download"``). The URL is redacted
+    and the cause cleared of ``secrets``.
+    """
     cause = redact_text(failure.cause, secrets)
     notes = [f"tried {attempts} time{'s' if attempts != 1 else ''}"]
+    verb = action if failure.reached else "reach"
     return NetworkError(
-        f"Could not reach {redact_url(url)}: {cause}",
+        f"Could not {verb} {redact_url(url)}: {cause}",
         hint=failure.hint or (_TLS_HINT if failure.tls else _NETWORK_HINT),
         notes=notes,
     )

@@ -14,12 +14,24 @@ malicious or broken archive could write outside the cache (``../``, absolute pat
 fill the disk (decompression bombs), or smuggle a file the wheel's own RECORD does not vouch
 for. Every member is checked *before* its bytes are written, sizes are counted while streaming
 (never trusting the central directory), and the RECORD's hashes are verified as the bytes pass.
+
+The checks, in the order they run (all but the last two before anything is written):
+
+1. the central directory: names (no ``..``, absolute path, drive, backslash, NUL, over-long
+   component), no duplicates, no symlinks or special files, no encryption, declared sizes
+   and compression ratios within :class:`UnpackLimits`;
+2. the layout (:func:`spoke.metadata.zipread.zip_layout_problem`): every local header agrees
+   with its central entry, and the members tile the file from byte 0 to the central
+   directory — no prepended payload, no unlisted entry, no overlap, nothing after the end;
+3. the dist-info folder against the filename, ``WHEEL``, and every member listed in ``RECORD``;
+4. while streaming: sizes against the declared ones and the limits, hashes against ``RECORD``.
 """
 
 from __future__ import annotations
 
 import base64
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -43,6 +55,7 @@ from packaging.version import InvalidVersion, Version
 
 from spoke.cache import Cache
 from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
+from spoke.metadata.zipread import zip_layout_problem
 from spoke.models import UnpackedWheel
 
 #: Bump when the layout of an entry changes (the bucket name would change with it).
@@ -53,6 +66,10 @@ _CHUNK = 1 << 20
 #: Members whose hash RECORD cannot hold (RECORD itself and its signatures).
 _UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+#: The longest file name (one path component) Linux, macOS and Windows file systems take.
+_MAX_COMPONENT = 255
+#: Errors zipfile raises for bad member data or a header it cannot read.
+_DATA_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError)
 #: Hash algorithms a RECORD may use; PEP 427 forbids md5 and sha1.
 _RECORD_ALGORITHMS = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"})
 
@@ -217,6 +234,8 @@ def check_member_name(name: str) -> str | None:
     for part in parts:
         if part in ("", ".", ".."):
             return f"`{part or '//'}` path component"
+        if len(part.encode("utf-8", "surrogateescape")) > _MAX_COMPONENT:
+            return f"a path component longer than {_MAX_COMPONENT} bytes"
     return None
 
 
@@ -263,6 +282,9 @@ def _preflight(zf: zipfile.ZipFile, filename: str, limits: UnpackLimits) -> list
         for depth in range(1, len(parts)):
             if "/".join(parts[:depth]) in names:
                 raise _unsafe(filename, info.orig_filename, "a parent folder is also a file")
+    problem = zip_layout_problem(zf)
+    if problem is not None:
+        raise _unsafe(filename, problem.member, problem.reason)
     return files
 
 
@@ -277,8 +299,11 @@ class _WheelLayout:
 
 
 def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str, limits: UnpackLimits) -> bytes:
-    with zf.open(info) as src:
-        data = src.read(limits.max_metadata_size + 1)
+    try:
+        with zf.open(info) as src:
+            data = src.read(limits.max_metadata_size + 1)
+    except _DATA_ERRORS as exc:
+        raise _unsafe(filename, info.orig_filename, f"corrupt data ({exc})") from None
     if len(data) > limits.max_metadata_size:
         raise _unsafe(filename, info.orig_filename, "metadata file too large")
     return data
@@ -417,7 +442,6 @@ def _write_member(
     # Defence in depth behind check_member_name: the joined path must stay under the tree.
     if os.path.commonpath([tree, os.path.normpath(dest)]) != str(tree):
         raise _unsafe(filename, name, "path escapes the target folder")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     algorithm, want_digest, want_size = ("", "", None)
     if not _is_unhashed(name, layout.dist_info):
         algorithm, want_digest, want_size = layout.expected.get(name, ("", "", None))
@@ -426,6 +450,7 @@ def _write_member(
     limit = min(limits.max_member_size, info.file_size, budget)
     written = 0
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
         with zf.open(info) as src, open(dest, "xb") as out:
             while True:
                 chunk = src.read(_CHUNK)
@@ -438,10 +463,14 @@ def _write_member(
                 if other is not None:
                     other.update(chunk)
                 out.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+    except _DATA_ERRORS as exc:
         raise _unsafe(filename, name, f"corrupt data ({exc})") from None
     except FileExistsError:
         raise _unsafe(filename, name, "collides with another member") from None
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        raise _unsafe(filename, name, "name too long for this file system") from None
     mode = _mode_of(info)
     if mode & 0o111:
         current = stat.S_IMODE(os.stat(dest).st_mode)

@@ -360,13 +360,17 @@ def installed_files(venv: VenvInfo | Path, *, pycache: bool = False) -> set[str]
     """Every file (and symlink) under the venv, as POSIX paths relative to it.
 
     ``__pycache__`` contents are left out unless ``pycache=True``: merely running the venv's
-    Python writes them, which is not what a test about installing means by "changed".
+    Python writes them, which is not what a test about installing means by "changed". So is
+    spoke's own state folder ``.spoke/`` at the top (lock, history, journal): the files of
+    installed distributions are what these tests compare.
     """
     root = venv.path if isinstance(venv, VenvInfo) else Path(venv)
     found = set()
     for dirpath, dirnames, filenames in os.walk(root):
         if not pycache:
             dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        if dirpath == str(root):
+            dirnames[:] = [d for d in dirnames if d != ".spoke"]
         base = Path(dirpath)
         # A symlinked folder (lib64 → lib) is listed as an entry, not walked twice.
         names = filenames + [d for d in dirnames if (base / d).is_symlink()]

@@ -28,6 +28,7 @@ from pathlib import Path
 __all__ = [
     "BACKEND_PINS",
     "BACKEND_WHEELS",
+    "PURE_PINS",
     "VenvBuildEnv",
     "backend_wheels",
     "host_pip_environ",
@@ -52,6 +53,10 @@ BACKEND_PINS: tuple[str, ...] = (
     "poetry-core==1.9.1",
 )
 
+#: Pins that the test interpreter gets as a compiled wheel, fetched again as the pure-Python
+#: wheel that the older targets (3.8-3.10, which need tomli) can install.
+PURE_PINS: tuple[str, ...] = ("tomli==2.2.1",)
+
 #: The persistent folder of backend wheels (gitignored).
 BACKEND_WHEELS = Path(__file__).resolve().parents[1] / ".backend-wheels"
 
@@ -69,7 +74,7 @@ def backend_wheels(folder: Path = BACKEND_WHEELS, *, python: str = sys.executabl
     from filelock import FileLock
 
     folder = Path(folder)
-    wanted = "\n".join(BACKEND_PINS) + "\n"
+    wanted = "\n".join(BACKEND_PINS + PURE_PINS) + "\n"
     if _is_complete(folder, wanted):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -77,15 +82,17 @@ def backend_wheels(folder: Path = BACKEND_WHEELS, *, python: str = sys.executabl
         if _is_complete(folder, wanted):  # another worker finished while we waited
             return folder
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
+        tmp.chmod(0o755)  # mkdtemp's folder is private; this one is shared with functional tests
         try:
-            proc = subprocess.run(
-                [python, "-m", "pip", "download", "--disable-pip-version-check", "--only-binary", ":all:",
-                 "--dest", str(tmp), *BACKEND_PINS],
-                capture_output=True, text=True, env=host_pip_environ(), check=False,
-            )
-            if proc.returncode != 0:
-                tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-                raise RuntimeError(f"pip download of the backend wheels failed:\n{tail}")
+            download = [python, "-m", "pip", "download", "--disable-pip-version-check", "--only-binary", ":all:",
+                        "--dest", str(tmp)]
+            pure = ["--no-deps", "--python-version", "3.8", "--implementation", "py", "--abi", "none",
+                    "--platform", "any"]
+            for command in ([*download, *BACKEND_PINS], [*download, *pure, *PURE_PINS]):
+                proc = subprocess.run(command, capture_output=True, text=True, env=host_pip_environ(), check=False)
+                if proc.returncode != 0:
+                    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+                    raise RuntimeError(f"pip download of the backend wheels failed:\n{tail}")
             (tmp / _COMPLETE).write_text(wanted, encoding="utf-8")
             if folder.exists():  # an older pin set, or an interrupted download
                 shutil.rmtree(folder)
@@ -101,7 +108,7 @@ def pytest_backend_wheels() -> Path:
 
     try:
         return backend_wheels()
-    except RuntimeError as exc:
+    except RuntimeError:
         unreachable = _pypi_unreachable()
         if unreachable is not None:
             pytest.skip(f"backend wheels are not downloaded and {unreachable}")

@@ -13,7 +13,8 @@ take it away and watch the client fall back:
 
 Every request is logged *before* its response is written, so once a client has an answer the
 log already shows it: tests assert on ``downloads(filename)`` rather than on timings. Faults
-(``fail``), Basic auth and publishing while running (``add``, ``yank``) cover the rest.
+(``fail``, ``drop``, ``truncate``, ``stall``, ``corrupt``), Basic auth and publishing while
+running (``add``, ``yank``) cover the rest.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import email.utils
 import hashlib
 import html
 import json
+import socket
 import ssl
+import struct
 import tarfile
 import tempfile
 import threading
@@ -85,12 +88,26 @@ class _Entry:
     published: float = field(default_factory=time.time)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class _Fault:
+    """One armed fault. ``kind`` is ``"status"`` (answer ``status`` instead of the real answer;
+    0: no answer at all) or one that shapes the real answer's body as it is written:
+    ``"drop"``, ``"truncate"``, ``"stall"`` or ``"corrupt"`` (see the methods of that name)."""
+
     prefix: str
-    status: int
-    remaining: int | None  # None: until clear_faults()
-    headers: dict[str, str]
+    kind: str = "status"
+    status: int = 500
+    remaining: int | None = 1  # None: until clear_faults()
+    headers: dict[str, str] = field(default_factory=dict)
+    exact: bool = False  # the path must equal ``prefix`` (not /files/x.whl.metadata for x.whl)
+    ranged: bool | None = None  # only requests with (True) or without (False) a Range header
+    after: int | None = None  # body bytes written before the fault strikes
+    seconds: float = 0.0  # how long a stall lasts
+
+    def matches(self, path: str, has_range: bool) -> bool:
+        if self.ranged is not None and self.ranged != has_range:
+            return False
+        return path == self.prefix if self.exact else path.startswith(self.prefix)
 
 
 def _read_core_metadata(path: Path) -> bytes | None:
@@ -196,6 +213,8 @@ class IndexServer:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._faults: list[_Fault] = []
+        self._injected: list[tuple[str, str]] = []
+        self._closing = threading.Event()  # wakes stalled handlers when the server closes
         self._log: list[LoggedRequest] = []
         self._own_build_dir: tempfile.TemporaryDirectory[str] | None = None
         if build_dir is None:
@@ -338,34 +357,124 @@ class IndexServer:
 
     # ------------------------------------------------------------------ faults and log
 
+    # Every fault method takes the same filters: ``times`` (how many matching requests it
+    # strikes; ``None``: until clear_faults()), ``exact`` (the path must equal
+    # ``path_prefix``, so a fault on ``/files/x.whl`` spares ``/files/x.whl.metadata``) and
+    # ``ranged`` (``True``: only requests with a ``Range`` header; ``False``: only without).
+    # The body-shaping faults (drop, truncate, stall, corrupt) strike only GETs answered 200
+    # or 206 with a body, and are counted when they strike; :attr:`injected` lists them.
+
     def fail(
         self,
         path_prefix: str,
         status: int = 500,
         times: int | None = 1,
         headers: dict[str, str] | None = None,
+        *,
+        exact: bool = False,
+        ranged: bool | None = None,
     ) -> None:
         """Answer the next ``times`` requests whose path starts with ``path_prefix`` with
         ``status`` (``times=None``: until :meth:`clear_faults`). ``status=0`` drops the
         connection without any response, as a reset would. ``headers`` are added (e.g.
         ``Retry-After``)."""
+        self._arm(path_prefix, times, exact, ranged, kind="status", status=status,
+                  headers=dict(headers or {}))
+
+    def drop(
+        self,
+        path_prefix: str,
+        *,
+        after: int = 0,
+        times: int | None = 1,
+        exact: bool = False,
+        ranged: bool | None = None,
+    ) -> None:
+        """Send the real answer's headers and ``after`` bytes of its body, then reset the
+        connection (TCP RST): a connection dropped midway through a file. At least one byte
+        of the body is always withheld."""
+        self._arm(path_prefix, times, exact, ranged, kind="drop", after=after)
+
+    def truncate(
+        self,
+        path_prefix: str,
+        *,
+        after: int = 0,
+        times: int | None = 1,
+        exact: bool = False,
+        ranged: bool | None = None,
+    ) -> None:
+        """Send the real answer, its ``Content-Length`` intact, but only ``after`` bytes of
+        its body, then close the connection cleanly: a body shorter than its
+        ``Content-Length``. At least one byte is always withheld."""
+        self._arm(path_prefix, times, exact, ranged, kind="truncate", after=after)
+
+    def stall(
+        self,
+        path_prefix: str,
+        seconds: float,
+        *,
+        after: int | None = None,
+        times: int | None = 1,
+        exact: bool = False,
+        ranged: bool | None = None,
+    ) -> None:
+        """Say nothing for ``seconds`` before the status line (``after=None``) or after
+        ``after`` bytes of the body, then send the rest: a server that stalls. A stall ends
+        early when the server closes; a client that gave up meanwhile is simply gone."""
+        self._arm(path_prefix, times, exact, ranged, kind="stall", after=after, seconds=seconds)
+
+    def corrupt(
+        self,
+        path_prefix: str,
+        *,
+        times: int | None = 1,
+        exact: bool = False,
+        ranged: bool | None = None,
+    ) -> None:
+        """Send the real answer with one byte of its body changed (same length): a file
+        whose hash disagrees with the one the index advertises."""
+        self._arm(path_prefix, times, exact, ranged, kind="corrupt")
+
+    def _arm(
+        self,
+        path_prefix: str,
+        times: int | None,
+        exact: bool,
+        ranged: bool | None,
+        **fault: object,
+    ) -> None:
         prefix = path_prefix if path_prefix.startswith("/") else "/" + path_prefix
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None: until clear_faults())")
+        armed = _Fault(prefix=prefix, remaining=times, exact=exact, ranged=ranged, **fault)  # type: ignore[arg-type]
         with self._lock:
-            self._faults.append(_Fault(prefix, status, times, dict(headers or {})))
+            self._faults.append(armed)
 
     def clear_faults(self) -> None:
-        """Forget every pending :meth:`fail`."""
+        """Forget every pending fault."""
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self, path: str) -> _Fault | None:
+    @property
+    def injected(self) -> list[tuple[str, str]]:
+        """``(kind, path)`` of every fault that struck, oldest first (``kind`` is ``"status"``,
+        ``"drop"``, ``"truncate"``, ``"stall"`` or ``"corrupt"``): proof that a test's fault
+        really happened."""
+        with self._lock:
+            return list(self._injected)
+
+    def _take_fault(self, path: str, has_range: bool, *, shaping: bool) -> _Fault | None:
+        """The first armed fault for this request (a status fault, or with ``shaping`` a
+        body-shaping one), counted as struck."""
         with self._lock:
             for fault in self._faults:
-                if path.startswith(fault.prefix):
+                if (fault.kind != "status") == shaping and fault.matches(path, has_range):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:
                             self._faults.remove(fault)
+                    self._injected.append((fault.kind, path))
                     return fault
         return None
 
@@ -406,6 +515,7 @@ class IndexServer:
         if self._closed:
             return
         self._closed = True
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         with self._lock:
@@ -636,18 +746,61 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(
         self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> None:
+        fault = None
+        if self.command == "GET" and status in (200, 206) and body:
+            fault = self.index._take_fault(
+                unquote(urlsplit(self.path).path), "Range" in self.headers, shaping=True
+            )
         self.index._record(
             LoggedRequest(self.command, self.path, status, dict(self.headers.items()))
         )
+        if fault is None:
+            self._write_head(status, len(body), headers)
+            if self.command != "HEAD" and status not in (204, 304) and body:
+                self.wfile.write(body)
+            return
+        try:
+            self._write_faulty(fault, status, body, headers)
+        except OSError:
+            pass  # the client gave up first (a stall outlived its timeout): nothing to tell it
+        self.close_connection = True
+
+    def _write_head(self, status: int, length: int, headers: dict[str, str] | None) -> None:
         self.send_response(status)
         # A 304 has no body by definition; a Content-Length there would describe the 200.
-        all_headers = {} if status == 304 else {"Content-Length": str(len(body))}
+        all_headers = {} if status == 304 else {"Content-Length": str(length)}
         all_headers.update(headers or {})
         for key, value in all_headers.items():
             self.send_header(key, value)
         self.end_headers()
-        if self.command != "HEAD" and status not in (204, 304) and body:
+
+    def _write_faulty(
+        self, fault: _Fault, status: int, body: bytes, headers: dict[str, str] | None
+    ) -> None:
+        """Write an answer as ``fault`` shapes it (the connection is closed afterwards)."""
+        # Every write leaves at once: under Nagle a short piece could still wait in the send
+        # queue when a drop resets the connection, and the reset would discard it unsent.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if fault.kind == "corrupt":
+            middle = len(body) // 2
+            body = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
+        if fault.kind == "stall" and fault.after is None:
+            self.index._closing.wait(fault.seconds)
+        self._write_head(status, len(body), headers)
+        if fault.kind in ("corrupt", "stall") and fault.after is None:
             self.wfile.write(body)
+            return
+        cut = min(fault.after or 0, len(body) - 1)
+        self.wfile.write(body[:cut])
+        if fault.kind == "stall":
+            self.index._closing.wait(fault.seconds)
+            self.wfile.write(body[cut:])
+        elif fault.kind == "drop":
+            # SO_LINGER 0: closing sends a reset, not an orderly FIN. The socket object is
+            # detached first so socketserver's own shutdown and close find nothing to do.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            socket.close(self.connection.detach())
+        # "truncate": returning with close_connection set closes the connection cleanly.
 
     def _handle(self) -> None:
         index = self.index
@@ -660,7 +813,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
 
-        fault = index._take_fault(path)
+        fault = index._take_fault(path, "Range" in self.headers, shaping=False)
         if fault is not None:
             if fault.status == 0:
                 index._record(LoggedRequest(self.command, self.path, 0, dict(self.headers.items())))

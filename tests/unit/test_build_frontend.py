@@ -482,3 +482,24 @@ def test_build_and_metadata_accept_any_path_form(builder: Builder, tmp_path: Pat
     first = builder.metadata(Path("src"))
     assert builder.metadata(tree) == first  # relative and absolute name one tree
 
+
+
+def test_old_target_python_builds_in_its_own_isolated_env(tmp_path: Path) -> None:
+    """The hooks run in the target's interpreter (3.8 here), with backends installed for it."""
+    from tests.support.pythons import find_python
+
+    python38 = find_python("3.8")
+    if python38 is None:
+        pytest.skip("no Python 3.8 on this machine")
+    wheels = pytest_backend_wheels()
+    tree = write_tree(tmp_path / "src", PROJECTS["hatchling"])
+    made: list[VenvBuildEnv] = []
+
+    def make_env() -> VenvBuildEnv:
+        made.append(VenvBuildEnv.create(tmp_path / "env38", wheels, base_python=python38))
+        return made[-1]
+
+    with Builder(make_env=make_env, python=Path(python38), work_dir=tmp_path / "work") as builder:
+        wheel = builder.build(tree, tmp_path / "out")
+    assert wheel.name == "hatch_demo-0.3-py2.py3-none-any.whl"
+    assert made[0].satisfies("tomli")  # hatchling's dependency below 3.11, from the pure wheel

@@ -15,7 +15,6 @@ from spoke.build.sdist import SdistLimits, unpack_sdist
 from spoke.errors import BuildError, UnsafeArchiveError
 
 
-
 def add_tar_member(tf: tarfile.TarFile, name: str, data: bytes = b"", *, kind: bytes = tarfile.REGTYPE,
                    linkname: str = "", mode: int = 0o644) -> None:
     info = tarfile.TarInfo(name)
@@ -267,4 +266,34 @@ def test_corrupt_and_truncated_archives_leave_nothing(archives: Path, area: Path
     truncated.write_bytes(whole.read_bytes()[:100_000])
     with pytest.raises(UnsafeArchiveError, match="truncated.tar"):
         unpack_sdist(truncated, area / "dest")
+    assert everything_under(area) == []
+
+
+@pytest.mark.parametrize("suffix,mode", [(".tar.gz", "w:gz"), (".tar.bz2", "w:bz2"), (".tar.xz", "w:xz"), (".zip", None)])
+def test_damaged_compressed_data_is_refused(archives: Path, area: Path, suffix: str, mode: str | None) -> None:
+    payload = os.urandom(50_000)  # incompressible: the damage lands in member data, not headers only
+    if mode is None:
+        archive = make_zip(archives / f"pkg{suffix}", [("pkg/a", payload, 0o644), ("pkg/b", payload, 0o644)])
+    else:
+        archive = make_tar(archives / f"pkg{suffix}", [{"name": "pkg/a", "data": payload}, {"name": "pkg/b", "data": payload}], mode)
+    data = bytearray(archive.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(64)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(UnsafeArchiveError, match=f"pkg{suffix}"):
+        unpack_sdist(archive, area / "dest")
+    assert everything_under(area) == []
+
+
+def test_endless_padding_after_the_archive_is_refused(archives: Path, area: Path) -> None:
+    import gzip
+
+    body = make_tar(archives / "body.tar", [{"name": "pkg/a", "data": b"a"}], "w").read_bytes()
+    padded = archives / "padded-1.0.tar.gz"
+    with gzip.open(padded, "wb") as out:
+        out.write(body)
+        for _ in range(17):
+            out.write(bytes(1 << 20))
+    with pytest.raises(UnsafeArchiveError, match="after the end of the archive"):
+        unpack_sdist(padded, area / "dest")
     assert everything_under(area) == []

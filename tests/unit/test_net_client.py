@@ -245,8 +245,59 @@ def test_download_dropped_connection_resumes_with_range(server: LoopbackServer, 
     assert dest.read_bytes() == BODY
     assert digests["sha256"] == hashlib.sha256(BODY).hexdigest()
     second = server.requests("/f.whl")[1]
-    assert second.headers["range"].startswith("bytes=") and second.headers["range"] != "bytes=0-"
+    # Every byte that arrived before the drop was kept, even within one read chunk.
+    assert second.headers["range"] == "bytes=40000-"
     assert second.headers["if-range"] == '"abc"'
+
+
+def test_resume_from_a_few_bytes_keeps_them(server: LoopbackServer, tmp_path: Path) -> None:
+    serve = ranged(BODY, etag='"abc"')
+
+    def handler(request, count):
+        reply = serve(request, count)
+        if count == 0:
+            return Reply(status=reply.status, body=reply.body, headers=reply.headers, drop_after=300)
+        return reply
+
+    server.routes["/f.whl"] = handler
+    with HttpClient(fast(), sleep=lambda s: None) as client:
+        client.download(server.url("/f.whl"), tmp_path / "f.whl")
+    assert (tmp_path / "f.whl").read_bytes() == BODY
+    assert server.requests("/f.whl")[1].headers["range"] == "bytes=300-"
+
+
+def test_changed_file_is_restarted_not_spliced(server: LoopbackServer, tmp_path: Path) -> None:
+    new = BODY[::-1]
+
+    def handler(request, count):
+        if count == 0:
+            return Reply(body=BODY, headers={"Accept-Ranges": "bytes", "ETag": '"v1"'}, drop_after=500)
+        # The file changed meanwhile: If-Range no longer holds, so the whole new file comes.
+        assert request.headers["if-range"] == '"v1"'
+        return Reply(body=new, headers={"Accept-Ranges": "bytes", "ETag": '"v2"'})
+
+    server.routes["/f.whl"] = handler
+    with HttpClient(fast(), sleep=lambda s: None) as client:
+        digests = client.download(server.url("/f.whl"), tmp_path / "f.whl")
+    assert (tmp_path / "f.whl").read_bytes() == new
+    assert digests["sha256"] == hashlib.sha256(new).hexdigest()
+
+
+def test_unrequested_range_restarts_without_ranges(server: LoopbackServer, tmp_path: Path) -> None:
+    def handler(request, count):
+        headers = {"Accept-Ranges": "bytes"}
+        if count == 0:
+            return Reply(body=BODY, headers=headers, drop_after=1000)
+        if count == 1:  # a range other than the one asked for: not spliced in
+            return Reply(status=206, body=BODY[10:], headers={**headers, "Content-Range": f"bytes 10-{len(BODY) - 1}/{len(BODY)}"})
+        return Reply(body=BODY, headers=headers)
+
+    server.routes["/f.whl"] = handler
+    with HttpClient(fast(), sleep=lambda s: None) as client:
+        client.download(server.url("/f.whl"), tmp_path / "f.whl")
+    assert (tmp_path / "f.whl").read_bytes() == BODY
+    ranges = [r.headers.get("range") for r in server.requests("/f.whl")]
+    assert ranges == [None, "bytes=1000-", None]
 
 
 def test_short_body_is_retried(server: LoopbackServer, tmp_path: Path) -> None:
@@ -262,10 +313,35 @@ def test_short_body_is_retried(server: LoopbackServer, tmp_path: Path) -> None:
 def test_download_gives_up_after_budget(server: LoopbackServer, tmp_path: Path) -> None:
     server.routes["/f.whl"] = always(Reply(body=BODY, drop_after=100))
     with HttpClient(fast(retries=1), sleep=lambda s: None) as client:
-        with pytest.raises(NetworkError, match="Could not reach"):
+        with pytest.raises(NetworkError) as caught:
             client.download(server.url("/f.whl"), tmp_path / "f.whl")
+    assert caught.value.message == (
+        f"Could not download {server.url('/f.whl')}: the connection closed before the whole "
+        f"body arrived (100 bytes received, {len(BODY) - 100} more expected)"
+    )
+    assert caught.value.notes == ("tried 2 times",)
     assert len(server.requests("/f.whl")) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_last_status_after_retries_names_url_and_count(server: LoopbackServer, tmp_path: Path) -> None:
+    server.routes["/f.whl"] = always(Reply(status=503))
+    with HttpClient(fast(retries=2), sleep=lambda s: None) as client:
+        with pytest.raises(HTTPStatusError) as caught:
+            client.download(server.url("/f.whl"), tmp_path / "f.whl")
+    assert caught.value.status == 503 and server.url("/f.whl") in caught.value.message
+    assert caught.value.notes == ("tried 3 times",)
+    assert len(server.requests("/f.whl")) == 3
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_backoff_scale_multiplies_every_wait(server: LoopbackServer) -> None:
+    server.routes["/flaky"] = sequence([Reply(status=503), Reply(status=503), Reply(body=b"ok")])
+    sleeps: list[float] = []
+    settings = fast(backoff_base=1.0)
+    with HttpClient(settings, sleep=sleeps.append, jitter=lambda: 0.0, backoff_scale=0.01) as client:
+        assert client.get(server.url("/flaky")).content == b"ok"
+    assert sleeps == pytest.approx([0.005, 0.01])  # 0.5 s and 1 s, scaled
 
 
 def test_stall_times_out_after_retries(server: LoopbackServer) -> None:
@@ -273,7 +349,7 @@ def test_stall_times_out_after_retries(server: LoopbackServer) -> None:
     with HttpClient(fast(timeout=0.3, retries=1), sleep=lambda s: None) as client:
         with pytest.raises(NetworkError) as caught:
             client.get(server.url("/slow"))
-    assert "timed out" in caught.value.message
+    assert caught.value.message == f"Could not fetch {server.url('/slow')}: read timed out after 0.3s"
     assert "--timeout" in (caught.value.hint or "")
     assert len(server.requests("/slow")) == 2
 
