@@ -85,7 +85,7 @@ class DirectCandidate:
 class _IsolatedEnv:
     """A throw-away virtual environment holding one build's requirements."""
 
-    def __init__(self, owner: SourceBuilder, root: Path) -> None:
+    def __init__(self, owner: SourceBuilder, root: Path, label: str) -> None:
         from spoke.env.venv import create_venv
 
         create_venv(root, interpreter=owner.interpreter)
@@ -94,10 +94,11 @@ class _IsolatedEnv:
         self.environ = {"PATH": str(scripts) + os.pathsep + os.environ.get("PATH", ""),
                         "VIRTUAL_ENV": str(root)}
         self._owner = owner
+        self._label = label
 
     def install(self, requirements: Sequence[str]) -> None:
         if requirements:
-            self._owner.install_into(self.python, requirements)
+            self._owner.install_into(self.python, requirements, label=self._label)
 
 
 class SourceBuilder:
@@ -120,6 +121,7 @@ class SourceBuilder:
         self._hashes = hashes or {}
         self._src_dir = src_dir
         self._stack: tuple[str, ...] = tuple(getattr(ctx, "build_stack", ()))
+        self._current = "a build"  # the source being built (for messages about its environment)
         self._lock = threading.RLock()
         self._work: Path | None = None
         self._builder: Any = None
@@ -154,7 +156,7 @@ class SourceBuilder:
         return self._builder
 
     def _make_env(self) -> _IsolatedEnv:
-        return _IsolatedEnv(self, self._fresh("env-"))
+        return _IsolatedEnv(self, self._fresh("env-"), self._current)
 
     def _settings(self, extra: Sequence[str] = ()) -> dict[str, str | list[str]] | None:
         items = [*self._config_settings, *extra]
@@ -164,13 +166,16 @@ class SourceBuilder:
 
         return parse_config_settings(items)
 
-    def install_into(self, python: Path, requirements: Sequence[str]) -> None:
-        """Install ``requirements`` into the build environment at ``python`` with spoke itself."""
+    def install_into(self, python: Path, requirements: Sequence[str], *, label: str) -> None:
+        """Install ``requirements`` into the build environment at ``python`` with spoke itself.
+
+        A failure says whose build needed what, then why the requirement could not be had.
+        """
         from spoke.app.context import Context, TargetSettings
         from spoke.app.install import InstallRequest, run_install
+        from spoke.errors import SpokeError
         from spoke.reqs import parse_requirement
 
-        label = self._stack[-1] if self._stack else "a build"
         reqs = tuple(parse_requirement(r, source=f"build requirements of {label}") for r in requirements)
         parent = self._ctx
         t = parent.target_settings
@@ -183,10 +188,17 @@ class SourceBuilder:
         # Share what is not tied to a target: the cache and the HTTP client.
         child.__dict__["cache"] = parent.cache
         child.__dict__["http"] = parent.http
-        child.build_stack = self._stack  # type: ignore[attr-defined]
-        child.build_options = getattr(parent, "build_options", {})  # type: ignore[attr-defined]
+        child.build_stack = (*self._stack, label.split(" ", 1)[0])  # type: ignore[attr-defined]
         try:
             run_install(child, InstallRequest(requirements=reqs))
+        except BuildError:
+            raise
+        except SpokeError as exc:
+            raise BuildError(
+                f"Cannot install the build requirements of {label} ({', '.join(requirements)}): "
+                f"{exc.message}",
+                notes=exc.notes, hint=exc.hint,
+            ) from exc
         finally:
             child.__dict__.pop("cache", None)
             child.__dict__.pop("http", None)
@@ -306,14 +318,18 @@ class SourceBuilder:
         from spoke.metadata.parse import parse_core_metadata
 
         self._enter(label.split(" ", 1)[0])
-        meta_dir = self.builder().metadata(root, editable=editable, config_settings=self._settings(settings))
+        self._current = label
+        meta_dir = self.builder().metadata(root, editable=editable, config_settings=self._settings(settings),
+                                           label=label)
         data = (Path(meta_dir) / "METADATA").read_bytes()
         return Path(meta_dir), parse_core_metadata(data, source=label)
 
     def _build(self, root: Path, meta_dir: Path | None, label: str, *, editable: bool,
                settings: Sequence[str] = ()) -> Path:
         out = self._fresh("out-")
-        return Path(self.builder().build(root, out, editable=editable, config_settings=self._settings(settings)))
+        self._current = label
+        return Path(self.builder().build(root, out, editable=editable, config_settings=self._settings(settings),
+                                         label=label))
 
     # -- direct sources ----------------------------------------------------------------------
 

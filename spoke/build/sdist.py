@@ -20,10 +20,17 @@ pip does, under the umask); setuid, setgid and sticky bits are never set.
 
 The stdlib's ``tarfile.data_filter`` (Python 3.12, and security releases of 3.10/3.11) is
 consulted as a second opinion when present; it is never the only line of defence.
+
+Preflight itself must not be the weak spot: tarfile reads an extended header (pax records, GNU
+long names) into memory whole and parses chained ones recursively, so such headers are bounded
+before tarfile reads them (:class:`_GuardedTarInfo`); a zip's layout is checked as a wheel's is
+(:func:`spoke.metadata.zipread.zip_layout_problem`: local headers against the central directory,
+no prepended or unlisted bytes); names, link targets and link resolution have bounded cost.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -67,16 +74,31 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _MAX_TRAILER = 16 << 20
 #: More symbolic links than this on one path is a loop (Linux's own limit is 40).
 _MAX_LINK_HOPS = 40
-#: A zip member that is a symbolic link stores its target as data; no real target is longer.
+#: A symbolic link's target (a zip stores it as the member's data); no real target is longer.
 _MAX_LINK_TARGET = 4096
+#: Steps of symbolic link resolution for a whole archive; a real sdist needs a few dozen.
+_MAX_LINK_STEPS = 1_000_000
+#: The longest member name spoke accepts; real ones stay under the 260 characters Windows
+#: allows by default. With it, checks that walk a name's folders stay cheap.
+_MAX_NAME = 1024
+#: The longest file name (one path component) Linux, macOS and Windows file systems take.
+_MAX_COMPONENT = 255
+#: tar headers that tarfile reads into memory whole (pax records, GNU long names): real ones
+#: hold a long path or a few attributes, and at most a few precede one member.
+_EXTENDED_TYPES = frozenset({
+    tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK,
+})
+_MAX_EXTENDED_HEADER = 1 << 20
+_MAX_EXTENDED_CHAIN = 8
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SdistLimits:
     """Bounds that refuse an archive bomb before it fills the disk.
 
-    ``max_ratio`` (zip only: tar is compressed as one stream) applies to members larger than
-    ``ratio_floor`` bytes, since small files of repeated text legitimately compress very well.
+    ``max_ratio`` applies to each zip member larger than ``ratio_floor`` bytes, and to a tar
+    archive as a whole (it is compressed as one stream) once its members declare more than
+    ``ratio_floor`` bytes: small files of repeated text legitimately compress very well.
     """
 
     max_members: int = 100_000
@@ -155,6 +177,8 @@ def _normalize(raw: str) -> str:
 
 def _name_problem(name: str) -> str | None:
     """Why a (normalized) member name is unsafe, or ``None`` for a plain relative path."""
+    if len(name.encode("utf-8", "surrogateescape")) > _MAX_NAME:
+        return f"name longer than {_MAX_NAME} bytes"
     if "\x00" in name:
         return "NUL byte in name"
     if "\\" in name:
@@ -166,39 +190,54 @@ def _name_problem(name: str) -> str | None:
     for part in name.split("/"):
         if part in ("", ".", ".."):
             return f"`{part or '//'}` path component"
+        if len(part.encode("utf-8", "surrogateescape")) > _MAX_COMPONENT:
+            return f"a path component longer than {_MAX_COMPONENT} bytes"
     return None
 
 
-def _link_stays_inside(link: str, target: str, symlinks: dict[str, str]) -> bool:
-    """Whether symlink ``link`` → ``target`` resolves inside the tree, following the other links.
+class _LinkResolver:
+    """Resolves symbolic links as the kernel would in the finished tree, within a step budget.
 
-    Resolution is done the way the kernel would do it in the finished tree (a ``..`` after a
-    link leaves the link's *target*, not its name), so chains such as ``a/b -> ..`` followed
-    by ``c -> a/b/..`` are caught.
+    Resolution follows the other links of the archive (a ``..`` after a link leaves the link's
+    *target*, not its name), so chains such as ``a/b -> ..`` followed by ``c -> a/b/..`` are
+    caught. Each step costs about one path component; the budget bounds the whole archive.
     """
-    if not target or target.startswith("/") or "\\" in target or "\x00" in target or _DRIVE.match(target):
-        return False
-    stack = link.split("/")[:-1]
-    todo = target.split("/")
-    hops = 0
-    while todo:
-        part = todo.pop(0)
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not stack:
-                return False
-            stack.pop()
-            continue
-        stack.append(part)
-        hop = symlinks.get("/".join(stack))
-        if hop is not None:
+
+    def __init__(self, symlinks: dict[str, str], budget: int = _MAX_LINK_STEPS) -> None:
+        self.symlinks = symlinks
+        self.budget = budget
+
+    def stays_inside(self, link: str, target: str) -> bool | None:
+        """Whether ``link`` → ``target`` resolves inside the tree; ``None`` once out of budget."""
+        if not target or target.startswith("/") or "\\" in target or "\x00" in target or _DRIVE.match(target):
+            return False
+        paths: list[str] = []  # paths[i]: the tree path of the first i + 1 components
+        for part in link.split("/")[:-1]:
+            paths.append(f"{paths[-1]}/{part}" if paths else part)
+        todo = target.split("/")[::-1]  # a stack: the next component is last
+        hops = 0
+        while todo:
+            self.budget -= 1
+            if self.budget < 0:
+                return None
+            part = todo.pop()
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not paths:
+                    return False
+                paths.pop()
+                continue
+            path = f"{paths[-1]}/{part}" if paths else part
+            hop = self.symlinks.get(path)
+            if hop is None:
+                paths.append(path)
+                continue
             hops += 1
             if hops > _MAX_LINK_HOPS or hop.startswith("/"):
                 return False
-            stack.pop()
-            todo = hop.split("/") + todo
-    return True
+            todo.extend(reversed(hop.split("/")))
+        return True
 
 
 def _check_plan(archive: Path, members: list[_Member]) -> str:
@@ -209,15 +248,21 @@ def _check_plan(archive: Path, members: list[_Member]) -> str:
             # A repeated folder entry is harmless; any other repeat would overwrite a file.
             raise _unsafe(archive, member.name, "duplicate name")
         kinds[member.name] = member.kind
-    symlinks = {m.name: m.target for m in members if m.kind == _SYMLINK}
+    resolver = _LinkResolver({m.name: m.target for m in members if m.kind == _SYMLINK})
+    folders: set[str] = set()  # parents already known to be folders (each is checked once)
     for member in members:
-        parts = member.name.split("/")
-        for depth in range(1, len(parts)):
-            parent = "/".join(parts[:depth])
+        parent = member.name.rpartition("/")[0]
+        while parent and parent not in folders:
             if kinds.get(parent, _DIR) != _DIR:
                 raise _unsafe(archive, member.name, f"inside `{parent}`, which is not a folder")
-        if member.kind == _SYMLINK and not _link_stays_inside(member.name, member.target, symlinks):
-            raise _unsafe(archive, member.name, f"symbolic link to `{member.target}` points outside the archive")
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+        if member.kind == _SYMLINK:
+            inside = resolver.stays_inside(member.name, member.target)
+            if inside is None:
+                raise _unsafe(archive, member.name, "too many symbolic link steps to check")
+            if not inside:
+                raise _unsafe(archive, member.name, f"symbolic link to `{member.target}` points outside the archive")
     tops = {m.name.split("/", 1)[0] for m in members}
     if len(tops) == 1:
         (top,) = tops
@@ -229,10 +274,43 @@ def _check_plan(archive: Path, members: list[_Member]) -> str:
 # --- tar -------------------------------------------------------------------------------------
 
 
+class _HeaderRefused(tarfile.TarError):
+    """A tar header refused while tarfile parses it (becomes an :class:`UnsafeArchiveError`)."""
+
+
+class _GuardedTarInfo(tarfile.TarInfo):
+    """A :class:`tarfile.TarInfo` that refuses headers no sdist needs *before* tarfile reads them.
+
+    tarfile reads an extended header (pax records, GNU long names) into memory whole, then
+    parses the next header recursively: a few kilobytes of gzip could make it allocate
+    gigabytes, or recurse until :class:`RecursionError`. Old GNU sparse headers chain too.
+    ``_proc_member`` is tarfile's private hook for this, unchanged since Python 2; the
+    ``tarinfo=`` argument that installs this class is public.
+    """
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
+        if self.type == tarfile.GNUTYPE_SPARSE:
+            raise _HeaderRefused(f"`{self.name}` is a sparse file")
+        if self.type not in _EXTENDED_TYPES:
+            return super()._proc_member(tarfile_)  # type: ignore[misc]
+        if self.size > _MAX_EXTENDED_HEADER:
+            raise _HeaderRefused(f"an extended (pax or long name) header of {self.size} bytes")
+        depth: int = getattr(tarfile_, "_spoke_extended_depth", 0)
+        if depth >= _MAX_EXTENDED_CHAIN:
+            raise _HeaderRefused(f"more than {_MAX_EXTENDED_CHAIN} extended headers in a row")
+        tarfile_._spoke_extended_depth = depth + 1  # type: ignore[attr-defined]
+        try:
+            return super()._proc_member(tarfile_)  # type: ignore[misc]
+        finally:
+            tarfile_._spoke_extended_depth = depth  # type: ignore[attr-defined]
+
+
 def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> list[_Member]:
     members: list[_Member] = []
     regular: dict[str, _Member] = {}
     total = 0
+    # tar is compressed as one stream: the ratio that betrays a bomb is the whole archive's.
+    ratio_limit = max(limits.ratio_floor, limits.max_ratio * archive.stat().st_size)
     # Iterating (not getmembers()) stops at the limit instead of reading a million headers.
     for info in tf:
         if len(members) >= limits.max_members:
@@ -252,11 +330,15 @@ def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> lis
             total += info.size
             if total > limits.max_total_size:
                 raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
+            if total > ratio_limit:
+                raise _unsafe(archive, raw, "compression ratio too high (archive bomb?)")
             member = _Member(name, _FILE, info.size, bool(info.mode & 0o111))
             regular[name] = member
         elif info.isdir():
             member = _Member(name, _DIR)
         elif info.issym():
+            if len(info.linkname) > _MAX_LINK_TARGET:
+                raise _unsafe(archive, raw, "symbolic link target too long")
             member = _Member(name, _SYMLINK, target=info.linkname)
         elif info.islnk():
             target = _normalize(info.linkname)
@@ -269,6 +351,8 @@ def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> lis
             total += source.size
             if total > limits.max_total_size:
                 raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
+            if total > ratio_limit:
+                raise _unsafe(archive, raw, "compression ratio too high (archive bomb?)")
             member = _Member(name, _HARDLINK, source.size, source.executable, target=target)
         else:
             raise _unsafe(archive, raw, "special file (device, FIFO or socket)")
@@ -307,13 +391,17 @@ def _drain(archive: Path, tf: tarfile.TarFile) -> None:
 
 def _unpack_tar(archive: Path, mode: str, dest: Path, limits: SdistLimits) -> str:
     try:
-        tf = tarfile.open(archive, mode)  # type: ignore[call-overload]  # noqa: SIM115 - closed by the with below
+        tf = tarfile.open(archive, mode, tarinfo=_GuardedTarInfo)  # type: ignore[call-overload]  # noqa: SIM115 - closed by the with below
+    except _HeaderRefused as exc:
+        raise _unsafe(archive, None, str(exc)) from None
     except _TAR_ERRORS as exc:
         raise _unsafe(archive, None, f"not a valid archive ({exc})") from None
     with tf:
         try:
             members = _tar_members(archive, tf, limits)
             _drain(archive, tf)
+        except _HeaderRefused as exc:
+            raise _unsafe(archive, None, str(exc)) from None
         except _TAR_ERRORS as exc:
             raise _unsafe(archive, None, f"corrupt archive ({exc})") from None
         root = _check_plan(archive, members)
@@ -335,6 +423,14 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile, limits: SdistLimits) -> lis
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise _unsafe(archive, None, f"more than {limits.max_members} members")
+    # The same structural check as for wheels, before any member's data is read. (It lives
+    # with the other zip-format code in spoke.metadata.zipread, which imports nothing above
+    # spoke.errors.)
+    from spoke.metadata.zipread import zip_layout_problem
+
+    layout = zip_layout_problem(zf)
+    if layout is not None:
+        raise _unsafe(archive, layout.member, layout.reason)
     members: list[_Member] = []
     total = 0
     for info in infos:
@@ -386,7 +482,7 @@ def _unpack_zip(archive: Path, dest: Path, limits: SdistLimits) -> str:
 
         _write_tree(
             archive, members, dest, limits, open_member,
-            (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError),
+            (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError, OSError),
         )
     return root
 
@@ -406,6 +502,7 @@ def _write_tree(
     # Not mkdtemp: its folder is private (0700), and the tree should get the umask's modes.
     tmp = dest.parent / f".{dest.name}-{secrets.token_hex(6)}"
     tmp.mkdir()
+    member: _Member | None = None
     try:
         budget = limits.max_total_size
         for member in _in_write_order(members):
@@ -437,8 +534,12 @@ def _write_tree(
         if dest.exists():
             dest.rmdir()  # checked empty by the caller
         os.rename(tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+            # Names are bounded, but ``dest`` may already be deep.
+            name = member.name if member is not None else None
+            raise _unsafe(archive, name, "name too long for this file system") from None
         raise
 
 

@@ -2,7 +2,8 @@
 
 State lives inside the environment, in ``<root>/.spoke/``::
 
-    lock            one spoke process changes this environment at a time (filelock)
+    (lock)          one spoke process changes this environment at a time: ``flock`` on the
+                    environment's folder (a ``lock`` file here where there is no flock)
     journal.jsonl   the open transaction: one line per step, written *before* the step
     txn-<id>/       files set aside by the open transaction (removed or replaced ones)
     history.jsonl   one line per committed transaction (``spoke history``, ``spoke rollback``)
@@ -72,14 +73,31 @@ def state_dir(root: Path) -> Path:
 
 
 @contextmanager
-def environment_lock(root: Path, *, timeout: float = -1) -> Iterator[None]:
-    """Hold the environment's lock (waits for another spoke process to finish)."""
-    from filelock import FileLock
+def environment_lock(root: Path) -> Iterator[None]:
+    """Hold the environment's lock (waits for another spoke process to finish).
 
-    folder = state_dir(root)
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / LOCK), timeout=timeout):
+    On POSIX the lock is ``flock`` on the environment's folder itself, so taking it writes
+    nothing (a failed command leaves the environment byte for byte as it was); elsewhere it
+    is a lock file in ``.spoke/``.
+    """
+    root = Path(root)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        from filelock import FileLock
+
+        folder = state_dir(root)
+        folder.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(folder / LOCK)):
+            yield
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _move(src: str, dst: str) -> None:

@@ -364,10 +364,6 @@ def zip_layout_problem(archive: zipfile.ZipFile) -> LayoutProblem | None:
     if fp is None:
         raise ValueError("the archive is closed")
     infos = archive.infolist()
-    size = fp.seek(0, os.SEEK_END)
-    problem = _end_record_problem(fp, size, archive, len(infos))
-    if problem is not None:
-        return LayoutProblem(member=None, reason=problem)
     pos = 0
     descriptor = False  # the member just passed may be followed by a data descriptor
     for info in sorted(infos, key=attrgetter("header_offset")):
@@ -392,7 +388,9 @@ def zip_layout_problem(archive: zipfile.ZipFile) -> LayoutProblem | None:
         return LayoutProblem(
             member=None, reason=f"{gap} bytes after the last entry that the central directory does not list",
         )
-    return None
+    # Last: with the members in place, an offset mismatch here means bytes elsewhere.
+    problem = _end_record_problem(fp, fp.seek(0, os.SEEK_END), archive, len(infos))
+    return LayoutProblem(member=None, reason=problem) if problem is not None else None
 
 
 def _end_record_problem(fp: IO[bytes], size: int, archive: zipfile.ZipFile, count: int) -> str | None:

@@ -29,7 +29,7 @@ from spoke.net.failures import (
     RETRY_STATUSES,
     Failure,
     backoff_delay,
-    backoff_scale as _env_scale,
+    backoff_scale_from,
     describe,
     network_error,
     status_error,
@@ -83,8 +83,9 @@ class HttpClient:
     bucket; ``None``: no HTTP cache). ``auth`` supplies credentials beyond the ones written
     into request URLs. ``clock``, ``sleep`` and ``jitter`` are injectable for tests.
     ``backoff_scale`` multiplies every wait between attempts; when ``None`` it comes from the
-    test-only ``SPOKE_TEST_BACKOFF_SCALE`` variable (:func:`~spoke.net.failures.backoff_scale`),
-    so that functional tests can run the real CLI against failing servers without sleeping.
+    test-only ``SPOKE_TEST_BACKOFF_SCALE`` variable
+    (:func:`~spoke.net.failures.backoff_scale_from`), so that functional tests can run the real
+    CLI against failing servers without sleeping.
     """
 
     def __init__(
@@ -101,7 +102,9 @@ class HttpClient:
     ) -> None:
         self.settings = settings
         # The one environment variable spoke.net reads, test-only (see spoke.net.failures).
-        self._backoff_scale = backoff_scale if backoff_scale is not None else _env_scale(os.environ)
+        self._backoff_scale = (
+            backoff_scale if backoff_scale is not None else backoff_scale_from(os.environ)
+        )
         self._store = HttpCacheStore(cache_dir) if cache_dir is not None else None
         self._reporter: Reporter = reporter if reporter is not None else NullReporter()
         self._auth = auth
@@ -359,6 +362,7 @@ class HttpClient:
         attempts = max(self.settings.retries, 0) + 1
         hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
         written = 0
+        total: int | None = None  # the whole file's size, when the server said
         resumable = False
         validator: str | None = None
         failure: Failure | None = None
@@ -404,6 +408,8 @@ class HttpClient:
                 hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
                 written = 0
             if status == 200:
+                announced = resp.headers.get("Content-Length", "").strip()
+                total = int(announced) if announced.isdigit() else None
                 resumable = resp.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
                 etag = resp.headers.get("ETag")
                 validator = etag if etag and not etag.startswith("W/") else resp.headers.get("Last-Modified")
@@ -427,7 +433,11 @@ class HttpClient:
                 failure = self._failed(exc, url, attempt, attempts)
                 continue
         assert failure is not None
-        raise network_error(url, failure, attempts, self._secret_list(), action="download")
+        size = "?" if total is None else str(total)
+        notes = [f"{written} of {size} bytes arrived in all"] if written else []
+        raise network_error(
+            url, failure, attempts, self._secret_list(), action="download", notes=notes
+        )
 
     def _open(
         self, method: str, url: str, headers: Mapping[str, str], *, decode: bool

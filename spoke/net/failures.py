@@ -8,14 +8,14 @@ not verify, or a status such as 401, 403 or 404. Waits grow exponentially from
 lockstep; a ``Retry-After`` the server sends is honoured up to a cap.
 
 One hidden, test-only setting lives here: ``SPOKE_TEST_BACKOFF_SCALE`` (see
-:func:`backoff_scale`) multiplies every wait, so that tests of faulty servers can run the real
-CLI with the real retry loop without sleeping through it. It is not an option: users tune
+:func:`backoff_scale_from`) multiplies every wait, so that tests of faulty servers can run the
+real CLI with the real retry loop without sleeping through it. It is not an option: users tune
 retries with ``--retries`` and ``--timeout``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -69,11 +69,11 @@ def backoff_delay(attempt: int, base: float, jitter: float, retry_after: str | N
     return min(delay, MAX_DELAY)
 
 
-#: The test-only variable read by :func:`backoff_scale`.
+#: The test-only variable read by :func:`backoff_scale_from`.
 BACKOFF_SCALE_VARIABLE = "SPOKE_TEST_BACKOFF_SCALE"
 
 
-def backoff_scale(environ: Mapping[str, str]) -> float:
+def backoff_scale_from(environ: Mapping[str, str]) -> float:
     """The factor ``SPOKE_TEST_BACKOFF_SCALE`` in ``environ`` sets for every wait between
     attempts (``Retry-After`` included): ``0`` retries at once, ``0.01`` waits a hundredth.
 
@@ -195,20 +195,21 @@ def network_error(
     secrets: tuple[str, ...] = (),
     *,
     action: str = "fetch",
+    notes: Sequence[str] = (),
 ) -> NetworkError:
     """The error for a request that failed on every attempt (its last failure is ``failure``).
 
     It reads "Could not reach <url>: <cause>" when no connection was made, else "Could not
     <action> <url>: <cause>" (``action``: ``"fetch"``, ``"download"``). The URL is redacted
-    and the cause cleared of ``secrets``.
+    and the cause cleared of ``secrets``; ``notes`` follow the count of attempts.
     """
     cause = redact_text(failure.cause, secrets)
-    notes = [f"tried {attempts} time{'s' if attempts != 1 else ''}"]
+    all_notes = [f"tried {attempts} time{'s' if attempts != 1 else ''}", *notes]
     verb = action if failure.reached else "reach"
     return NetworkError(
         f"Could not {verb} {redact_url(url)}: {cause}",
         hint=failure.hint or (_TLS_HINT if failure.tls else _NETWORK_HINT),
-        notes=notes,
+        notes=all_notes,
     )
 
 

@@ -66,6 +66,9 @@ _CHUNK = 1 << 20
 #: Members whose hash RECORD cannot hold (RECORD itself and its signatures).
 _UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+#: The longest member name accepted; real ones stay under the 260 characters Windows allows
+#: by default. With it, the checks that walk a name's folders stay cheap.
+_MAX_NAME = 1024
 #: The longest file name (one path component) Linux, macOS and Windows file systems take.
 _MAX_COMPONENT = 255
 #: Errors zipfile raises for bad member data or a header it cannot read.
@@ -222,6 +225,8 @@ def check_member_name(name: str) -> str | None:
     """
     if not name:
         return "empty name"
+    if len(name.encode("utf-8", "surrogateescape")) > _MAX_NAME:
+        return f"name longer than {_MAX_NAME} bytes"
     if "\x00" in name:
         return "NUL byte in name"
     if "\\" in name:
@@ -277,11 +282,14 @@ def _preflight(zf: zipfile.ZipFile, filename: str, limits: UnpackLimits) -> list
             raise _unsafe(filename, name, "compression ratio too high (zip bomb?)")
         files.append(info)
     names = {i.orig_filename for i in files}
+    folders: set[str] = set()  # parents already known not to be files (each is checked once)
     for info in files:
-        parts = info.orig_filename.split("/")
-        for depth in range(1, len(parts)):
-            if "/".join(parts[:depth]) in names:
+        parent = info.orig_filename.rpartition("/")[0]
+        while parent and parent not in folders:
+            if parent in names:
                 raise _unsafe(filename, info.orig_filename, "a parent folder is also a file")
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
     problem = zip_layout_problem(zf)
     if problem is not None:
         raise _unsafe(filename, problem.member, problem.reason)

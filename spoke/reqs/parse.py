@@ -11,12 +11,19 @@ A requirements file is read as pip reads it:
 
 Nested ``-r``/``-c`` paths are relative to the including file. Every error names the file and
 the line. Values are immutable; the environment mapping is passed in, never read here.
+
+Input may be hostile (a file from the internet, a line pasted from a web page): every pattern
+here runs in linear time, a line or requirement longer than ``_MAX_LINE`` characters is refused
+before it is parsed, and an error shows at most ``_MAX_SHOWN`` characters of the input, with
+invisible and control characters escaped. A name with a look-alike or invisible character
+(Cyrillic ``а`` for Latin ``a``, a zero-width space) is named by its code point.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,14 +34,59 @@ from spoke.errors import RequirementError
 from spoke.reqs.links import _URL_SCHEME, _VCS_PREFIXES, looks_like_path_or_url
 
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+# pip's pattern is r"(^|\s+)#.*$", which backtracks quadratically over a long run of spaces
+# without a "#" (minutes for a 100 kB line); one whitespace character is enough to anchor on,
+# and the rest is stripped with the line.
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: Where a PEP 508 name ends (extras, a specifier, a marker, a URL, or whitespace).
+_NAME_END = re.compile(r"[\s\[\]<>=!~;@(),]")
 _MAX_SHOWN = 80
+#: The longest logical line or requirement read; real ones, URLs included, are far shorter.
+_MAX_LINE = 10_000
 
 
 def _shown(text: str) -> str:
-    """``text`` cut to a readable length: hostile input is never echoed whole."""
+    """``text`` cut to a readable length, invisible and control characters escaped: hostile
+    input is never echoed whole, nor allowed to hide characters or drive the terminal."""
     text = text.strip()
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    if len(text) <= _MAX_SHOWN and text.isprintable():
+        return text
+    shown: list[str] = []
+    width = 0
+    for char in text[:_MAX_SHOWN]:
+        piece = char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        if width + len(piece) > _MAX_SHOWN - 1:
+            break
+        shown.append(piece)
+        width += len(piece)
+    else:  # every character fit
+        if len(text) <= _MAX_SHOWN:
+            return "".join(shown)
+    return "".join(shown) + "…"
+
+
+def _code_point(char: str) -> str:
+    """``U+0430 (CYRILLIC SMALL LETTER A)``."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def _non_ascii_problem(text: str) -> str | None:
+    """Which non-ASCII characters ``text`` has, and whether they are in its name, or ``None``."""
+    found = [m.start() for m in _NON_ASCII.finditer(text)]  # text is at most _MAX_LINE long
+    if not found:
+        return None
+    first: dict[str, int] = {}
+    for at in found:
+        first.setdefault(text[at], at)
+    shown = list(first.items())[:3]
+    listed = ", ".join(f"{_code_point(char)} at position {at + 1}" for char, at in shown)
+    more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+    end = _NAME_END.search(text)
+    what = "the name contains" if found[0] < (end.start() if end else len(text)) else "it contains"
+    plural = "a non-ASCII character" if len(found) == 1 else "non-ASCII characters"
+    return f"{what} {plural}: {listed}{more}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +139,13 @@ def parse_requirement(
     stripped = text.strip()
     if not stripped:
         raise RequirementError(f"Empty requirement ({source})")
+    if len(stripped) > _MAX_LINE:
+        where = "" if source == "command line" else f" ({source})"
+        raise RequirementError(
+            f"Requirement too long ({len(stripped)} characters){where}: `{_shown(stripped)}`",
+            hint=f"A requirement is a name, extras, a version specifier and a marker, or a URL or "
+            f"path; spoke reads at most {_MAX_LINE} characters of one.",
+        )
     if editable or looks_like_path_or_url(stripped):
         return UserRequirement(
             text=stripped, source=source, link=stripped, editable=editable,
@@ -95,8 +154,17 @@ def parse_requirement(
     try:
         req = Requirement(stripped)
     except InvalidRequirement as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
         where = "" if source == "command line" else f" ({source})"
+        non_ascii = _non_ascii_problem(stripped)
+        if non_ascii is not None:
+            raise RequirementError(
+                f"Invalid requirement `{_shown(stripped)}`{where}: {non_ascii}",
+                hint="Project names use only ASCII letters, digits, `.`, `-` and `_`, and a "
+                "requirement's operators and quotes are ASCII too. A look-alike or invisible "
+                "character usually comes from text copied from a web page or a chat, or from a "
+                "name made to impersonate a real project; type the requirement again by hand.",
+            ) from None
+        detail = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
         raise RequirementError(
             f"Invalid requirement `{_shown(stripped)}`{where}: {_shown(detail)}",
             hint="Requirements look like `name`, `name>=1.0,<2`, `name[extra]==1.2` or "
@@ -225,9 +293,14 @@ def parse_requirements_file(
     scalars: dict[str, object] = {}
     for number, line in _logical_lines(text):
         where = f"{shown}:{number}"
-        line = _ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), line)
-        if len(line) > 10_000:
-            raise RequirementError(f"Line too long ({where}): {_shown(line)}")
+        if len(line) <= _MAX_LINE:
+            line = _ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), line)
+        if len(line) > _MAX_LINE:
+            raise RequirementError(
+                f"Line too long ({len(line)} characters, {where}): `{_shown(line)}`",
+                hint=f"spoke reads at most {_MAX_LINE} characters of one logical line "
+                "(lines ending in `\\` are joined with the next).",
+            )
         if line.startswith("-"):
             try:
                 tokens = shlex.split(line)

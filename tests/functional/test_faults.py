@@ -11,6 +11,8 @@ a stall lasts at most until its server closes, and the subprocess timeout only c
 from __future__ import annotations
 
 import hashlib
+import http.client
+import re
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -27,7 +29,8 @@ BETA = "beta-1.0-py3-none-any.whl"
 BETA_PATH = f"/files/{BETA}"
 
 FAST_BACKOFF = {"SPOKE_TEST_BACKOFF_SCALE": "0.01"}
-STALL = 30.0  # longer than any --timeout below; ended early when the server closes
+STALL = 30.0  # far beyond --timeout; a stall ends early when its server closes
+STALL_TIMEOUT = "1"  # --timeout where a stall is the point: small, yet no false alarm under load
 PASSWORD = "pa55-w0rd-never-shown"
 
 
@@ -45,20 +48,17 @@ def assert_installed(env) -> None:  # noqa: ANN001
     names = {p.name for p in env.site_packages.glob("*.dist-info")}
     assert names == {"alpha-1.0.dist-info", "beta-1.0.dist-info"}
     code = "import alpha, beta; print(alpha.__version__, beta.__version__)"
-    out = subprocess.run([str(env.python), "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(env.python), "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert out.stdout.strip() == "1.0 1.0", out.stderr
-
-
-def contents(env) -> dict[str, tuple[int, int]]:  # noqa: ANN001
-    """:func:`snapshot` of the venv, without spoke's own state folder (its lock file)."""
-    return {path: stat for path, stat in snapshot(env.path).items() if not path.startswith(".spoke/")}
 
 
 def assert_clean_failure(result, before: dict[str, tuple[int, int]], env) -> None:  # noqa: ANN001
     assert result.returncode == 1, result.describe()
     assert "Traceback" not in result.output
     assert "error:" in result.stderr and "hint:" in result.stderr
-    assert contents(env) == before
+    assert snapshot(env.path) == before  # byte for byte, spoke's own state folder included
 
 
 def gets(server: IndexServer, path: str) -> list[tuple[int, str | None]]:
@@ -70,6 +70,50 @@ def gets(server: IndexServer, path: str) -> list[tuple[int, str | None]]:
 def size_of(server: IndexServer, filename: str) -> int:
     with urllib.request.urlopen(server.file_url(filename), timeout=30) as answer:
         return len(answer.read())
+
+
+# ----------------------------------------------------------------------------- the faults
+
+
+def _get(server: IndexServer, path: str, headers: dict[str, str] | None = None,
+         timeout: float = 30) -> tuple[int, int, bytes]:
+    """One GET on a fresh connection: ``(status, Content-Length, body)``; raises when the
+    body breaks off."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        answer = conn.getresponse()
+        return answer.status, int(answer.headers["Content-Length"]), answer.read()
+    finally:
+        conn.close()
+
+
+def test_the_injected_faults_are_what_they_claim(index) -> None:  # noqa: ANN001
+    server = index(*PKGS)
+    status, length, good = _get(server, BETA_PATH)
+    assert status == 200 and length == len(good)
+    server.truncate(BETA_PATH, after=100, exact=True)
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        _get(server, BETA_PATH)
+    assert len(cut.value.partial) == 100 and cut.value.expected == len(good) - 100
+    server.drop(BETA_PATH, after=100, exact=True)
+    with pytest.raises((ConnectionResetError, http.client.IncompleteRead)):
+        _get(server, BETA_PATH)
+    server.corrupt(BETA_PATH, exact=True)
+    status, length, bad = _get(server, BETA_PATH)
+    assert length == len(bad) == len(good) and bad != good
+    assert hashlib.sha256(bad).hexdigest() != server.sha256(BETA)
+    server.stall(BETA_PATH, STALL, exact=True)
+    with pytest.raises(TimeoutError):
+        _get(server, BETA_PATH, timeout=0.2)
+    # Filters: exact spares the .metadata file, ranged spares whole-file requests.
+    server.fail(BETA_PATH, 503, exact=True, ranged=True)
+    assert _get(server, BETA_PATH + ".metadata")[0] == 200
+    assert _get(server, BETA_PATH)[0] == 200
+    assert _get(server, BETA_PATH, {"Range": "bytes=0-9"})[0] == 503
+    assert _get(server, BETA_PATH, {"Range": "bytes=0-9"})[:2] == (206, 10)
+    kinds = [kind for kind, _ in server.injected]
+    assert kinds == ["truncate", "drop", "corrupt", "stall", "status"]
 
 
 # ----------------------------------------------------------------------------- broken bodies
@@ -85,7 +129,8 @@ def test_connection_dropped_midway_resumes_with_a_range(spoke, index, venv) -> N
     assert_installed(env)
     assert server.injected == [("drop", BETA_PATH)]
     assert gets(server, BETA_PATH) == [(200, None), (206, f"bytes={half}-")]
-    assert f"Retrying (1/3) {server.file_url(BETA)}: the server reset the connection" in result.stderr
+    warning = f"Retrying (1/3) {server.file_url(BETA)}: the server reset the connection"
+    assert warning in result.stderr
 
 
 def test_connection_dropped_midway_restarts_without_ranges(spoke, index, venv) -> None:
@@ -143,7 +188,7 @@ def test_range_reads_of_metadata_retry_server_errors(spoke, index, venv, tmp_pat
     assert_installed(env)
     assert [kind for kind, _ in server.injected] == ["status", "status"]
     ranged = [r.status for r in server.requests if r.method == "GET" and "Range" in r.headers]
-    assert ranged[:2] == [503, 503] and 206 in ranged[2:]
+    assert ranged.count(503) == 2 and ranged[-1] == 206
 
 
 # ----------------------------------------------------------------------------- stalls
@@ -153,18 +198,18 @@ def test_stalled_index_page_times_out_then_is_retried(spoke, index, venv) -> Non
     server = index(*PKGS)
     env = venv()
     server.stall("/simple/alpha/", STALL)
-    result = install(spoke, server, env, timeout="0.5")
+    result = install(spoke, server, env, timeout=STALL_TIMEOUT)
     assert_installed(env)
     assert server.injected == [("stall", "/simple/alpha/")]
     assert len(gets(server, "/simple/alpha/")) == 2
-    assert "read timed out after 0.5s" in result.stderr
+    assert f"read timed out after {STALL_TIMEOUT}s" in result.stderr
 
 
 def test_file_stalled_midway_times_out_then_resumes(spoke, index, venv) -> None:
     server = index(*PKGS)
     env = venv()
     server.stall(BETA_PATH, STALL, after=100, exact=True)
-    install(spoke, server, env, timeout="0.5")
+    install(spoke, server, env, timeout=STALL_TIMEOUT)
     assert_installed(env)
     assert server.injected == [("stall", BETA_PATH)]
     assert gets(server, BETA_PATH) == [(200, None), (206, "bytes=100-")]
@@ -181,7 +226,7 @@ def test_file_whose_hash_disagrees_with_the_index_is_never_installed(spoke, inde
     middle = len(good) // 2
     served = good[:middle] + bytes([good[middle] ^ 0xFF]) + good[middle + 1 :]
     server.corrupt(BETA_PATH, exact=True, times=None)
-    before = contents(env)
+    before = snapshot(env.path)
     result = install(spoke, server, env, check=False)
     assert_clean_failure(result, before, env)
     assert f"Hash mismatch for {BETA}" in result.stderr
@@ -214,7 +259,8 @@ def _fail_page_503(server: IndexServer) -> tuple[str, str]:
 
 def _stall_page(server: IndexServer) -> tuple[str, str]:
     server.stall("/simple/alpha/", STALL, times=None)
-    return "/simple/alpha/", f"Could not fetch {_masked_page(server)}: read timed out after 0.5s"
+    page = _masked_page(server)
+    return "/simple/alpha/", f"Could not fetch {page}: read timed out after {STALL_TIMEOUT}s"
 
 
 def _reset_file(server: IndexServer) -> tuple[str, str]:
@@ -234,16 +280,23 @@ def _truncate_file(server: IndexServer) -> tuple[str, str]:
     "arm", [_fail_page_503, _stall_page, _reset_file, _truncate_file],
     ids=["503", "stall", "reset", "short-body"],
 )
-def test_after_the_last_retry_the_error_names_the_url_and_what_failed(spoke, index, venv, arm) -> None:  # noqa: ANN001
+def test_after_the_last_retry_the_error_names_the_url_and_what_failed(  # noqa: ANN001
+    spoke, index, venv, arm
+) -> None:
     server = index(*PKGS, auth=("user", PASSWORD))
     env = venv()
     path, message = arm(server)
-    before = contents(env)
-    result = install(spoke, server, env, url=server.authed_url(), retries=2, timeout="0.5", check=False)
+    before = snapshot(env.path)
+    timeout = STALL_TIMEOUT if arm is _stall_page else "10"
+    result = install(
+        spoke, server, env, url=server.authed_url(), retries=2, timeout=timeout, check=False
+    )
     assert_clean_failure(result, before, env)
     error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
     assert error.removeprefix("error: ").startswith(message), result.stderr
     assert "note: tried 3 times" in result.stderr
+    if path == BETA_PATH:  # each attempt resumed where the last one broke off
+        assert re.search(r"note: 300 of \d+ bytes arrived in all", result.stderr), result.stderr
     assert result.stderr.count("Retrying (") == 2
     assert len(gets(server, path)) == 3  # the first attempt and --retries 2, no more
     assert PASSWORD not in result.output
@@ -253,7 +306,7 @@ def test_no_retries_means_one_attempt(spoke, index, venv) -> None:
     server = index(*PKGS)
     env = venv()
     server.fail(BETA_PATH, 500, times=None, exact=True)
-    before = contents(env)
+    before = snapshot(env.path)
     result = install(spoke, server, env, retries=0, check=False)
     assert_clean_failure(result, before, env)
     assert f"answered 500 Internal Server Error for {server.file_url(BETA)}" in result.stderr

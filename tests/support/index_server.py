@@ -110,6 +110,11 @@ class _Fault:
         return path == self.prefix if self.exact else path.startswith(self.prefix)
 
 
+def _rooted(path_prefix: str) -> str:
+    """``path_prefix`` with its leading slash (tests may leave it out)."""
+    return path_prefix if path_prefix.startswith("/") else "/" + path_prefix
+
+
 def _read_core_metadata(path: Path) -> bytes | None:
     """``METADATA`` of a wheel or ``PKG-INFO`` of an sdist (``None`` when absent)."""
     name = path.name
@@ -378,8 +383,10 @@ class IndexServer:
         ``status`` (``times=None``: until :meth:`clear_faults`). ``status=0`` drops the
         connection without any response, as a reset would. ``headers`` are added (e.g.
         ``Retry-After``)."""
-        self._arm(path_prefix, times, exact, ranged, kind="status", status=status,
-                  headers=dict(headers or {}))
+        self._arm(_Fault(
+            prefix=_rooted(path_prefix), kind="status", status=status, headers=dict(headers or {}),
+            remaining=times, exact=exact, ranged=ranged,
+        ))
 
     def drop(
         self,
@@ -393,7 +400,10 @@ class IndexServer:
         """Send the real answer's headers and ``after`` bytes of its body, then reset the
         connection (TCP RST): a connection dropped midway through a file. At least one byte
         of the body is always withheld."""
-        self._arm(path_prefix, times, exact, ranged, kind="drop", after=after)
+        self._arm(_Fault(
+            prefix=_rooted(path_prefix), kind="drop", after=after, remaining=times, exact=exact,
+            ranged=ranged,
+        ))
 
     def truncate(
         self,
@@ -407,7 +417,10 @@ class IndexServer:
         """Send the real answer, its ``Content-Length`` intact, but only ``after`` bytes of
         its body, then close the connection cleanly: a body shorter than its
         ``Content-Length``. At least one byte is always withheld."""
-        self._arm(path_prefix, times, exact, ranged, kind="truncate", after=after)
+        self._arm(_Fault(
+            prefix=_rooted(path_prefix), kind="truncate", after=after, remaining=times,
+            exact=exact, ranged=ranged,
+        ))
 
     def stall(
         self,
@@ -422,7 +435,10 @@ class IndexServer:
         """Say nothing for ``seconds`` before the status line (``after=None``) or after
         ``after`` bytes of the body, then send the rest: a server that stalls. A stall ends
         early when the server closes; a client that gave up meanwhile is simply gone."""
-        self._arm(path_prefix, times, exact, ranged, kind="stall", after=after, seconds=seconds)
+        self._arm(_Fault(
+            prefix=_rooted(path_prefix), kind="stall", after=after, seconds=seconds,
+            remaining=times, exact=exact, ranged=ranged,
+        ))
 
     def corrupt(
         self,
@@ -434,22 +450,16 @@ class IndexServer:
     ) -> None:
         """Send the real answer with one byte of its body changed (same length): a file
         whose hash disagrees with the one the index advertises."""
-        self._arm(path_prefix, times, exact, ranged, kind="corrupt")
+        self._arm(_Fault(
+            prefix=_rooted(path_prefix), kind="corrupt", remaining=times, exact=exact,
+            ranged=ranged,
+        ))
 
-    def _arm(
-        self,
-        path_prefix: str,
-        times: int | None,
-        exact: bool,
-        ranged: bool | None,
-        **fault: object,
-    ) -> None:
-        prefix = path_prefix if path_prefix.startswith("/") else "/" + path_prefix
-        if times is not None and times < 1:
+    def _arm(self, fault: _Fault) -> None:
+        if fault.remaining is not None and fault.remaining < 1:
             raise ValueError("times must be at least 1 (or None: until clear_faults())")
-        armed = _Fault(prefix=prefix, remaining=times, exact=exact, ranged=ranged, **fault)  # type: ignore[arg-type]
         with self._lock:
-            self._faults.append(armed)
+            self._faults.append(fault)
 
     def clear_faults(self) -> None:
         """Forget every pending fault."""

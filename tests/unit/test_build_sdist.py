@@ -297,3 +297,101 @@ def test_endless_padding_after_the_archive_is_refused(archives: Path, area: Path
     with pytest.raises(UnsafeArchiveError, match="after the end of the archive"):
         unpack_sdist(padded, area / "dest")
     assert everything_under(area) == []
+
+
+# --- the zip checks wheels get, and tar headers that would exhaust the unpacker -------------
+
+
+def test_zip_sdist_layout_is_checked_like_a_wheel(archives: Path, area: Path) -> None:
+    from tests.unit.test_unpack import drop_central_entry, patch_local_header
+
+    def refused(archive: Path, *fragments: str) -> None:
+        with pytest.raises(UnsafeArchiveError) as info:
+            unpack_sdist(archive, area / "dest")
+        assert archive.name in info.value.message and all(f in info.value.message for f in fragments), info.value.message
+        assert everything_under(area) == []
+
+    members = [("pkg-1.0/setup.py", b"setup()\n", 0o644), ("pkg-1.0/ok.py", b"OK = 1\n", 0o644), ("pkg-1.0/z.py", b"", 0o644)]
+    mismatch = make_zip(archives / "mismatch-1.0.zip", members)
+    patch_local_header(mismatch, "pkg-1.0/ok.py", name=b"../../evil.py")
+    refused(mismatch, "member `pkg-1.0/ok.py`", "local header names another file, `../../evil.py`")
+    prepended = make_zip(archives / "prepended-1.0.zip", members)
+    prepended.write_bytes(b"#!/bin/sh\nexit 0\n" + prepended.read_bytes())
+    refused(prepended, "17 bytes before the first entry")
+    hidden = make_zip(archives / "hidden-1.0.zip", members)
+    drop_central_entry(hidden, "pkg-1.0/ok.py")
+    refused(hidden, "member `pkg-1.0/z.py`", "the central directory does not list")
+    assert not list(archives.parent.rglob("evil.py"))
+
+
+def test_tar_bomb_is_refused_by_the_archive_ratio(archives: Path, area: Path) -> None:
+    bomb = make_tar(archives / "bomb-1.0.tar.gz", [{"name": "bomb/zeros", "data": bytes(8 << 20)}])
+    assert bomb.stat().st_size < 64 << 10
+    with pytest.raises(UnsafeArchiveError, match=r"member `bomb/zeros` of bomb-1.0.tar.gz: compression ratio too high"):
+        unpack_sdist(bomb, area / "dest")
+    assert everything_under(area) == []
+    # Real sources compress well, but nowhere near 200 to 1.
+    source = "".join(f"value_{i} = {i * 7919 % 10007}  # line {i}\n" for i in range(100_000)).encode()
+    text = make_tar(archives / "text-1.0.tar.gz", [{"name": "text/a.py", "data": source}])
+    assert (unpack_sdist(text, area / "ok") / "a.py").read_bytes() == source
+
+
+def test_huge_pax_header_is_refused_before_tarfile_reads_it(archives: Path, area: Path) -> None:
+    archive = archives / "pax-1.0.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tf:
+        info = tarfile.TarInfo("pkg/a")
+        info.pax_headers = {"comment": "x" * (4 << 20)}  # tarfile would read all of it into memory
+        tf.addfile(info, io.BytesIO(b""))
+    with pytest.raises(UnsafeArchiveError, match=r"pax-1.0.tar.gz: an extended \(pax or long name\) header of \d+ bytes"):
+        unpack_sdist(archive, area / "dest")
+    assert everything_under(area) == []
+
+
+def test_chained_extended_headers_are_refused_not_a_recursion_error(archives: Path, area: Path) -> None:
+    import gzip
+
+    pax = tarfile.TarInfo._create_pax_generic_header({"comment": "x"}, tarfile.XHDTYPE, "utf-8")  # type: ignore[attr-defined]
+    member = tarfile.TarInfo("pkg/a")
+    member.size = 1
+    body = pax * 5000 + member.tobuf(tarfile.USTAR_FORMAT) + b"1".ljust(512, b"\0") + bytes(1024)
+    archive = archives / "chain-1.0.tar.gz"
+    archive.write_bytes(gzip.compress(body))
+    with pytest.raises(UnsafeArchiveError, match="more than 8 extended headers in a row"):
+        unpack_sdist(archive, area / "dest")
+    # A few in a row (pax + GNU long name) are what real archives have.
+    ok = archives / "few-1.0.tar.gz"
+    ok.write_bytes(gzip.compress(pax * 3 + member.tobuf(tarfile.USTAR_FORMAT) + b"1".ljust(512, b"\0") + bytes(1024)))
+    assert (unpack_sdist(ok, area / "ok") / "a").read_bytes() == b"1"
+
+
+def test_gnu_sparse_header_is_refused_before_it_is_read(archives: Path, area: Path) -> None:
+    import gzip
+
+    sparse = tarfile.TarInfo("pkg/sparse")
+    sparse.type = tarfile.GNUTYPE_SPARSE
+    archive = archives / "sparse-1.0.tar.gz"
+    archive.write_bytes(gzip.compress(sparse.tobuf(tarfile.GNU_FORMAT) + bytes(1024)))
+    with pytest.raises(UnsafeArchiveError, match="sparse"):
+        unpack_sdist(archive, area / "dest")
+    assert everything_under(area) == []
+
+
+@pytest.mark.parametrize("members,reason", [
+    ([{"name": "pkg/" + "x" * 256, "data": b""}], "a path component longer than 255 bytes"),
+    ([{"name": "pkg/" + "/".join(["d" * 200] * 6), "data": b""}], "name longer than 1024 bytes"),
+    ([{"name": "pkg/link", "kind": tarfile.SYMTYPE, "linkname": "./" * 3000 + "x"}], "symbolic link target too long"),
+])
+def test_overlong_names_and_link_targets_are_refused(archives: Path, area: Path, members: list[dict[str, object]], reason: str) -> None:
+    archive = make_tar(archives / "long-1.0.tar.gz", [{"name": "pkg/ok.py", "data": b""}, *members])
+    with pytest.raises(UnsafeArchiveError, match=reason):
+        unpack_sdist(archive, area / "dest")
+    assert everything_under(area) == []
+
+
+def test_link_resolution_has_a_budget(archives: Path, area: Path) -> None:
+    # 600 links of 2,000 steps each: linear work, but more than any sdist needs.
+    links = [{"name": f"pkg/l{i}", "kind": tarfile.SYMTYPE, "linkname": "./" * 2000 + "f"} for i in range(600)]
+    archive = make_tar(archives / "links-1.0.tar.gz", [{"name": "pkg/f", "data": b""}, *links])
+    with pytest.raises(UnsafeArchiveError, match="too many symbolic link steps to check"):
+        unpack_sdist(archive, area / "dest")
+    assert everything_under(area) == []

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import subprocess
 import sys
-
-import http.client
 
 import pytest
 
@@ -13,7 +12,7 @@ from spoke.net.failures import (
     MAX_DELAY,
     Failure,
     backoff_delay,
-    backoff_scale,
+    backoff_scale_from,
     describe,
     network_error,
     status_error,
@@ -37,7 +36,7 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
 )
 def test_backoff_scale_from_the_test_variable(value: str | None, scale: float) -> None:
     environ = {} if value is None else {"SPOKE_TEST_BACKOFF_SCALE": value}
-    assert backoff_scale(environ) == scale
+    assert backoff_scale_from(environ) == scale
 
 
 def test_broken_bodies_are_told_apart_and_retried() -> None:

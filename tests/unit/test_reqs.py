@@ -174,3 +174,79 @@ def test_pips_documented_example_file(tmp_path: Path) -> None:
     )
     assert parsed.requirements[16].config_settings == ("--build-option=--some-flag",)
     assert parsed.requirements[7].source.endswith("other-requirements.txt:1")
+
+
+# --- hostile text: short answers, code points for look-alikes, linear time -----------------
+
+LOOK_ALIKES = [
+    ("req\u0430ests", "the name contains a non-ASCII character: U+0430 (CYRILLIC SMALL LETTER A) at position 4"),
+    ("req\u03c5ests>=2", "the name contains a non-ASCII character: U+03C5 (GREEK SMALL LETTER UPSILON) at position 4"),
+    ("requests\u200b", "the name contains a non-ASCII character: U+200B (ZERO WIDTH SPACE) at position 9"),
+    ("\uff52equests", "U+FF52 (FULLWIDTH LATIN SMALL LETTER R) at position 1"),
+    ("\u2013r other.txt", "U+2013 (EN DASH) at position 1"),
+    ("requests\u00a0>=2", "it contains a non-ASCII character: U+00A0 (NO-BREAK SPACE) at position 9"),
+    ("requests; python_version > \u201c3.8\u201d", "it contains non-ASCII characters: U+201C (LEFT DOUBLE QUOTATION MARK) "
+     "at position 28, U+201D (RIGHT DOUBLE QUOTATION MARK) at position 32"),
+    ("\u0430" * 5000, "the name contains non-ASCII characters: U+0430 (CYRILLIC SMALL LETTER A) at position 1 and 4999 more"),
+]
+
+
+@pytest.mark.parametrize("text,problem", LOOK_ALIKES)
+def test_look_alike_characters_are_named_by_code_point(text: str, problem: str) -> None:
+    with pytest.raises(RequirementError) as info:
+        parse_requirement(text)
+    message = info.value.message
+    assert message.endswith(problem), message
+    assert len(message) < 300
+    assert "\u200b" not in message  # invisible characters are shown escaped
+    assert "look-alike" in info.value.hint and "ASCII" in info.value.hint
+
+
+def test_look_alike_in_a_requirements_file_names_the_line(tmp_path: Path) -> None:
+    f = write(tmp_path / "req.txt", "six\n# from a web page:\nreq\u0430ests==2.31.0 --hash=sha256:" + "a" * 64 + "\n")
+    with pytest.raises(RequirementError) as info:
+        parse_requirements_file(f)
+    assert f"({f}:3): the name contains a non-ASCII character: U+0430 (CYRILLIC SMALL LETTER A)" in info.value.message
+
+
+def test_non_ascii_is_fine_where_pep_508_allows_it() -> None:
+    req = parse_requirement('name; platform_release == "\u00e9"')
+    assert req.requirement is not None and req.name == "name"
+    assert parse_requirement("./caf\u00e9/project").link == "./caf\u00e9/project"
+
+
+def test_control_characters_are_escaped_not_echoed() -> None:
+    with pytest.raises(RequirementError) as info:
+        parse_requirement("\x1b[2J\x1b[31mevil>=1")
+    assert "\x1b" not in info.value.message and "\\x1b[2J" in info.value.message
+
+
+@pytest.mark.parametrize("text", ["a" * 5_000_000, "a" * 20_000 + ">=1", "a " * 50_000, "https://x/" + "p" * 20_000])
+def test_huge_requirement_is_refused_before_parsing(text: str) -> None:
+    """"a" * 5 MB is a *valid* PEP 508 name: the length, not the grammar, must stop it."""
+    with pytest.raises(RequirementError) as info:
+        parse_requirement(text)
+    assert info.value.message.startswith(f"Requirement too long ({len(text.strip())} characters): `")
+    assert len(info.value.message) < 200
+
+
+@pytest.mark.parametrize("line", [
+    "a" * 5_000_000,
+    "x" + " " * 5_000_000 + "y",  # pip's comment pattern backtracks quadratically here
+    "x" + "\t \u3000" * 2_000_000 + "y",
+    "-r " + "x" * 5_000_000,
+    "${" * 2_500_000,
+])
+def test_megabyte_line_in_a_file_is_a_short_error(tmp_path: Path, line: str) -> None:
+    f = write(tmp_path / "huge.txt", "six\n" + line + "\n")
+    with pytest.raises(RequirementError) as info:
+        parse_requirements_file(f)
+    message = info.value.message
+    assert message.startswith("Line too long (") and f"{f}:2" in message
+    assert len(message) < 200 + len(str(f))
+
+
+def test_long_run_of_spaces_before_a_comment_is_linear(tmp_path: Path) -> None:
+    f = write(tmp_path / "spaces.txt", "six" + " " * 9_000 + "# trailing comment\nattrs" + " " * 9_000 + "\n")
+    parsed = parse_requirements_file(f)
+    assert [r.name for r in parsed.requirements] == ["six", "attrs"]

