@@ -35,7 +35,7 @@ from packaging.version import Version
 
 from spoke.errors import BuildError, MetadataError, RequirementError
 from spoke.models import CoreMetadata, IndexFile, InstalledDist, Interpreter
-from spoke.sources import DirectSource, direct_url_record
+from spoke.sources import DirectSource, direct_url_record, path_to_url
 
 _MAX_BUILD_DEPTH = 6
 
@@ -128,7 +128,6 @@ class SourceBuilder:
         self._sdists: dict[str, tuple[Path, Path | None, CoreMetadata]] = {}  # url → (root, meta dir, meta)
         self._wheels: dict[str, Path] = {}  # url or build key → built wheel
         self._sdist_sha: dict[str, str] = {}
-        self._old_checkouts: list[tuple[Path, Path]] = []  # editable checkouts moved aside
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -204,17 +203,8 @@ class SourceBuilder:
             child.__dict__.pop("http", None)
             child.close()
 
-    def _restore_checkouts(self) -> None:
-        while self._old_checkouts:
-            aside, dest = self._old_checkouts.pop()
-            if not dest.exists():
-                aside.rename(dest)
-
     def close(self) -> None:
         """Remove this command's build folders (built wheels stay in the cache)."""
-        for aside, _dest in self._old_checkouts:
-            shutil.rmtree(aside, ignore_errors=True)
-        self._old_checkouts.clear()
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
             self._work = None
@@ -413,26 +403,23 @@ class SourceBuilder:
 
         vcs_url = parse_vcs_url(source.url + (f"#subdirectory={source.subdirectory}" if source.subdirectory else ""))
         if source.editable:
-            dest = self._editable_checkout_dir(source, vcs_url)
-        else:
-            dest = self._fresh("vcs-") / "checkout"
-        mirrors = self._ctx.cache.bucket("vcs")
-        try:
-            got = checkout(vcs_url, mirrors, dest, environ=self._ctx.environ or None, log=self._ctx.reporter.debug)
-        except BaseException:
-            self._restore_checkouts()
-            raise
-        record = vcs_url.direct_url(got.commit_id)
-        if source.editable:
+            project = self._editable_checkout(source, vcs_url)
+            # pip's record of an editable VCS install: the checkout folder, editable; `freeze`
+            # reads the repository and commit from the checkout itself.
             local = DirectSource(
-                kind="dir", url=source.url, text=source.text, origin=source.origin, path=got.path,
+                kind="dir", url=path_to_url(project), text=source.text, origin=source.origin, path=project,
                 name=source.name, extras=source.extras, marker=source.marker, editable=True,
                 config_settings=source.config_settings,
             )
-            cand = self._direct_project(local, got.path, record)
+            record = direct_url_record(local)
+            cand = self._direct_project(local, project, record)
             return DirectCandidate(name=cand.name, version=cand.version, metadata=cand.metadata,
-                                   source=source, direct_url=record, source_dir=got.path,
+                                   source=local, direct_url=record, source_dir=project,
                                    metadata_dir=cand.metadata_dir, legacy_editable=cand.legacy_editable)
+        dest = self._fresh("vcs-") / "checkout"
+        got = checkout(vcs_url, self._ctx.cache.bucket("vcs"), dest, environ=self._ctx.environ or None,
+                       log=self._ctx.reporter.debug)
+        record = vcs_url.direct_url(got.commit_id)
         settings = self._settings(source.config_settings)
         folder = self._built_key(f"git-{got.commit_id}-{source.subdirectory or ''}", settings)
         cached = self._cached_wheel(folder)
@@ -446,20 +433,40 @@ class SourceBuilder:
                                source=source, direct_url=record, source_dir=got.path,
                                metadata_dir=cand.metadata_dir, build_key=str(folder))
 
-    def _editable_checkout_dir(self, source: DirectSource, vcs_url: Any) -> Path:
-        """pip's ``<prefix>/src/<name>`` for ``-e git+…`` (``--src`` elsewhere)."""
+    def _editable_checkout(self, source: DirectSource, vcs_url: Any) -> Path:
+        """pip's ``<prefix>/src/<name>`` for ``-e git+…`` (``--src`` elsewhere); the project folder.
+
+        An existing checkout of the same repository is used as it is — it may hold the user's
+        work, so spoke never replaces it (update it with git); anything else there is an error.
+        """
+        import subprocess
+
+        from spoke.errors import VcsError
+        from spoke.vcs import checkout
+
         base = self._src_dir or (Path(self.interpreter.sys_prefix) / "src")
         name = source.name or vcs_url.repo_url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
         dest = base / canonicalize_name(name)
-        if dest.exists():
-            # A previous editable checkout: move it aside; the new checkout replaces it.
-            import time
-
-            aside = dest.with_name(f".{dest.name}.old-{int(time.time() * 1000)}")
-            dest.rename(aside)
-            self._old_checkouts.append((aside, dest))
+        sub = vcs_url.subdirectory
+        if dest.exists() and any(dest.iterdir()):
+            try:
+                origin = subprocess.run(
+                    ["git", "-C", str(dest), "remote", "get-url", "origin"], capture_output=True, text=True,
+                    check=True, timeout=60,
+                ).stdout.strip()
+            except (OSError, subprocess.SubprocessError):
+                origin = ""
+            if origin.rstrip("/") != vcs_url.pep610_url().rstrip("/"):
+                raise VcsError(
+                    f"{dest} already exists and is not a checkout of {vcs_url.shown}",
+                    hint="Move it away, or choose another folder with --src.",
+                )
+            self._ctx.reporter.warning(f"Using the existing checkout in {dest} as it is (update it with git)")
+            return dest / sub if sub else dest
         base.mkdir(parents=True, exist_ok=True)
-        return dest
+        got = checkout(vcs_url, self._ctx.cache.bucket("vcs"), dest, environ=self._ctx.environ or None,
+                       log=self._ctx.reporter.debug)
+        return got.path
 
     def direct_wheel(self, cand: DirectCandidate) -> Path:
         """The wheel to install for a direct candidate (built now if needed)."""

@@ -292,6 +292,14 @@ def test_git_subdirectory_and_editable_checkout(spoke, build_index, venv, tmp_pa
     assert (checkout / ".git").exists()
     (checkout / "edgit" / "__init__.py").write_text("def hello():\n    return 'live'\n")
     assert run_py(env2, "import edgit; print(edgit.hello())") == "live"
+    commit = git(checkout, "rev-parse", "HEAD")
+    frozen = spoke("freeze", "--python", str(env2.python)).stdout
+    assert f"-e git+{project.as_uri()}@{commit}#egg=edgit" in frozen
+    # Installing again keeps the checkout and the user's work in it.
+    again = spoke("install", "--python", str(env2.python), "-i", server.simple_url, "-e",
+                  f"git+{project.as_uri()}#egg=edgit")
+    assert "existing checkout" in again.stderr
+    assert run_py(env2, "import edgit; print(edgit.hello())") == "live"
 
 
 def test_unknown_git_revision_is_a_clear_error(spoke, build_index, venv, repo) -> None:
