@@ -358,17 +358,24 @@ class SourceBuilder:
             direct_url=direct_url_record(source, sha256=sha), wheel=path,
         )
 
+    def _from_cache(self, source: DirectSource, record: dict[str, Any], folder: Path) -> DirectCandidate | None:
+        """The candidate of a source whose wheel was built before (same archive or commit)."""
+        cached = self._cached_wheel(folder)
+        if cached is None:
+            return None
+        meta = _wheel_metadata(cached)
+        _check_name(source, meta.name)
+        return DirectCandidate(name=meta.name, version=meta.version, metadata=meta, source=source,
+                               direct_url=record, wheel=cached)
+
     def _direct_sdist(self, source: DirectSource) -> DirectCandidate:
         path, sha = self._fetch(source.url, source.filename, None, source.hashes)
         record = direct_url_record(source, sha256=sha)
         settings = self._settings(source.config_settings)
         folder = self._built_key(sha + (f"-{source.subdirectory}" if source.subdirectory else ""), settings)
-        cached = self._cached_wheel(folder)
+        cached = self._from_cache(source, record, folder)
         if cached is not None:
-            meta = _wheel_metadata(cached)
-            _check_name(source, meta.name)
-            return DirectCandidate(name=meta.name, version=meta.version, metadata=meta, source=source,
-                                   direct_url=record, wheel=cached)
+            return cached
         root = self._unpack(path, source.filename)
         if source.subdirectory:
             root = root / source.subdirectory
@@ -422,12 +429,9 @@ class SourceBuilder:
         record = vcs_url.direct_url(got.commit_id)
         settings = self._settings(source.config_settings)
         folder = self._built_key(f"git-{got.commit_id}-{source.subdirectory or ''}", settings)
-        cached = self._cached_wheel(folder)
+        cached = self._from_cache(source, record, folder)
         if cached is not None:
-            meta = _wheel_metadata(cached)
-            _check_name(source, meta.name)
-            return DirectCandidate(name=meta.name, version=meta.version, metadata=meta, source=source,
-                                   direct_url=record, wheel=cached)
+            return cached
         cand = self._direct_project(source, got.path, record)
         return DirectCandidate(name=cand.name, version=cand.version, metadata=cand.metadata,
                                source=source, direct_url=record, source_dir=got.path,

@@ -391,6 +391,19 @@ def _parse_record(data: bytes, filename: str) -> dict[str, tuple[str, str, int |
     return expected
 
 
+def _record_digest_matches(digest: bytes, recorded: str) -> bool:
+    """Whether a RECORD digest field is ``digest``: urlsafe base64 as PEP 376 says, or hex.
+
+    Some build tools (gmsh's wheels on PyPI, for one) write hex digests. Either spelling
+    pins the same bytes, and their lengths differ (43 against 64 characters for sha256), so
+    accepting both verifies just as much.
+    """
+    recorded = recorded.rstrip("=")
+    if recorded == base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"):
+        return True
+    return len(recorded) == 2 * len(digest) and recorded.lower() == digest.hex()
+
+
 def _is_unhashed(path: str, dist_info: str) -> bool:
     return any(path == f"{dist_info}/{n}" for n in _UNHASHED)
 
@@ -485,12 +498,10 @@ def _write_member(
         # Executable for whoever may read it, as pip does (respects the umask).
         os.chmod(dest, current | (current & 0o444) >> 2)
     digest = sha.digest()
-    if algorithm:
-        got = record_hash((other or sha).digest(), algorithm).partition("=")[2]
-        if got != want_digest.rstrip("="):
-            raise _unsafe(filename, name, "content does not match the hash in the wheel's RECORD")
-        if want_size is not None and want_size != written:
-            raise _unsafe(filename, name, f"size {written} differs from {want_size} in the wheel's RECORD")
+    if algorithm and not _record_digest_matches((other or sha).digest(), want_digest):
+        raise _unsafe(filename, name, "content does not match the hash in the wheel's RECORD")
+    if algorithm and want_size is not None and want_size != written:
+        raise _unsafe(filename, name, f"size {written} differs from {want_size} in the wheel's RECORD")
     return digest, written
 
 

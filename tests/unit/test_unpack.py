@@ -575,3 +575,21 @@ def test_inconsistent_zip64_end_records_are_refused(cache: Cache, src: Path) -> 
     wheel = make_wheel(src)
     with_zip64_end_records(wheel, record_offset_error=8)
     refused(wheel, cache, "inconsistent zip64 end of central directory records")
+
+
+def test_hex_digests_in_record_are_verified_too(cache: Cache, src: Path) -> None:
+    """gmsh's wheels on PyPI write ``sha256=<hex>``: the same digest, spelled differently."""
+    content = b"VALUE = 1\n"
+
+    def hexed(rows: list[list[str]]) -> None:
+        rows[0][1] = "sha256=" + hashlib.sha256(content).hexdigest()
+
+    unpacked = unpack_wheel(make_wheel(src, files={"demo/__init__.py": content}, mutate_record=hexed), cache=cache)
+    assert (unpacked.root / "demo/__init__.py").read_bytes() == content
+
+    def wrong_hex(rows: list[list[str]]) -> None:
+        rows[0][1] = "sha256=" + hashlib.sha256(b"other").hexdigest()
+
+    (src / "bad").mkdir()
+    with pytest.raises(UnsafeArchiveError, match="does not match the hash"):
+        unpack_wheel(make_wheel(src / "bad", files={"demo/__init__.py": content}, mutate_record=wrong_hex), cache=cache)
