@@ -93,8 +93,12 @@ class Context:
         self._no_cache = no_cache
         self._workers = workers
         self.early_jobs: dict[str, Any] = {}  # URL → future of an early prepare_one
-        self.command_line = _command_line()  # recorded in the environment's history
         self._early_lock = threading.Lock()
+
+    @cached_property
+    def command_line(self) -> str:
+        """This command as typed (recorded in the environment's history)."""
+        return _command_line()
 
     # -- local services ----------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ FIFOs, sparse files, names that repeat. Unpacking therefore runs in two passes:
 1. **Preflight** reads the whole member list (tar headers, or the zip central directory) and
    refuses the archive if any member is unsafe: an absolute name, a ``..`` component, a drive
    letter or backslash, a name that repeats, a member below a file or a link, a link whose
-   target leaves the tree, a device or FIFO, too many members, too many bytes, or (zip) a
-   compression ratio no source file has. Nothing has been written when it refuses.
+   target leaves the tree, a device or FIFO, too many members, too many bytes, or a
+   compression ratio no real archive has. Nothing has been written when it refuses.
 2. **Writing** goes into a fresh hidden folder beside ``dest`` that is renamed to ``dest`` at
    the end, so a failure half-way (corrupt data, a member that decompresses to more bytes than
    it declared) leaves nothing behind either. Sizes are counted while streaming, never trusted.
@@ -70,6 +70,8 @@ try:
 except ImportError:  # pragma: no cover - a Python built without lzma
     pass
 _DRIVE = re.compile(r"^[A-Za-z]:")
+#: C0 and C1 control characters and DEL: echoed in an error, they would drive the terminal.
+_CONTROL = re.compile(r"[\x01-\x1f\x7f-\x9f]")
 #: Bytes a tar may carry after its end-of-archive blocks (writers pad to 10 KiB records).
 _MAX_TRAILER = 16 << 20
 #: More symbolic links than this on one path is a loop (Linux's own limit is 40).
@@ -96,15 +98,17 @@ _MAX_EXTENDED_CHAIN = 8
 class SdistLimits:
     """Bounds that refuse an archive bomb before it fills the disk.
 
-    ``max_ratio`` applies to each zip member larger than ``ratio_floor`` bytes, and to a tar
-    archive as a whole (it is compressed as one stream) once its members declare more than
-    ``ratio_floor`` bytes: small files of repeated text legitimately compress very well.
+    Sizes are enforced while streaming, so the declared ones bound what is written; once the
+    members declare more than ``ratio_floor`` bytes in total, they may declare at most
+    ``max_ratio`` times the archive's size. The ratio is the whole archive's (as for wheels,
+    see :class:`spoke.prepare.unpack.UnpackLimits`): a tar is compressed as one stream, and a
+    single member of test data can legitimately compress 1000 to 1.
     """
 
     max_members: int = 100_000
     max_total_size: int = 4 << 30
     max_ratio: int = 200
-    ratio_floor: int = 1 << 20
+    ratio_floor: int = 16 << 20
 
 
 DEFAULT_SDIST_LIMITS = SdistLimits()
@@ -144,8 +148,18 @@ def _archive_mode(archive: Path) -> str | None:
     )
 
 
+def _printable(text: str, limit: int = 200) -> str:
+    """``text`` for an error message: control and invisible characters escaped, cut to ``limit``."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _unsafe(archive: Path, member: str | None, reason: str) -> UnsafeArchiveError:
-    where = f"member `{member}` of {archive.name}" if member is not None else archive.name
+    name = _printable(archive.name)
+    where = f"member `{_printable(member)}` of {name}" if member is not None else name
     return UnsafeArchiveError(
         f"Refusing to unpack {where}: {reason}",
         hint="The source archive is malformed or malicious; report it to the project's maintainers.",
@@ -181,6 +195,8 @@ def _name_problem(name: str) -> str | None:
         return f"name longer than {_MAX_NAME} bytes"
     if "\x00" in name:
         return "NUL byte in name"
+    if _CONTROL.search(name):
+        return "control character in name"
     if "\\" in name:
         return "backslash in name"
     if name.startswith("/"):
@@ -305,12 +321,16 @@ class _GuardedTarInfo(tarfile.TarInfo):
             tarfile_._spoke_extended_depth = depth  # type: ignore[attr-defined]
 
 
+def _ratio_limit(archive: Path, limits: SdistLimits) -> int:
+    """The most bytes the members may declare in total (see :class:`SdistLimits`)."""
+    return max(limits.ratio_floor, limits.max_ratio * archive.stat().st_size)
+
+
 def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> list[_Member]:
     members: list[_Member] = []
     regular: dict[str, _Member] = {}
     total = 0
-    # tar is compressed as one stream: the ratio that betrays a bomb is the whole archive's.
-    ratio_limit = max(limits.ratio_floor, limits.max_ratio * archive.stat().st_size)
+    ratio_limit = _ratio_limit(archive, limits)
     # Iterating (not getmembers()) stops at the limit instead of reading a million headers.
     for info in tf:
         if len(members) >= limits.max_members:
@@ -331,7 +351,7 @@ def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> lis
             if total > limits.max_total_size:
                 raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
             if total > ratio_limit:
-                raise _unsafe(archive, raw, "compression ratio too high (archive bomb?)")
+                raise _unsafe(archive, raw, f"compression ratio too high (archive bomb?): {total} bytes in a {archive.stat().st_size}-byte archive")
             member = _Member(name, _FILE, info.size, bool(info.mode & 0o111))
             regular[name] = member
         elif info.isdir():
@@ -352,7 +372,7 @@ def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> lis
             if total > limits.max_total_size:
                 raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
             if total > ratio_limit:
-                raise _unsafe(archive, raw, "compression ratio too high (archive bomb?)")
+                raise _unsafe(archive, raw, f"compression ratio too high (archive bomb?): {total} bytes in a {archive.stat().st_size}-byte archive")
             member = _Member(name, _HARDLINK, source.size, source.executable, target=target)
         else:
             raise _unsafe(archive, raw, "special file (device, FIFO or socket)")
@@ -433,6 +453,7 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile, limits: SdistLimits) -> lis
         raise _unsafe(archive, layout.member, layout.reason)
     members: list[_Member] = []
     total = 0
+    ratio_limit = _ratio_limit(archive, limits)
     for info in infos:
         raw = info.orig_filename
         name = _normalize(raw)
@@ -462,8 +483,8 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile, limits: SdistLimits) -> lis
         total += info.file_size
         if total > limits.max_total_size:
             raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
-        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise _unsafe(archive, raw, "compression ratio too high (zip bomb?)")
+        if total > ratio_limit:
+            raise _unsafe(archive, raw, f"compression ratio too high (zip bomb?): {total} bytes in a {archive.stat().st_size}-byte archive")
         members.append(_Member(name, _FILE, info.file_size, bool(unix_mode & 0o111), handle=info))
     return members
 

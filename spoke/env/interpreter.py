@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,6 +211,44 @@ def _write_cached(cache: Cache | None, key: str, data: dict[str, Any]) -> None:
 # -- from probe data to the model -------------------------------------------------------------
 
 
+class LazyTags(Sequence):  # type: ignore[type-arg]
+    """The supported tags, computed on first use.
+
+    Importing ``packaging.tags`` and building the list costs ~30 ms; commands that never look
+    at tags (a satisfied no-op install, ``list``, ``freeze``) never pay it.
+    """
+
+    def __init__(self, compute: Callable[[], Sequence[Tag]]) -> None:
+        self._compute: Callable[[], Sequence[Tag]] | None = compute
+        self._tags: tuple[Tag, ...] = ()
+
+    def _all(self) -> tuple[Tag, ...]:
+        if self._compute is not None:
+            self._tags = tuple(self._compute())
+            self._compute = None
+        return self._tags
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._all())
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._all()
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self._all()) == (tuple(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyTags({len(self)} tags)"
+
+
 def interpreter_from_probe(
     data: Mapping[str, Any],
     *,
@@ -236,7 +274,7 @@ def interpreter_from_probe(
         version=(version[0], version[1], version[2]),
         implementation=data["implementation"]["name"],
         markers=dict(data["markers"]),
-        tags=tuple(compute_tags(data, host_platform=host_platform, host_is_64bit=host_is_64bit)),
+        tags=LazyTags(lambda: compute_tags(data, host_platform=host_platform, host_is_64bit=host_is_64bit)),
         sys_prefix=Path(data["prefix"]),
         base_prefix=Path(data["base_prefix"]),
         scheme=_scheme(schemes["default"]),

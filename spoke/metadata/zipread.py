@@ -439,8 +439,9 @@ def _local_header_problem(fp: IO[bytes], info: zipfile.ZipInfo) -> tuple[str | N
     except UnicodeDecodeError:
         same = False
     if not same:
-        shown = raw_name.decode("utf-8", "backslashreplace")
-        shown = shown if len(shown) <= 80 else shown[:79] + "…"
+        shown = raw_name[:80].decode("utf-8", "backslashreplace")
+        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in shown)
+        shown = shown + "…" if name_len > 80 else shown
         return f"its local header names another file, `{shown}`", end, flags
     if method != info.compress_type:
         return (

@@ -210,7 +210,7 @@ def test_member_count_and_total_size_limits(archives: Path, area: Path) -> None:
 
 
 def test_zip_bomb_ratio_is_refused(archives: Path, area: Path) -> None:
-    bomb = make_zip(archives / "bomb-1.0.zip", [("bomb/zeros", bytes(4 << 20), 0o644)])
+    bomb = make_zip(archives / "bomb-1.0.zip", [("bomb/zeros", bytes(24 << 20), 0o644)])
     with pytest.raises(UnsafeArchiveError, match=r"member `bomb/zeros` of bomb-1.0.zip: compression ratio"):
         unpack_sdist(bomb, area / "dest")
     assert everything_under(area) == []
@@ -325,7 +325,7 @@ def test_zip_sdist_layout_is_checked_like_a_wheel(archives: Path, area: Path) ->
 
 
 def test_tar_bomb_is_refused_by_the_archive_ratio(archives: Path, area: Path) -> None:
-    bomb = make_tar(archives / "bomb-1.0.tar.gz", [{"name": "bomb/zeros", "data": bytes(8 << 20)}])
+    bomb = make_tar(archives / "bomb-1.0.tar.gz", [{"name": "bomb/zeros", "data": bytes(24 << 20)}])
     assert bomb.stat().st_size < 64 << 10
     with pytest.raises(UnsafeArchiveError, match=r"member `bomb/zeros` of bomb-1.0.tar.gz: compression ratio too high"):
         unpack_sdist(bomb, area / "dest")
@@ -395,3 +395,20 @@ def test_link_resolution_has_a_budget(archives: Path, area: Path) -> None:
     with pytest.raises(UnsafeArchiveError, match="too many symbolic link steps to check"):
         unpack_sdist(archive, area / "dest")
     assert everything_under(area) == []
+
+
+def test_one_highly_compressible_member_is_not_a_bomb(archives: Path, area: Path) -> None:
+    """onnx ships 2.5 MB of zeros (1000 to 1) among its test data: the archive's ratio decides."""
+    members = [("pkg-1.0/data/input_0.pb", bytes(2_560_015), 0o644), ("pkg-1.0/blob", os.urandom(200_000), 0o644)]
+    root = unpack_sdist(make_zip(archives / "pkg-1.0.zip", members), area / "dest")
+    assert (root / "data/input_0.pb").stat().st_size == 2_560_015
+    with pytest.raises(UnsafeArchiveError, match="compression ratio too high"):
+        unpack_sdist(make_zip(archives / "tiny-1.0.zip", members[:1]), area / "dest2", limits=SdistLimits(ratio_floor=1 << 20))
+
+
+def test_control_characters_in_names_are_refused_and_escaped(archives: Path, area: Path) -> None:
+    archive = make_tar(archives / "ctl-1.0.tar.gz", [{"name": "pkg/\x1b[2Jevil", "data": b""}])
+    with pytest.raises(UnsafeArchiveError) as info:
+        unpack_sdist(archive, area / "dest")
+    assert "control character in name" in info.value.message
+    assert "\x1b" not in info.value.message and "pkg/\\x1b[2Jevil" in info.value.message

@@ -593,3 +593,20 @@ def test_hex_digests_in_record_are_verified_too(cache: Cache, src: Path) -> None
     (src / "bad").mkdir()
     with pytest.raises(UnsafeArchiveError, match="does not match the hash"):
         unpack_wheel(make_wheel(src / "bad", files={"demo/__init__.py": content}, mutate_record=wrong_hex), cache=cache)
+
+
+def test_one_highly_compressible_member_is_not_a_bomb(cache: Cache, src: Path) -> None:
+    """onnx's wheels ship 2.5 MB of zeros (1000 to 1) as test data: the archive's ratio decides."""
+    files = {"demo/__init__.py": "", "demo/input_0.pb": bytes(2_560_015), "demo/lib.so": os.urandom(200_000)}
+    unpacked = unpack_wheel(make_wheel(src, files=files), cache=cache)
+    assert (unpacked.root / "demo/input_0.pb").stat().st_size == 2_560_015
+    (src / "tiny").mkdir()
+    with pytest.raises(UnsafeArchiveError, match="compression ratio too high"):
+        unpack_wheel(make_wheel(src / "tiny", files={"demo/input_0.pb": bytes(2_560_015)}), cache=cache,
+                     limits=UnpackLimits(ratio_floor=1 << 20))
+
+
+def test_control_characters_in_names_are_refused_and_escaped(cache: Cache, src: Path) -> None:
+    wheel = make_wheel(src, extra=[(info("demo/\x1b]0;owned\x07.py"), b"")])
+    message = refused(wheel, cache, "control character in name")
+    assert "\x1b" not in message and "demo/\\x1b]0;owned\\x07.py" in message
