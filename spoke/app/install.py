@@ -120,6 +120,10 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     sources = SourceBuilder(
         ctx, interp, isolation=request.build_isolation, config_settings=request.config_settings,
         hashes=_hashes_by_name(request) if request.require_hashes else None, src_dir=request.src_dir,
+        per_name_settings={
+            canonicalize_name(r.requirement.name): r.config_settings
+            for r in request.requirements if r.requirement is not None and r.config_settings
+        },
     )
     # One spoke process changes an environment at a time: a second waits here, then sees
     # what the first installed.

@@ -113,6 +113,7 @@ class SourceBuilder:
         config_settings: Sequence[str] = (),
         hashes: Mapping[str, Sequence[str]] | None = None,
         src_dir: Path | None = None,
+        per_name_settings: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._ctx = ctx
         self.interpreter = interpreter
@@ -120,6 +121,8 @@ class SourceBuilder:
         self._config_settings = tuple(config_settings)
         self._hashes = hashes or {}
         self._src_dir = src_dir
+        # `name -C key=value` lines of a requirements file: settings for that project's build only.
+        self._per_name = per_name_settings or {}
         self._stack: tuple[str, ...] = tuple(getattr(ctx, "build_stack", ()))
         self._current = "a build"  # the source being built (for messages about its environment)
         self._lock = threading.RLock()
@@ -267,7 +270,8 @@ class SourceBuilder:
                 return entry[2]
             name = canonicalize_name(file.name)
             path, sha = self._fetch(file.url, file.filename, file.hashes, self._hashes.get(name, ()))
-            settings = self._settings()
+            extra = self._per_name.get(name, ())
+            settings = self._settings(extra)
             cached = self._cached_wheel(self._built_key(sha, settings))
             if cached is not None:
                 meta = _wheel_metadata(cached)
@@ -275,7 +279,7 @@ class SourceBuilder:
                 self._sdists[file.url] = (cached, None, meta)
                 return meta
             root = self._unpack(path, file.filename)
-            meta_dir, meta = self._metadata(root, f"{file.name} {file.version} ({file.filename})")
+            meta_dir, meta = self._metadata(root, f"{file.name} {file.version} ({file.filename})", settings=extra)
             _check_identity(meta, file.name, file.version, file.filename)
             self._sdists[file.url] = (root, meta_dir, meta)
             self._sdist_sha[file.url] = sha
@@ -291,9 +295,10 @@ class SourceBuilder:
                 return self._wheels[file.url]
             root, meta_dir, _meta = self._sdists[file.url]
             sha = self._sdist_sha[file.url]
-            settings = self._settings()
-            folder = self._built_key(sha, settings)
-            wheel = self._build(root, meta_dir, f"{file.name} {file.version} ({file.filename})", editable=False)
+            extra = self._per_name.get(canonicalize_name(file.name), ())
+            folder = self._built_key(sha, self._settings(extra))
+            wheel = self._build(root, meta_dir, f"{file.name} {file.version} ({file.filename})", editable=False,
+                                settings=extra)
             wheel = _publish_wheel(wheel, folder)
             self._wheels[file.url] = wheel
             return wheel

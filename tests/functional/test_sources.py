@@ -377,3 +377,25 @@ def test_hash_mode_refuses_folders_and_vcs(spoke, venv, tmp_path) -> None:
     reqs.write_text(f"{project} --hash=sha256:{'0' * 64}\n")
     result = spoke("install", "--python", str(env.python), "--no-index", "-r", str(reqs), check=1)
     assert "cannot be checked" in result.stderr
+
+
+def test_sdist_by_url_with_hash_and_per_requirement_settings(spoke, build_index, venv, tmp_path) -> None:
+    project = write_project(tmp_path / "echo", "echoer", "1.0", backend="echo-settings")
+    sdist = make_sdist(project, tmp_path / "sd", name="echoer", version="1.0")
+    server = build_index(sdist)
+    env = venv()
+    url = server.file_url(sdist.name)
+    digest = server.sha256(sdist.name)
+    reqs = tmp_path / "r.txt"
+    reqs.write_text(f"echoer @ {url}#sha256={digest} --config-settings=level=3\n")
+    spoke("install", "--python", str(env.python), "-i", server.simple_url, "-r", str(reqs))
+    assert json.loads((env.site_packages / "echoer" / "settings.json").read_text()) == {"level": "3"}
+    record = direct_url(env, "echoer-1.0.dist-info")
+    assert record == {"url": url, "archive_info": {"hashes": {"sha256": digest}, "hash": f"sha256={digest}"}}
+    frozen = spoke("freeze", "--python", str(env.python)).stdout
+    assert f"echoer @ {url}#sha256={digest}" in frozen
+    # By name from the index, a requirement's own -C reaches that build only.
+    other = venv(name="other")
+    reqs.write_text("echoer==1.0 --config-settings=level=4\n")
+    spoke("install", "--python", str(other.python), "-i", server.simple_url, "-r", str(reqs))
+    assert json.loads((other.site_packages / "echoer" / "settings.json").read_text()) == {"level": "4"}
