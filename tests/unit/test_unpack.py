@@ -15,7 +15,12 @@ import pytest
 
 from spoke.cache import Cache
 from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
-from spoke.prepare.unpack import UnpackLimits, cached_unpacked, check_member_name, unpack_wheel
+from spoke.prepare.unpack import (
+    UnpackLimits,
+    cached_unpacked,
+    check_member_name,
+    unpack_wheel,
+)
 from tests.unit.wheelmaker import info, make_wheel
 
 
@@ -391,7 +396,7 @@ def refused(wheel: Path, cache: Cache, *fragments: str) -> str:
     with pytest.raises(UnsafeArchiveError) as err:
         unpack_wheel(wheel, cache=cache)
     message = err.value.message
-    assert message.startswith(f"Refusing to unpack ") and wheel.name in message, message
+    assert message.startswith("Refusing to unpack ") and wheel.name in message, message
     for fragment in fragments:
         assert fragment in message, message
     assert cache_leftovers(cache) == []
