@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import secrets
 import shutil
 import stat
@@ -44,6 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from spoke.archive import DRIVE as _DRIVE
+from spoke.archive import member_name_problem
+from spoke.archive import printable as _printable
 from spoke.errors import BuildError, UnsafeArchiveError
 
 __all__ = ["DEFAULT_SDIST_LIMITS", "SDIST_SUFFIXES", "SdistLimits", "unpack_sdist"]
@@ -69,9 +71,6 @@ try:
     _TAR_ERRORS += (lzma.LZMAError,)
 except ImportError:  # pragma: no cover - a Python built without lzma
     pass
-_DRIVE = re.compile(r"^[A-Za-z]:")
-#: C0 and C1 control characters and DEL: echoed in an error, they would drive the terminal.
-_CONTROL = re.compile(r"[\x01-\x1f\x7f-\x9f]")
 #: Bytes a tar may carry after its end-of-archive blocks (writers pad to 10 KiB records).
 _MAX_TRAILER = 16 << 20
 #: More symbolic links than this on one path is a loop (Linux's own limit is 40).
@@ -80,11 +79,6 @@ _MAX_LINK_HOPS = 40
 _MAX_LINK_TARGET = 4096
 #: Steps of symbolic link resolution for a whole archive; a real sdist needs a few dozen.
 _MAX_LINK_STEPS = 1_000_000
-#: The longest member name spoke accepts; real ones stay under the 260 characters Windows
-#: allows by default. With it, checks that walk a name's folders stay cheap.
-_MAX_NAME = 1024
-#: The longest file name (one path component) Linux, macOS and Windows file systems take.
-_MAX_COMPONENT = 255
 #: tar headers that tarfile reads into memory whole (pax records, GNU long names): real ones
 #: hold a long path or a few attributes, and at most a few precede one member.
 _EXTENDED_TYPES = frozenset({
@@ -148,15 +142,6 @@ def _archive_mode(archive: Path) -> str | None:
     )
 
 
-def _printable(text: str, limit: int = 200) -> str:
-    """``text`` for an error message: control and invisible characters escaped, cut to ``limit``."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
 def _unsafe(archive: Path, member: str | None, reason: str) -> UnsafeArchiveError:
     name = _printable(archive.name)
     where = f"member `{_printable(member)}` of {name}" if member is not None else name
@@ -191,24 +176,7 @@ def _normalize(raw: str) -> str:
 
 def _name_problem(name: str) -> str | None:
     """Why a (normalized) member name is unsafe, or ``None`` for a plain relative path."""
-    if len(name.encode("utf-8", "surrogateescape")) > _MAX_NAME:
-        return f"name longer than {_MAX_NAME} bytes"
-    if "\x00" in name:
-        return "NUL byte in name"
-    if _CONTROL.search(name):
-        return "control character in name"
-    if "\\" in name:
-        return "backslash in name"
-    if name.startswith("/"):
-        return "absolute path"
-    if _DRIVE.match(name):
-        return "drive letter in path"
-    for part in name.split("/"):
-        if part in ("", ".", ".."):
-            return f"`{part or '//'}` path component"
-        if len(part.encode("utf-8", "surrogateescape")) > _MAX_COMPONENT:
-            return f"a path component longer than {_MAX_COMPONENT} bytes"
-    return None
+    return member_name_problem(name)
 
 
 class _LinkResolver:

@@ -235,7 +235,7 @@ def install_wheel(
     )
     if transaction is not None:
         transaction.before_install(plan.site, plan.dist_info, [p.dest for p in plan.files])
-    return _write(plan, wheel.root, link_mode)
+    return _write(plan, wheel.root, link_mode, transaction)
 
 
 @dataclass(slots=True)
@@ -243,6 +243,7 @@ class _Linker:
     """Links or copies files from the cache; remembers when linking stopped working."""
 
     mode: str
+    transaction: Any = None
     can_link: bool = True
     linked: int = 0
     made: set[Path] = field(default_factory=set)
@@ -255,7 +256,7 @@ class _Linker:
             self.made.add(parent)
         if self.mode != "copy" and self.can_link and not force_copy:
             try:
-                _replace_with(dest, lambda tmp: os.link(src, tmp))
+                _replace_with(dest, lambda tmp: os.link(src, tmp), self.transaction)
                 self.linked += 1
                 return
             except OSError as exc:
@@ -282,16 +283,24 @@ class _Linker:
                 mode |= (mode & 0o444) >> 2
             os.chmod(tmp, mode)
 
-        _replace_with(dest, copy)
+        _replace_with(dest, copy, self.transaction)
 
 
-def _replace_with(dest: Path, make: object) -> None:
-    """Create ``dest`` with ``make(path)``; an existing file is replaced by a rename."""
+def _replace_with(dest: Path, make: object, transaction: Any = None) -> None:
+    """Create ``dest`` with ``make(path)``; an existing file is replaced by a rename.
+
+    Within a transaction the existing file is first set aside (journaled), so undoing the
+    install puts it back.
+    """
     try:
         make(dest)  # type: ignore[operator]
         return
     except FileExistsError:
         pass
+    if transaction is not None:
+        transaction.set_aside(dest)
+        make(dest)  # type: ignore[operator]
+        return
     tmp = dest.with_name(f".{dest.name}.spoke-{secrets.token_hex(4)}")
     try:
         make(tmp)  # type: ignore[operator]
@@ -304,7 +313,7 @@ def _replace_with(dest: Path, make: object) -> None:
         raise
 
 
-def _write_new(dest: Path, content: bytes, mode: int) -> None:
+def _write_new(dest: Path, content: bytes, mode: int, transaction: Any = None) -> None:
     def make(path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "wb") as fh:
@@ -312,15 +321,15 @@ def _write_new(dest: Path, content: bytes, mode: int) -> None:
         os.chmod(path, mode)
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    _replace_with(dest, make)
+    _replace_with(dest, make, transaction)
 
 
-def _write(plan: InstallPlan, root: Path, link_mode: str) -> InstalledFiles:
+def _write(plan: InstallPlan, root: Path, link_mode: str, transaction: Any = None) -> InstalledFiles:
     """The one write path of an install (see the module docstring for the order).
 
     Kept as a single function so that a journal can later wrap each step.
     """
-    linker = _Linker(mode=link_mode)
+    linker = _Linker(mode=link_mode, transaction=transaction)
     written: list[Path] = []
     record: list[RecordEntry] = []
     staging = plan.site / f".{plan.dist_info.name}.spoke-{secrets.token_hex(4)}"
@@ -328,7 +337,7 @@ def _write(plan: InstallPlan, root: Path, link_mode: str) -> InstalledFiles:
     def put(p: Placement, dest: Path) -> None:
         checkpoint("install-file")
         if p.content is not None:
-            _write_new(dest, p.content, p.mode)
+            _write_new(dest, p.content, p.mode, transaction)
             entry_hash, size = _sha256_entry(p.content), len(p.content)
         else:
             linker.place(root.joinpath(*p.source.split("/")), dest, force_copy=p.make_executable)

@@ -14,7 +14,7 @@ How a change runs:
 2. a distribution is removed by *moving* each of its files into ``txn-<id>/`` (a rename on the
    same filesystem), after a journal line listing every move;
 3. a distribution is installed after a journal line listing every path it will create; a path
-   that already exists is first moved aside (and listed);
+   that turns out to exist already is moved aside first (after a journal line of its own);
 4. ``commit`` appends ``commit`` (fsync'd), writes the history line, then removes ``txn-<id>/``
    and the journal.
 
@@ -46,6 +46,7 @@ JOURNAL = "journal.jsonl"
 HISTORY = "history.jsonl"
 LOCK = "lock"
 
+_KILL_AT = os.environ.get("SPOKE_TEST_KILL_AT") or None
 _kill_lock = threading.Lock()
 _kill_counts: dict[str, int] = {}
 
@@ -53,12 +54,12 @@ _kill_counts: dict[str, int] = {}
 def checkpoint(point: str) -> None:
     """Test-only: SIGKILL this process the n-th time ``point`` is reached.
 
-    Armed by ``SPOKE_TEST_KILL_AT=point:n`` (read on each call; costs a dict lookup otherwise).
+    Armed by ``SPOKE_TEST_KILL_AT=point:n``, read once per process: unarmed, a call costs one
+    comparison (it runs once per installed file).
     """
-    spec = os.environ.get("SPOKE_TEST_KILL_AT")
-    if not spec:
+    if _KILL_AT is None:
         return
-    name, _, count = spec.partition(":")
+    name, _, count = _KILL_AT.partition(":")
     if name != point:
         return
     with _kill_lock:
@@ -153,8 +154,9 @@ class Transaction:
         return self
 
     def _write(self, record: dict[str, Any], *, sync: bool = False) -> None:
+        line = json.dumps(record, separators=(",", ":")) + "\n"  # encoded outside the lock
         with self._lock:
-            self._journal.write(json.dumps(record, separators=(",", ":")) + "\n")
+            self._journal.write(line)
             self._journal.flush()
             if sync:
                 os.fsync(self._journal.fileno())
@@ -215,18 +217,27 @@ class Transaction:
                 pass
 
     def before_install(self, site: Path, dist_info: Path, paths: Iterable[Path]) -> None:
-        """Journal every path an install will create; set aside those that already exist."""
-        created: list[str] = []
-        moves: list[tuple[str, str]] = []
-        for path in paths:
-            p = str(path)
-            if os.path.lexists(p) and not os.path.isdir(p):
-                moves.append((p, self._aside(p)))
-            created.append(p)
+        """Journal every path an install will create (before the first is written).
+
+        Nothing is looked up here: a path that turns out to exist is set aside when the
+        installer meets it (:meth:`set_aside`), which is rare and costs nothing otherwise.
+        """
         self._write({"op": "install", "site": str(site), "dist_info": str(dist_info),
-                     "paths": created, "moves": moves})
-        for src, dst in moves:
-            _move(src, dst)
+                     "paths": [str(p) for p in paths]})
+
+    def set_aside(self, path: Path) -> None:
+        """Move an existing file out of the way of a new one (journaled first).
+
+        A folder in the way is an error, never moved: it may hold anything.
+        """
+        src = str(path)
+        if os.path.isdir(src) and not os.path.islink(src):
+            import errno
+
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", src)
+        dst = self._aside(src)
+        self._write({"op": "aside", "src": src, "dst": dst})
+        _move(src, dst)
 
 
 def append_history(root: Path, entry: dict[str, Any]) -> None:
@@ -281,11 +292,20 @@ def recover(root: Path, *, locked: bool = False) -> str | None:
     if any(r.get("op") == "commit" for r in records):
         outcome = "completed"
     else:
+        # Files set aside for a new one: the new file goes, the old one comes back.
+        asides = [r for r in records if r.get("op") == "aside"]
+        # (If the move itself never happened, the original is still in place: it stays too.)
+        set_aside = {r["src"] for r in asides}
         for record in reversed(records):
             if record.get("op") == "install":
-                _undo_install(record)
+                _undo_install(record, keep=set_aside)
             elif record.get("op") == "remove":
                 _undo_remove(record)
+        for record in reversed(asides):
+            if os.path.lexists(record["dst"]):
+                if os.path.lexists(record["src"]) and not os.path.isdir(record["src"]):
+                    os.unlink(record["src"])
+                _move(record["dst"], record["src"])
         outcome = "rolled back"
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)
@@ -293,13 +313,12 @@ def recover(root: Path, *, locked: bool = False) -> str | None:
     return outcome
 
 
-def _undo_install(record: dict[str, Any]) -> None:
+def _undo_install(record: dict[str, Any], *, keep: set[str]) -> None:
+    """Delete what an install created; paths in ``keep`` are restored by their aside record."""
     site = record["site"]
     folders: set[str] = set()
-    # A file whose move aside never happened is still the original: it stays.
-    unmoved = {src for src, dst in record.get("moves", []) if not os.path.lexists(dst)}
     for p in record["paths"]:
-        if p in unmoved:
+        if p in keep:
             continue
         try:
             if os.path.isdir(p) and not os.path.islink(p):
@@ -318,9 +337,6 @@ def _undo_install(record: dict[str, Any]) -> None:
                 shutil.rmtree(entry.path, ignore_errors=True)
     except OSError:
         pass
-    for src, dst in reversed(record.get("moves", [])):
-        if os.path.lexists(dst):
-            _move(dst, src)
     _remove_empty(folders, stop=site)
 
 

@@ -36,7 +36,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -55,6 +54,8 @@ from packaging.version import InvalidVersion, Version
 
 from spoke.cache import Cache
 from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
+from spoke.archive import member_name_problem
+from spoke.archive import printable as _printable
 from spoke.metadata.zipread import zip_layout_problem
 from spoke.models import UnpackedWheel
 
@@ -65,15 +66,6 @@ _MARKER = "unpacked.json"
 _CHUNK = 1 << 20
 #: Members whose hash RECORD cannot hold (RECORD itself and its signatures).
 _UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
-_DRIVE = re.compile(r"^[A-Za-z]:")
-#: C0 and C1 control characters and DEL: no real wheel has them, and echoed in an error they
-#: would drive the terminal.
-_CONTROL = re.compile(r"[\x01-\x1f\x7f-\x9f]")
-#: The longest member name accepted; real ones stay under the 260 characters Windows allows
-#: by default. With it, the checks that walk a name's folders stay cheap.
-_MAX_NAME = 1024
-#: The longest file name (one path component) Linux, macOS and Windows file systems take.
-_MAX_COMPONENT = 255
 #: Errors zipfile raises for bad member data or a header it cannot read.
 _DATA_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError)
 #: Hash algorithms a RECORD may use; PEP 427 forbids md5 and sha1.
@@ -219,15 +211,6 @@ def _read_entry(folder: Path) -> UnpackedWheel | None:
 # --- the checks --------------------------------------------------------------------------
 
 
-def _printable(text: str, limit: int = 200) -> str:
-    """``text`` for an error message: control and invisible characters escaped, cut to ``limit``."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
 def _unsafe(filename: str, member: str | None, reason: str) -> UnsafeArchiveError:
     filename = _printable(filename)
     where = f"member `{_printable(member)}` of {filename}" if member is not None else filename
@@ -242,27 +225,7 @@ def check_member_name(name: str) -> str | None:
 
     This is the one traversal guard of unpacking: every name passes here before any write.
     """
-    if not name:
-        return "empty name"
-    if len(name.encode("utf-8", "surrogateescape")) > _MAX_NAME:
-        return f"name longer than {_MAX_NAME} bytes"
-    if "\x00" in name:
-        return "NUL byte in name"
-    if _CONTROL.search(name):
-        return "control character in name"
-    if "\\" in name:
-        return "backslash in name"
-    if name.startswith("/"):
-        return "absolute path"
-    if _DRIVE.match(name):
-        return "drive letter in path"
-    parts = name.rstrip("/").split("/")
-    for part in parts:
-        if part in ("", ".", ".."):
-            return f"`{part or '//'}` path component"
-        if len(part.encode("utf-8", "surrogateescape")) > _MAX_COMPONENT:
-            return f"a path component longer than {_MAX_COMPONENT} bytes"
-    return None
+    return member_name_problem(name)
 
 
 def _mode_of(info: zipfile.ZipInfo) -> int:

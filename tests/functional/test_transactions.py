@@ -189,4 +189,19 @@ def test_history_lives_inside_the_environment(spoke, index, venv) -> None:
     env = venv()
     spoke("install", "--python", str(env.python), "-i", server.simple_url, "gamma")
     assert (env.path / ".spoke" / "history.jsonl").is_file()
-    assert isinstance(Path, type)
+
+
+
+def test_killed_install_over_existing_files_puts_them_back(spoke, index, venv) -> None:
+    """Files in the way of a new install (left by another tool) are set aside, then restored."""
+    server = index(*PKGS)
+    env = venv()
+    stray = env.site_packages / "gamma" / "__init__.py"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("# not from any dist-info\n")
+    killed = spoke("install", "--python", str(env.python), "-i", server.simple_url, "gamma",
+                   env={"SPOKE_TEST_KILL_AT": "before-commit:1"}, check=False)
+    assert killed.returncode == -signal.SIGKILL
+    spoke("list", "--python", str(env.python))
+    assert stray.read_text() == "# not from any dist-info\n"
+    assert versions(env) == {}
