@@ -130,7 +130,7 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     lock = nullcontext() if request.dry_run else environment_lock(state_root(ctx, interp))
     try:
         with lock:
-            recover_interrupted(ctx, interp)
+            recover_interrupted(ctx, interp, locked=not request.dry_run)
             return _run_install(ctx, request, sources)
     finally:
         sources.close()

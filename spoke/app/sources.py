@@ -243,7 +243,6 @@ class SourceBuilder:
 
     def _fetch(self, url: str, filename: str, hashes: Mapping[str, str] | None, allowed: Sequence[str]) -> tuple[Path, str]:
         """Download (or find locally) an archive; check hashes; return (path, sha256)."""
-        from spoke.cache import key_for
         from spoke.prepare import check_allowed_hashes, file_digests, local_path
 
         local = local_path(url)
@@ -252,8 +251,10 @@ class SourceBuilder:
                 raise RequirementError(f"`{local}` does not exist")
             path = local
         else:
-            key = (hashes or {}).get("sha256") or key_for(url)
-            path = self._ctx.cache.bucket("wheels") / key / filename
+            known = (hashes or {}).get("sha256")
+            # A file named by its hash never changes and is kept; a bare URL may change, so it
+            # is fetched again each run.
+            path = (self._ctx.cache.bucket("wheels") / known if known else self._fresh("dl-")) / filename
             if not path.exists():
                 self._ctx.http.download(url, path, expected_hashes=hashes or None, progress_name=filename)
         if allowed:

@@ -100,14 +100,18 @@ def state_root(ctx: Context, interp: Interpreter) -> Path:
     return Path(interp.sys_prefix)
 
 
-def recover_interrupted(ctx: Context, interp: Interpreter) -> str | None:
-    """Finish or undo a transaction a killed spoke left behind on this target (cheap when none)."""
+def recover_interrupted(ctx: Context, interp: Interpreter, *, locked: bool = False) -> str | None:
+    """Finish or undo a transaction a killed spoke left behind on this target (cheap when none).
+
+    ``locked``: the caller already holds the environment's lock (taking it again would wait
+    on itself).
+    """
     from spoke.installer.transaction import pending, recover
 
     root = state_root(ctx, interp)
     if not pending(root):
         return None
-    outcome = recover(root)
+    outcome = recover(root, locked=locked)
     if outcome is not None:
         ctx.reporter.warning(f"An interrupted spoke command on {root} was found and {outcome}")
     return outcome

@@ -205,3 +205,23 @@ def test_killed_install_over_existing_files_puts_them_back(spoke, index, venv) -
     spoke("list", "--python", str(env.python))
     assert stray.read_text() == "# not from any dist-info\n"
     assert versions(env) == {}
+
+
+def test_next_install_recovers_by_itself(spoke, index, venv) -> None:
+    """No read-only command in between: the install that follows a kill recovers, then runs."""
+    server = index(*PKGS)
+    env = venv()
+    spoke("install", "--python", str(env.python), "-i", server.simple_url, "alpha==1.0")
+    killed = spoke("install", "--python", str(env.python), "-i", server.simple_url, "alpha==2.0",
+                   env={"SPOKE_TEST_KILL_AT": "install-file:3"}, check=False)
+    assert killed.returncode == -signal.SIGKILL
+    result = spoke("install", "--python", str(env.python), "-i", server.simple_url, "alpha==2.0", timeout=60)
+    assert "interrupted" in result.stderr
+    assert versions(env) == {"alpha": "2.0", "beta": "2.0"}
+    records_match(env)
+    killed = spoke("uninstall", "-y", "--python", str(env.python), "alpha",
+                   env={"SPOKE_TEST_KILL_AT": "remove-file:2"}, check=False)
+    assert killed.returncode == -signal.SIGKILL
+    spoke("uninstall", "-y", "--python", str(env.python), "alpha", timeout=60)
+    assert versions(env) == {"beta": "2.0"}
+    records_match(env)
