@@ -82,10 +82,10 @@ class DirectCandidate:
         return bool(recorded == self.direct_url)
 
 
-class _IsolatedEnv:
-    """A throw-away virtual environment holding one build's requirements."""
+class _VenvForBuilds:
+    """A throw-away virtual environment holding build requirements."""
 
-    def __init__(self, owner: SourceBuilder, root: Path, label: str) -> None:
+    def __init__(self, owner: SourceBuilder, root: Path) -> None:
         from spoke.env.venv import create_venv
 
         create_venv(root, interpreter=owner.interpreter)
@@ -93,12 +93,44 @@ class _IsolatedEnv:
         self.python = scripts / ("python.exe" if os.name == "nt" else "python")
         self.environ = {"PATH": str(scripts) + os.pathsep + os.environ.get("PATH", ""),
                         "VIRTUAL_ENV": str(root)}
+        self.installed: set[str] = set()
+
+
+class _IsolatedEnv:
+    """The build environment of one source tree.
+
+    Trees that declare the same ``build-system.requires`` share one environment within a
+    command (ten setuptools sdists set up setuptools once); what a backend asks for on top
+    (``get_requires_for_build_wheel``) is added to it.
+    """
+
+    def __init__(self, owner: SourceBuilder, label: str) -> None:
         self._owner = owner
         self._label = label
+        self._venv: _VenvForBuilds | None = None
+
+    def _env(self, key: frozenset[str] = frozenset()) -> _VenvForBuilds:
+        if self._venv is None:
+            shared = self._owner._build_envs
+            self._venv = shared.get(key)
+            if self._venv is None:
+                self._venv = shared[key] = _VenvForBuilds(self._owner, self._owner._fresh("env-"))
+        return self._venv
+
+    @property
+    def python(self) -> Path:
+        return self._env().python
+
+    @property
+    def environ(self) -> dict[str, str]:
+        return self._env().environ
 
     def install(self, requirements: Sequence[str]) -> None:
-        if requirements:
-            self._owner.install_into(self.python, requirements, label=self._label)
+        venv = self._env(frozenset(requirements))
+        todo = [r for r in requirements if r not in venv.installed]
+        if todo:
+            self._owner.install_into(venv.python, todo, label=self._label)
+            venv.installed.update(todo)
 
 
 class SourceBuilder:
@@ -125,6 +157,7 @@ class SourceBuilder:
         self._per_name = per_name_settings or {}
         self._stack: tuple[str, ...] = tuple(getattr(ctx, "build_stack", ()))
         self._current = "a build"  # the source being built (for messages about its environment)
+        self._build_envs: dict[frozenset[str], _VenvForBuilds] = {}  # by build-system.requires
         self._lock = threading.RLock()
         self._work: Path | None = None
         self._builder: Any = None
@@ -158,7 +191,7 @@ class SourceBuilder:
         return self._builder
 
     def _make_env(self) -> _IsolatedEnv:
-        return _IsolatedEnv(self, self._fresh("env-"), self._current)
+        return _IsolatedEnv(self, self._current)
 
     def _settings(self, extra: Sequence[str] = ()) -> dict[str, str | list[str]] | None:
         items = [*self._config_settings, *extra]
@@ -187,9 +220,12 @@ class SourceBuilder:
             cache_dir=None, environ=parent.environ,
         )
         parent.reporter.debug(f"Installing build requirements of {label}: {', '.join(requirements)}")
-        # Share what is not tied to a target: the cache and the HTTP client.
+        # Share what is not tied to a target: the cache and the HTTP client; and the index
+        # pages already read (a build environment is made from the target's own interpreter,
+        # so the same wheels fit it).
         child.__dict__["cache"] = parent.cache
         child.__dict__["http"] = parent.http
+        child.__dict__["index"] = parent.index
         child.build_stack = (*self._stack, label.split(" ", 1)[0])  # type: ignore[attr-defined]
         try:
             run_install(child, InstallRequest(requirements=reqs))
@@ -202,8 +238,8 @@ class SourceBuilder:
                 notes=exc.notes, hint=exc.hint,
             ) from exc
         finally:
-            child.__dict__.pop("cache", None)
-            child.__dict__.pop("http", None)
+            for shared in ("cache", "http", "index"):
+                child.__dict__.pop(shared, None)
             child.close()
 
     def close(self) -> None:
