@@ -399,3 +399,11 @@ def test_sdist_by_url_with_hash_and_per_requirement_settings(spoke, build_index,
     reqs.write_text("echoer==1.0 --config-settings=level=4\n")
     spoke("install", "--python", str(other.python), "-i", server.simple_url, "-r", str(reqs))
     assert json.loads((other.site_packages / "echoer" / "settings.json").read_text()) == {"level": "4"}
+
+
+def test_sdists_with_the_same_build_requirements_share_one_build_env(spoke, build_index, venv) -> None:
+    server = build_index(Pkg("srcone", "1.0", wheel=False, sdist=True), Pkg("srctwo", "1.0", wheel=False, sdist=True))
+    env = venv()
+    result = spoke("install", "-v", "--python", str(env.python), "-i", server.simple_url, "srcone", "srctwo")
+    assert "+ srcone==1.0" in result.stderr and "+ srctwo==1.0" in result.stderr
+    assert result.stderr.count("Installing build requirements of") == 1
