@@ -420,8 +420,10 @@ def _extract(fh: io.BufferedReader, filename: str, tmp: Path, limits: UnpackLimi
         tree.mkdir()
         record: list[tuple[str, str, int]] = []
         total = 0
+        made: set[Path] = {tree}  # folders created so far: one mkdir per folder, not per file
         for info in files:
-            digest, size = _write_member(zf, info, tree, filename, layout, limits, limits.max_total_size - total)
+            digest, size = _write_member(zf, info, tree, filename, layout, limits, limits.max_total_size - total,
+                                         made)
             total += size
             record.append((info.orig_filename, record_hash(digest), size))
     entry = {
@@ -446,6 +448,7 @@ def _write_member(
     layout: _WheelLayout,
     limits: UnpackLimits,
     budget: int,
+    made: set[Path] | None = None,
 ) -> tuple[bytes, int]:
     """Stream one member to disk, counting bytes and hashing; return (sha256 digest, size)."""
     name = info.orig_filename
@@ -461,7 +464,11 @@ def _write_member(
     limit = min(limits.max_member_size, info.file_size, budget)
     written = 0
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        parent = dest.parent
+        if made is None or parent not in made:
+            parent.mkdir(parents=True, exist_ok=True)
+            if made is not None:
+                made.add(parent)
         with zf.open(info) as src, open(dest, "xb") as out:
             while True:
                 chunk = src.read(_CHUNK)
