@@ -109,10 +109,9 @@ def _direct_roots(candidates: Sequence[Any]) -> list[Requirement]:
 
 def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     """Resolve, plan and (unless dry-run) carry out an install."""
-    from spoke.app.sources import SourceBuilder
-
     from contextlib import nullcontext
 
+    from spoke.app.sources import SourceBuilder
     from spoke.app.target import recover_interrupted, state_root
     from spoke.installer.transaction import environment_lock
 

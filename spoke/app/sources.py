@@ -187,6 +187,7 @@ class SourceBuilder:
                 python=Path(self.interpreter.executable),
                 work_dir=self._work_dir(),
                 log=self._ctx.reporter.debug,
+                markers=self.interpreter.markers,
             )
         return self._builder
 

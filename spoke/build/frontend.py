@@ -109,8 +109,9 @@ class Builder:
     ``make_env`` makes a fresh build environment (one per source tree); ``None`` turns build
     isolation off: hooks run with ``python`` (the target interpreter) and build requirements
     are checked, not installed. Scratch folders go under ``work_dir``; ``log`` receives each
-    line the backends print. Safe to use from several threads: calls for one tree take turns,
-    different trees build concurrently.
+    line the backends print; ``markers`` is the target's marker environment (probed when not
+    given), for build requirements with markers. Safe to use from several threads: calls for
+    one tree take turns, different trees build concurrently.
     """
 
     def __init__(
@@ -120,8 +121,10 @@ class Builder:
         python: Path,
         work_dir: Path,
         log: Callable[[str], None] = lambda line: None,
+        markers: Mapping[str, str] | None = None,
     ) -> None:
         self._make_env = make_env
+        self._markers = dict(markers) if markers is not None else None
         self._python = Path(python)
         self._work_dir = Path(os.path.abspath(work_dir))
         self._log = log
@@ -373,6 +376,14 @@ class Builder:
             hint=hint,
         )
 
+    def _target_markers(self) -> Mapping[str, str]:
+        """The marker environment of ``python`` (given by the caller, else probed once)."""
+        if self._markers is None:
+            from spoke.env.interpreter import inspect_interpreter
+
+            self._markers = dict(inspect_interpreter(self._python).markers)
+        return self._markers
+
     def _check_installed(self, tree: _Tree, requirements: Sequence[str], source: str) -> None:
         """Without isolation: refuse to build when the target lacks a build requirement."""
         from packaging.requirements import Requirement
@@ -402,7 +413,7 @@ class Builder:
                 f"Cannot list the packages of `{self._python}` to check the build requirements of {tree.label}: {detail}",
                 label=tree.label, hint="Check that the interpreter exists and runs.",
             )
-        markers = {**data["markers"], "extra": ""}
+        markers = {**self._target_markers(), "extra": ""}
         versions: dict[str, str] = data["versions"]
         names: list[str] = []
         problems: list[str] = []
@@ -500,33 +511,17 @@ class _HookRunner:
         output.write_text(json.dumps(data), encoding="utf-8")
 
 
-#: Run by the target interpreter (Python 3.8+, stdlib only): its installed distributions and
-#: marker environment, as JSON. The first distribution of a name on sys.path wins, as on import.
+#: Run by the target interpreter (Python 3.8+, stdlib only): its installed distributions, as
+#: JSON. The first distribution of a name on sys.path wins, as on import.
 _INSTALLED_PROBE = r"""
-import json, os, platform, re, sys
+import json, re
 from importlib.metadata import distributions
 versions = {}
 for dist in distributions():
     name = dist.metadata["Name"]
     if name:
         versions.setdefault(re.sub(r"[-_.]+", "-", name).lower(), dist.version)
-def full(info):
-    text = "%d.%d.%d" % (info.major, info.minor, info.micro)
-    return text if info.releaselevel == "final" else text + info.releaselevel[0] + str(info.serial)
-markers = {
-    "implementation_name": sys.implementation.name,
-    "implementation_version": full(sys.implementation.version),
-    "os_name": os.name,
-    "platform_machine": platform.machine(),
-    "platform_release": platform.release(),
-    "platform_system": platform.system(),
-    "platform_version": platform.version(),
-    "python_full_version": platform.python_version(),
-    "platform_python_implementation": platform.python_implementation(),
-    "python_version": ".".join(platform.python_version_tuple()[:2]),
-    "sys_platform": sys.platform,
-}
-print(json.dumps({"versions": versions, "markers": markers}))
+print(json.dumps({"versions": versions}))
 """
 
 
