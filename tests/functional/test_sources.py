@@ -407,3 +407,30 @@ def test_sdists_with_the_same_build_requirements_share_one_build_env(spoke, buil
     result = spoke("install", "-v", "--python", str(env.python), "-i", server.simple_url, "srcone", "srctwo")
     assert "+ srcone==1.0" in result.stderr and "+ srctwo==1.0" in result.stderr
     assert result.stderr.count("Installing build requirements of") == 1
+
+
+def test_report_dry_run_and_constraints_with_direct_sources(spoke, index, venv, tmp_path) -> None:
+    wheel = build_wheel(Pkg("gamma", "1.0"), tmp_path / "dist")
+    server = index(Pkg("uses-gamma", "1.0", deps=("gamma",)), Pkg("gamma", "2.0"))
+    env = venv()
+    # --dry-run --report: the direct source is described as pip describes it, nothing installed.
+    out = spoke("install", "--python", str(env.python), "-i", server.simple_url, "--dry-run", "--report", "-",
+                str(wheel)).stdout
+    entry = json.loads(out)["install"][0]
+    assert entry["is_direct"] is True and entry["download_info"]["url"] == wheel.as_uri()
+    assert "sha256" in entry["download_info"]["archive_info"]["hashes"]
+    assert not list(env.site_packages.glob("gamma*"))
+    # A constraint given as a URL is used when something needs that project.
+    constraints = tmp_path / "c.txt"
+    constraints.write_text(f"gamma @ {wheel.as_uri()}\n")
+    spoke("install", "--python", str(env.python), "-i", server.simple_url, "-c", str(constraints), "uses-gamma")
+    assert direct_url(env, "gamma-1.0.dist-info")["url"] == wheel.as_uri()
+
+
+def test_no_deps_with_a_project_folder(spoke, build_index, venv, tmp_path) -> None:
+    project = write_project(tmp_path / "nd", "nodeps", "1.0", deps=("gamma",))
+    server = build_index(Pkg("gamma", "1.0"))
+    env = venv()
+    result = spoke("install", "--python", str(env.python), "-i", server.simple_url, "--no-deps", str(project))
+    assert "+ nodeps==1.0" in result.stderr and "gamma" not in result.stderr
+    assert not list(env.site_packages.glob("gamma*"))
