@@ -150,8 +150,11 @@ class Transaction:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def begin(self) -> Transaction:
+        """Open the transaction (the caller holds the environment's lock)."""
         folder = state_dir(self.root)
         folder.mkdir(parents=True, exist_ok=True)
+        if pending(self.root):
+            recover(self.root, locked=True)  # a killed process's change is settled first
         self.id = f"{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
         self._backup = folder / f"txn-{self.id}"
         self._journal = open(folder / JOURNAL, "a", encoding="utf-8")  # noqa: SIM115 - closed in end
