@@ -66,11 +66,20 @@ class InspectedInterpreter(Interpreter):
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def probe_source() -> str:
-    """The probe script's source text, as passed to ``python -I -c``."""
-    from importlib.resources import files
+_PROBE_SOURCE: str | None = None
 
-    return files("spoke.env").joinpath("probe.py").read_text(encoding="utf-8")
+
+def probe_source() -> str:
+    """The probe script's source text, as passed to ``python -I -c``.
+
+    Read beside this module (it is a module of the package, so it is always installed with
+    it); ``importlib.resources`` alone would cost more than the rest of a no-op install's
+    interpreter lookup.
+    """
+    global _PROBE_SOURCE
+    if _PROBE_SOURCE is None:
+        _PROBE_SOURCE = Path(__file__).with_name("probe.py").read_text(encoding="utf-8")
+    return _PROBE_SOURCE
 
 
 def inspect_interpreter(
