@@ -25,7 +25,6 @@ distribution's ``direct_url.json``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -255,17 +254,11 @@ def read_git_checkout(location: str) -> GitCheckout | None:
 def frozen_installed(dists: Iterable[InstalledDist]) -> list[Frozen]:
     """:func:`frozen_for` of each distribution, reading its ``direct_url.json`` (and asking
     git about editable projects)."""
+    from spoke.env.installed import read_direct_url
+
     out: list[Frozen] = []
     for dist in dists:
-        direct_url: Any = None
-        path = dist.dist_info / "direct_url.json"
-        if not dist.dist_info.name.endswith(".egg-info"):
-            try:
-                direct_url = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                direct_url = None
-        if not isinstance(direct_url, dict):
-            direct_url = None
+        direct_url = None if dist.dist_info.name.endswith(".egg-info") else read_direct_url(dist)
         location = editable_location(direct_url) if direct_url is not None else None
         git = read_git_checkout(location) if location is not None else None
         out.append(frozen_for(dist.display_name, str(dist.version), direct_url, git=git))

@@ -382,11 +382,12 @@ def _apply(
     ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: dict[str, Any], txn: Any,
     roots: list[Path], was_requested: set[str], link_mode: str,
 ) -> list[Path]:
+    from spoke.env.installed import read_direct_url
     from spoke.installer import install_wheel, uninstall
     from spoke.installer.transaction import Change
 
     for dist in plan.remove:
-        txn.removed.append(Change(name=dist.name, version=str(dist.version), direct_url=_direct_url_of(dist)))
+        txn.removed.append(Change(name=dist.name, version=str(dist.version), direct_url=read_direct_url(dist)))
         uninstall(dist.dist_info, roots=roots, transaction=txn)
     for pkg in plan.install:
         txn.added.append(Change(name=pkg.name, version=str(pkg.version),
@@ -412,14 +413,6 @@ def _apply(
     if error is not None:
         raise error
     return written
-
-
-def _direct_url_of(dist: InstalledDist) -> dict[str, Any] | None:
-    try:
-        value = json.loads((dist.dist_info / "direct_url.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _roots(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:

@@ -303,13 +303,12 @@ def legacy_files(lines: Iterable[str], info_dir: Path, location: Path) -> list[s
 
 def editable_location(dist: InstalledDist) -> str | None:
     """The project folder of an editable install (``direct_url.json``), else None."""
+    from spoke.env.installed import read_direct_url
+
     if not dist.editable:
         return None
-    try:
-        data = json.loads((dist.dist_info / "direct_url.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    url = data.get("url") if isinstance(data, dict) else None
+    data = read_direct_url(dist)
+    url = data.get("url") if data is not None else None
     if not isinstance(url, str) or not url.startswith("file:"):
         return None
     from urllib.parse import urlsplit

@@ -73,13 +73,9 @@ class DirectCandidate:
         """
         if self.source.kind == "dir" or dist.version != self.version:
             return False
-        import json
+        from spoke.env.installed import read_direct_url
 
-        try:
-            recorded = json.loads((dist.dist_info / "direct_url.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return bool(recorded == self.direct_url)
+        return read_direct_url(dist) == self.direct_url
 
 
 class _VenvForBuilds:
@@ -161,9 +157,9 @@ class SourceBuilder:
         self._lock = threading.RLock()
         self._work: Path | None = None
         self._builder: Any = None
-        self._sdists: dict[str, tuple[Path, Path | None, CoreMetadata]] = {}  # url → (root, meta dir, meta)
-        self._wheels: dict[str, Path] = {}  # url or build key → built wheel
-        self._sdist_sha: dict[str, str] = {}
+        # url → (project root, metadata folder, metadata, sdist sha256) of index sdists
+        self._sdists: dict[str, tuple[Path, Path | None, CoreMetadata, str]] = {}
+        self._wheels: dict[str, Path] = {}  # url → wheel built from it
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -314,13 +310,12 @@ class SourceBuilder:
             if cached is not None:
                 meta = _wheel_metadata(cached)
                 self._wheels[file.url] = cached
-                self._sdists[file.url] = (cached, None, meta)
+                self._sdists[file.url] = (cached, None, meta, sha)
                 return meta
-            root = self._unpack(path, file.filename)
+            root = self._unpack(path)
             meta_dir, meta = self._metadata(root, f"{file.name} {file.version} ({file.filename})", settings=extra)
             _check_identity(meta, file.name, file.version, file.filename)
-            self._sdists[file.url] = (root, meta_dir, meta)
-            self._sdist_sha[file.url] = sha
+            self._sdists[file.url] = (root, meta_dir, meta, sha)
             return meta
 
     def sdist_wheel(self, file: IndexFile) -> Path:
@@ -331,17 +326,16 @@ class SourceBuilder:
             self.sdist_metadata(file)
             if file.url in self._wheels:
                 return self._wheels[file.url]
-            root, meta_dir, _meta = self._sdists[file.url]
-            sha = self._sdist_sha[file.url]
+            root, _meta_dir, _meta, sha = self._sdists[file.url]
             extra = self._per_name.get(canonicalize_name(file.name), ())
             folder = self._built_key(sha, self._settings(extra))
-            wheel = self._build(root, meta_dir, f"{file.name} {file.version} ({file.filename})", editable=False,
+            wheel = self._build(root, f"{file.name} {file.version} ({file.filename})", editable=False,
                                 settings=extra)
             wheel = _publish_wheel(wheel, folder)
             self._wheels[file.url] = wheel
             return wheel
 
-    def _unpack(self, archive: Path, label: str) -> Path:
+    def _unpack(self, archive: Path) -> Path:
         from spoke.build import unpack_sdist
 
         return unpack_sdist(archive, self._fresh("src-"))
@@ -357,8 +351,8 @@ class SourceBuilder:
         data = (Path(meta_dir) / "METADATA").read_bytes()
         return Path(meta_dir), parse_core_metadata(data, source=label)
 
-    def _build(self, root: Path, meta_dir: Path | None, label: str, *, editable: bool,
-               settings: Sequence[str] = ()) -> Path:
+    def _build(self, root: Path, label: str, *, editable: bool, settings: Sequence[str] = ()) -> Path:
+        """Build ``root``'s wheel (the Builder hands the backend the metadata it prepared)."""
         out = self._fresh("out-")
         self._current = label
         return Path(self.builder().build(root, out, editable=editable, config_settings=self._settings(settings),
@@ -419,16 +413,12 @@ class SourceBuilder:
         cached = self._from_cache(source, record, folder)
         if cached is not None:
             return cached
-        root = self._unpack(path, source.filename)
+        root = self._unpack(path)
         if source.subdirectory:
             root = root / source.subdirectory
             if not root.is_dir():
                 raise RequirementError(f"{source.filename} has no folder `{source.subdirectory}`")
-        cand = self._direct_project(source, root, record)
-        return DirectCandidate(
-            name=cand.name, version=cand.version, metadata=cand.metadata, source=source,
-            direct_url=record, source_dir=root, metadata_dir=cand.metadata_dir, build_key=str(folder),
-        )
+        return self._direct_project(source, root, record, build_key=str(folder))
 
     def _direct_project(self, source: DirectSource, root: Path, record: dict[str, Any],
                         build_key: str | None = None) -> DirectCandidate:
@@ -461,11 +451,7 @@ class SourceBuilder:
                 name=source.name, extras=source.extras, marker=source.marker, editable=True,
                 config_settings=source.config_settings,
             )
-            record = direct_url_record(local)
-            cand = self._direct_project(local, project, record)
-            return DirectCandidate(name=cand.name, version=cand.version, metadata=cand.metadata,
-                                   source=local, direct_url=record, source_dir=project,
-                                   metadata_dir=cand.metadata_dir, legacy_editable=cand.legacy_editable)
+            return self._direct_project(local, project, direct_url_record(local))
         dest = self._fresh("vcs-") / "checkout"
         got = checkout(vcs_url, self._ctx.cache.bucket("vcs"), dest, environ=self._ctx.environ or None,
                        log=self._ctx.reporter.debug)
@@ -475,10 +461,7 @@ class SourceBuilder:
         cached = self._from_cache(source, record, folder)
         if cached is not None:
             return cached
-        cand = self._direct_project(source, got.path, record)
-        return DirectCandidate(name=cand.name, version=cand.version, metadata=cand.metadata,
-                               source=source, direct_url=record, source_dir=got.path,
-                               metadata_dir=cand.metadata_dir, build_key=str(folder))
+        return self._direct_project(source, got.path, record, build_key=str(folder))
 
     def _editable_checkout(self, source: DirectSource, vcs_url: Any) -> Path:
         """pip's ``<prefix>/src/<name>`` for ``-e git+…`` (``--src`` elsewhere); the project folder.
@@ -486,23 +469,15 @@ class SourceBuilder:
         An existing checkout of the same repository is used as it is — it may hold the user's
         work, so spoke never replaces it (update it with git); anything else there is an error.
         """
-        import subprocess
-
         from spoke.errors import VcsError
-        from spoke.vcs import checkout
+        from spoke.vcs import checkout, checkout_origin
 
         base = self._src_dir or (Path(self.interpreter.sys_prefix) / "src")
         name = source.name or vcs_url.repo_url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
         dest = base / canonicalize_name(name)
         sub = vcs_url.subdirectory
         if dest.exists() and any(dest.iterdir()):
-            try:
-                origin = subprocess.run(
-                    ["git", "-C", str(dest), "remote", "get-url", "origin"], capture_output=True, text=True,
-                    check=True, timeout=60,
-                ).stdout.strip()
-            except (OSError, subprocess.SubprocessError):
-                origin = ""
+            origin = checkout_origin(vcs_url, dest, environ=self._ctx.environ or None) or ""
             if origin.rstrip("/") != vcs_url.pep610_url().rstrip("/"):
                 raise VcsError(
                     f"{dest} already exists and is not a checkout of {vcs_url.shown}",
@@ -524,10 +499,8 @@ class SourceBuilder:
         if cand.legacy_editable:
             return legacy_editable_wheel(cand, self._fresh("editable-"))
         if cand.editable:
-            return self._build(cand.source_dir, cand.metadata_dir, label, editable=True,
-                               settings=cand.source.config_settings)
-        wheel = self._build(cand.source_dir, cand.metadata_dir, label, editable=False,
-                            settings=cand.source.config_settings)
+            return self._build(cand.source_dir, label, editable=True, settings=cand.source.config_settings)
+        wheel = self._build(cand.source_dir, label, editable=False, settings=cand.source.config_settings)
         if cand.build_key is not None:
             wheel = _publish_wheel(wheel, Path(cand.build_key))
         return wheel
@@ -577,9 +550,10 @@ def legacy_editable_wheel(cand: DirectCandidate, folder: Path) -> Path:
     The ``.pth`` file puts the project's import root (``src/`` when the project uses that
     layout) on ``sys.path``, as ``setup.py develop`` did.
     """
-    import base64
     import hashlib
     import zipfile
+
+    from spoke.prepare.unpack import record_hash
 
     assert cand.source_dir is not None and cand.metadata_dir is not None
     root = cand.source_dir
@@ -595,8 +569,7 @@ def legacy_editable_wheel(cand: DirectCandidate, folder: Path) -> Path:
     files[f"__editable__.{cand.name.replace('-', '_')}-{cand.version}.pth"] = (str(import_root) + "\n").encode()
     record_lines = []
     for name, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record_lines.append(f"{name},sha256={digest},{len(data)}")
+        record_lines.append(f"{name},{record_hash(hashlib.sha256(data).digest())},{len(data)}")
     record_lines.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = ("\n".join(record_lines) + "\n").encode()
     wheel = folder / f"{cand.name.replace('-', '_')}-{cand.version}-0editable-py3-none-any.whl"

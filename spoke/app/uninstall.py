@@ -144,6 +144,7 @@ def _dependents(installed, removing, read_metadata, markers) -> dict[str, list[s
 
 def execute_removal(plan: UninstallPlan) -> list[UninstallTarget]:
     """Remove every planned distribution, as one transaction; return what was removed."""
+    from spoke.env.installed import read_direct_url
     from spoke.installer import uninstall
     from spoke.installer.transaction import Change, Transaction, environment_lock
 
@@ -157,7 +158,7 @@ def execute_removal(plan: UninstallPlan) -> list[UninstallTarget]:
                 if not target.dist.dist_info.exists():
                     continue  # removed meanwhile by another process
                 txn.removed.append(Change(name=target.dist.name, version=str(target.dist.version),
-                                          direct_url=_direct_url_of(target.dist)))
+                                          direct_url=read_direct_url(target.dist)))
                 uninstall(target.dist.dist_info, roots=plan.roots, transaction=txn)
                 done.append(target)
             txn.commit()
@@ -166,8 +167,3 @@ def execute_removal(plan: UninstallPlan) -> list[UninstallTarget]:
             raise
     return done
 
-
-def _direct_url_of(dist: InstalledDist) -> dict | None:  # type: ignore[type-arg]
-    from spoke.app.install import _direct_url_of as read
-
-    return read(dist)

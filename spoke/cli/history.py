@@ -82,10 +82,8 @@ def rollback(settings: Any, positional: Sequence[str], printer: Printer, environ
                 reqs.append(parse_requirement(line, source=f"history of transaction {plan.number}"))
         request = InstallRequest(requirements=tuple(reqs), no_deps=True, remove=plan.remove,
                                  dry_run=bool(settings.get("dry_run", None)))
-        try:
-            outcome = run_install(ctx, request)
-        finally:
-            reporter.close()
+        outcome = run_install(ctx, request)
+        reporter.close()  # the progress display ends before the summary is printed
         printer.info(f"Rolling back to before transaction {plan.number}")
         return _finish(ctx, outcome, request, settings, positional, printer, None, started)
     finally:

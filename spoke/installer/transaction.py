@@ -174,15 +174,20 @@ class Transaction:
     def commit(self) -> None:
         """Make the change permanent: journal ``commit``, history line, clean-up."""
         checkpoint("before-commit")
-        self._write({"op": "commit"}, sync=True)
-        self.committed = True
-        checkpoint("after-commit")
+        entry = None
         if self.added or self.removed:
-            append_history(self.root, {
+            entry = {
                 "id": self.id, "time": time.time(), "command": self.command,
                 "added": [c.as_json() for c in self.added],
                 "removed": [c.as_json() for c in self.removed],
-            })
+            }
+        # The history line rides in the commit record: a kill before it reaches history.jsonl
+        # is made good by recovery.
+        self._write({"op": "commit", "history": entry}, sync=True)
+        self.committed = True
+        checkpoint("after-commit")
+        if entry is not None:
+            append_history(self.root, entry)
         self._finish()
 
     def abort(self) -> None:
@@ -299,7 +304,11 @@ def recover(root: Path, *, locked: bool = False) -> str | None:
             break  # a line cut short by the kill: the step it announced never started
     begin = next((r for r in records if r.get("op") == "begin"), None)
     backup = Path(begin["backup"]) if begin and begin.get("backup") else None
-    if any(r.get("op") == "commit" for r in records):
+    commit = next((r for r in records if r.get("op") == "commit"), None)
+    if commit is not None:
+        entry = commit.get("history")
+        if isinstance(entry, dict) and all(h.get("id") != entry.get("id") for h in read_history(root)):
+            append_history(root, entry)
         outcome = "completed"
     else:
         # Files set aside for a new one: the new file goes, the old one comes back.

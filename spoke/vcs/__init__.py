@@ -12,7 +12,10 @@ refuses them with a :class:`~spoke.errors.VcsError`. Importing this package is c
 
 from __future__ import annotations
 
-from spoke.vcs.git import Checkout, checkout
+from spoke.vcs.git import Checkout, checkout, checkout_origin
 from spoke.vcs.url import SCHEMES, VcsUrl, display_url, is_commit_id, parse_vcs_url
 
-__all__ = ["SCHEMES", "Checkout", "VcsUrl", "checkout", "display_url", "is_commit_id", "parse_vcs_url"]
+__all__ = [
+    "SCHEMES", "Checkout", "VcsUrl", "checkout", "checkout_origin", "display_url", "is_commit_id",
+    "parse_vcs_url",
+]

@@ -131,6 +131,17 @@ def checkout(
                     branch=branch)
 
 
+def checkout_origin(
+    vcs_url: VcsUrl, path: Path, *, environ: Mapping[str, str] | None = None, runner: Runner = subprocess.run,
+) -> str | None:
+    """The ``origin`` URL of the git checkout at ``path`` (None when it is not one or has none)."""
+    git = _Git.find(vcs_url, environ=environ, log=_ignore, runner=runner)
+    proc = git.run("remote", "get-url", "origin", cwd=path)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
 def _ignore(line: str) -> None:
     pass
 

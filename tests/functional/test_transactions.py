@@ -72,6 +72,9 @@ def test_killed_upgrade_is_rolled_back_or_forward(spoke, index, venv, pip_in, po
     state = versions(env)
     if point == "after-commit:1":
         assert state == {"alpha": "2.0", "beta": "2.0"}
+        # The committed change is in the history even though the kill came before it was written.
+        history = json.loads(spoke("history", "--python", str(env.python), "--format", "json").stdout)
+        assert [e["command"].split()[-1] for e in history] == ["alpha==1.0", "alpha==2.0"]
     else:
         assert state == {"alpha": "1.0", "beta": "1.0"}
         assert installed_files(env) == before_files
