@@ -28,12 +28,13 @@ import os
 import secrets
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spoke.errors import ConfigurationError, InstallError, MetadataError, UnsafeArchiveError
-from spoke.installer.record import RecordEntry, format_record, record_path
+from spoke.installer.record import format_record_rows, record_path
 from spoke.installer.transaction import checkpoint
 from spoke.installer.scripts import (
     EntryPointScript,
@@ -56,25 +57,29 @@ _REGENERATED = frozenset({"RECORD", "RECORD.jws", "RECORD.p7s", "INSTALLER", "RE
 class InstalledFiles:
     """What :func:`install_wheel` wrote: every absolute path (RECORD last) and the dist-info.
 
+    ``paths`` are strings (an install writes thousands; they are only ever handed to ``os``).
     ``linked`` counts the files that are hard links into the cache; the rest were written.
     """
 
     dist_info: Path
-    paths: tuple[Path, ...]
+    paths: tuple[str, ...]
     linked: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Placement:
     """One file to install: ``source`` (a path in the wheel, or ``""`` for generated files),
-    ``dest`` (absolute), and for written files their ``content`` and ``mode``.
+    ``dest`` (absolute), ``record`` (the path as RECORD writes it) and for written files
+    their ``content`` and ``mode``.
 
     A placement without ``content`` is linked (or copied) from the cache; ``hash`` and
-    ``size`` come from the unpacked wheel's record then, and are computed otherwise.
+    ``size`` come from the unpacked wheel's record then, and are computed otherwise. Paths
+    are strings joined with ``/``: an install plans thousands of them.
     """
 
     source: str
-    dest: Path
+    dest: str
+    record: str
     hash: str = ""
     size: int | None = None
     content: bytes | None = field(default=None, repr=False)
@@ -95,16 +100,16 @@ class InstallPlan:
     dist_info_files: tuple[Placement, ...]
 
 
-def _join(base: Path, parts: list[str], where: str) -> Path:
-    """``base`` joined with ``parts``; the installer's one traversal guard.
+def _check_relative(path: str, where: str, base: object) -> None:
+    """Refuse a ``/``-separated relative path with an empty, ``.`` or ``..`` part, a backslash
+    or a NUL; the installer's one traversal guard.
 
     The unpacker already refused unsafe names, but an :class:`UnpackedWheel` is just a value:
     this is the check that holds for whatever built it.
     """
-    for part in parts:
-        if part in ("", ".", "..") or "/" in part or "\\" in part or "\x00" in part:
-            raise UnsafeArchiveError(f"Refusing to install `{where}`: it would escape {base}")
-    return base.joinpath(*parts)
+    framed = f"/{path}/"
+    if "/../" in framed or "/./" in framed or "//" in framed or "\\" in path or "\x00" in path:
+        raise UnsafeArchiveError(f"Refusing to install `{where}`: it would escape {base}")
 
 
 def _sha256_entry(data: bytes) -> str:
@@ -128,45 +133,61 @@ def plan_install(
     for a path that would leave its scheme folder.
     """
     site = scheme.purelib if wheel.root_is_purelib else scheme.platlib
+    site_s = os.path.normpath(site)
     interpreter = str(interpreter_path)
     dist_name = wheel.dist_info[: -len(".dist-info")].rpartition("-")[0]
     dist_info_dir = site / wheel.dist_info
-    files: dict[Path, Placement] = {}
+    files: dict[str, Placement] = {}
     dist_info_files: list[Placement] = []
+    bases: dict[str, tuple[str, str]] = {}  # .data key -> (folder, its path as RECORD writes it)
     for path, hash_, size in wheel.record:
-        parts = path.split("/")
-        if parts[0] == wheel.dist_info:
-            if len(parts) == 2 and parts[1] in _REGENERATED:
+        top, _, rest = path.partition("/")
+        if top != wheel.data_dir:
+            if top == wheel.dist_info and rest in _REGENERATED:
                 continue
-            dest = _join(site, parts, path)
-            dist_info_files.append(Placement(source=path, dest=dest, hash=hash_, size=size))
+            _check_relative(path, path, site_s)
+            placement = Placement(source=path, dest=f"{site_s}/{path}", record=path, hash=hash_, size=size)
+            if top == wheel.dist_info:
+                dist_info_files.append(placement)
+            else:
+                files[placement.dest] = placement
             continue
-        if parts[0] != wheel.data_dir:
-            files[_join(site, parts, path)] = Placement(source=path, dest=_join(site, parts, path), hash=hash_, size=size)
-            continue
-        if len(parts) < 3:
+        key, _, sub = rest.partition("/")
+        if not sub:
             raise MetadataError(f"{wheel.filename}: `{path}` is not inside a `.data/<scheme>/` folder")
-        key = parts[1]
         if key not in DATA_KEYS:
             raise MetadataError(
                 f"{wheel.filename}: unknown `.data` folder `{key}` in `{path}`",
                 notes=[f"known folders: {', '.join(DATA_KEYS)}"],
             )
-        base = scheme.path_for(key)
-        if key == "headers":
-            # Scheme.headers is shared by every distribution; each gets its own subfolder,
-            # as pip's schemes give (include/site/pythonX.Y/<name>).
-            base = _join(base, [dist_name], path)
-        dest = _join(base, parts[2:], path)
-        placement = Placement(source=path, dest=dest, hash=hash_, size=size)
+        if key not in bases:
+            base = scheme.path_for(key)
+            if key == "headers":
+                # Scheme.headers is shared by every distribution; each gets its own subfolder,
+                # as pip's schemes give (include/site/pythonX.Y/<name>).
+                _check_relative(dist_name, path, base)
+                base = base / dist_name
+            base_s = os.path.normpath(base)
+            rel = record_path(base_s, site_s)
+            bases[key] = (base_s, "" if rel == "." else rel + "/")
+        base_s, rel = bases[key]
+        _check_relative(sub, path, base_s)
+        placement = Placement(source=path, dest=f"{base_s}/{sub}", record=rel + sub, hash=hash_, size=size)
         if key == "scripts":
             placement = _script_placement(wheel, placement, interpreter)
-        files[dest] = placement
+        files[placement.dest] = placement
+    scripts = os.path.normpath(scheme.scripts)
+    scripts_rel = record_path(scripts, site_s)
     for entry in _entry_points(wheel):
-        dest = _join(scheme.scripts, [entry.name], f"entry point {entry.name}")
+        if "/" in entry.name:
+            raise UnsafeArchiveError(f"Refusing to install `entry point {entry.name}`: it would escape {scripts}")
+        _check_relative(entry.name, f"entry point {entry.name}", scripts)
         content = launcher_script(entry, interpreter)
-        files[dest] = Placement(source="", dest=dest, content=content, mode=0o755)
-    dist_info_files += _metadata_files(dist_info_dir, requested=requested, installer=installer, direct_url=direct_url)
+        dest = f"{scripts}/{entry.name}"
+        files[dest] = Placement(source="", dest=dest, record=f"{scripts_rel}/{entry.name}", content=content,
+                                mode=0o755)
+    dist_info_files += _metadata_files(f"{site_s}/{wheel.dist_info}", wheel.dist_info, requested=requested,
+                                       installer=installer, direct_url=direct_url)
     return InstallPlan(site=site, dist_info=dist_info_dir, files=tuple(files.values()), dist_info_files=tuple(dist_info_files))
 
 
@@ -177,14 +198,12 @@ def _script_placement(wheel: UnpackedWheel, placement: Placement, interpreter: s
         head = fh.read(8)
     if needs_shebang_rewrite(head):
         content = rewrite_shebang(src.read_bytes(), interpreter)
-        return Placement(source=placement.source, dest=placement.dest, content=content, mode=0o755)
-    executable = bool(os.stat(src).st_mode & 0o111)
+        placement.content, placement.mode, placement.hash, placement.size = content, 0o755, "", None
+        return placement
     # A script must be executable; the cache's file cannot be chmod-ed (it is shared), so a
     # non-executable one is copied and made executable.
-    return Placement(
-        source=placement.source, dest=placement.dest, hash=placement.hash, size=placement.size,
-        make_executable=not executable,
-    )
+    placement.make_executable = not os.stat(src).st_mode & 0o111
+    return placement
 
 
 def _entry_points(wheel: UnpackedWheel) -> tuple[EntryPointScript, ...]:
@@ -196,12 +215,17 @@ def _entry_points(wheel: UnpackedWheel) -> tuple[EntryPointScript, ...]:
     return parse_entry_points(text, source=f"{wheel.filename}:{wheel.dist_info}/entry_points.txt")
 
 
-def _metadata_files(dist_info: Path, *, requested: bool, installer: str, direct_url: str | None) -> list[Placement]:
-    out = [Placement(source="", dest=dist_info / "INSTALLER", content=f"{installer}\n".encode())]
+def _metadata_files(
+    dist_info: str, record_dir: str, *, requested: bool, installer: str, direct_url: str | None,
+) -> list[Placement]:
+    def made(name: str, content: bytes) -> Placement:
+        return Placement(source="", dest=f"{dist_info}/{name}", record=f"{record_dir}/{name}", content=content)
+
+    out = [made("INSTALLER", f"{installer}\n".encode())]
     if requested:
-        out.append(Placement(source="", dest=dist_info / "REQUESTED", content=b""))
+        out.append(made("REQUESTED", b""))
     if direct_url is not None:
-        out.append(Placement(source="", dest=dist_info / "direct_url.json", content=direct_url.encode("utf-8")))
+        out.append(made("direct_url.json", direct_url.encode("utf-8")))
     return out
 
 
@@ -246,17 +270,20 @@ class _Linker:
     transaction: Any = None
     can_link: bool = True
     linked: int = 0
-    made: set[Path] = field(default_factory=set)
+    made: set[str] = field(default_factory=set)
 
-    def place(self, src: Path, dest: Path, *, force_copy: bool = False) -> None:
-        parent = dest.parent
+    def place(self, src: str, dest: str, *, force_copy: bool = False) -> None:
+        parent = dest.rpartition("/")[0]
         if parent not in self.made:
             # One mkdir per folder, not per file: wheels like botocore hold thousands of files.
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
         if self.mode != "copy" and self.can_link and not force_copy:
             try:
-                _replace_with(dest, lambda tmp: os.link(src, tmp), self.transaction)
+                try:
+                    os.link(src, dest)  # the hot path: one system call per file
+                except FileExistsError:
+                    _replace_with(dest, lambda tmp: os.link(src, tmp), self.transaction)
                 self.linked += 1
                 return
             except OSError as exc:
@@ -273,7 +300,7 @@ class _Linker:
                     # too many links to one cache file, concerns this file only.)
                     self.can_link = False
 
-        def copy(tmp: Path) -> None:
+        def copy(tmp: str) -> None:
             # Exclusive create: copying over an existing file would write through a link
             # into the cache.
             with open(src, "rb") as fin, open(tmp, "xb") as fout:
@@ -286,24 +313,25 @@ class _Linker:
         _replace_with(dest, copy, self.transaction)
 
 
-def _replace_with(dest: Path, make: object, transaction: Any = None) -> None:
+def _replace_with(dest: str, make: Callable[[str], None], transaction: Any = None) -> None:
     """Create ``dest`` with ``make(path)``; an existing file is replaced by a rename.
 
     Within a transaction the existing file is first set aside (journaled), so undoing the
     install puts it back.
     """
     try:
-        make(dest)  # type: ignore[operator]
+        make(dest)
         return
     except FileExistsError:
         pass
     if transaction is not None:
         transaction.set_aside(dest)
-        make(dest)  # type: ignore[operator]
+        make(dest)
         return
-    tmp = dest.with_name(f".{dest.name}.spoke-{secrets.token_hex(4)}")
+    folder, _, name = dest.rpartition("/")
+    tmp = f"{folder}/.{name}.spoke-{secrets.token_hex(4)}"
     try:
-        make(tmp)  # type: ignore[operator]
+        make(tmp)
         os.replace(tmp, dest)
     except BaseException:
         try:
@@ -313,50 +341,54 @@ def _replace_with(dest: Path, make: object, transaction: Any = None) -> None:
         raise
 
 
-def _write_new(dest: Path, content: bytes, mode: int, transaction: Any = None) -> None:
-    def make(path: Path) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
+def _write_new(dest: str, content: bytes, mode: int, transaction: Any = None) -> None:
+    def make(path: str) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.chmod(path, mode)
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(dest.rpartition("/")[0], exist_ok=True)
     _replace_with(dest, make, transaction)
 
 
 def _write(plan: InstallPlan, root: Path, link_mode: str, transaction: Any = None) -> InstalledFiles:
     """The one write path of an install (see the module docstring for the order).
 
-    Kept as a single function so that a journal can later wrap each step.
+    The hot loop of every install: one placement per file, ``str`` paths, ``os`` calls.
     """
     linker = _Linker(mode=link_mode, transaction=transaction)
-    written: list[Path] = []
-    record: list[RecordEntry] = []
-    staging = plan.site / f".{plan.dist_info.name}.spoke-{secrets.token_hex(4)}"
+    written: list[str] = []
+    rows: list[tuple[str, str, int | None]] = []
+    root_s = str(root)
+    final = os.path.normpath(plan.dist_info)
+    staging = f"{os.path.dirname(final)}/.{plan.dist_info.name}.spoke-{secrets.token_hex(4)}"
 
-    def put(p: Placement, dest: Path) -> None:
+    def put(p: Placement, dest: str) -> None:
         checkpoint("install-file")
         if p.content is not None:
             _write_new(dest, p.content, p.mode, transaction)
-            entry_hash, size = _sha256_entry(p.content), len(p.content)
+            rows.append((p.record, _sha256_entry(p.content), len(p.content)))
         else:
-            linker.place(root.joinpath(*p.source.split("/")), dest, force_copy=p.make_executable)
-            entry_hash, size = p.hash, p.size
-        record.append(RecordEntry(path=record_path(p.dest, plan.site), hash=entry_hash, size=size))
+            linker.place(f"{root_s}/{p.source}", dest, force_copy=p.make_executable)
+            rows.append((p.record, p.hash, p.size))
         written.append(p.dest)
 
     try:
         for p in plan.files:
             put(p, p.dest)
-        staging.mkdir(parents=True)
+        os.makedirs(staging)
         for p in plan.dist_info_files:
-            put(p, staging / p.dest.relative_to(plan.dist_info))
-        record_file = plan.dist_info / "RECORD"
-        record.append(RecordEntry(path=record_path(record_file, plan.site)))
-        _write_new(staging / "RECORD", format_record(record), 0o644)
-        written.append(record_file)
+            put(p, staging + p.dest[len(final):])
+        rows.append((f"{plan.dist_info.name}/RECORD", "", None))
+        _write_new(f"{staging}/RECORD", format_record_rows(rows), 0o644)
+        written.append(f"{final}/RECORD")
         checkpoint("publish-dist-info")
-        _publish_dist_info(staging, plan.dist_info)
+        _publish_dist_info(staging, final)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise InstallError(
@@ -371,7 +403,7 @@ def _write(plan: InstallPlan, root: Path, link_mode: str, transaction: Any = Non
     return InstalledFiles(dist_info=plan.dist_info, paths=tuple(written), linked=linker.linked)
 
 
-def _publish_dist_info(staging: Path, final: Path) -> None:
+def _publish_dist_info(staging: str, final: str) -> None:
     """Rename the finished dist-info into place, replacing a leftover one."""
     try:
         os.rename(staging, final)
@@ -379,7 +411,8 @@ def _publish_dist_info(staging: Path, final: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
             raise
-    old = final.with_name(f".{final.name}.spoke-old-{secrets.token_hex(4)}")
+    folder, _, name = final.rpartition("/")
+    old = f"{folder}/.{name}.spoke-old-{secrets.token_hex(4)}"
     os.rename(final, old)
     os.rename(staging, final)
     shutil.rmtree(old, ignore_errors=True)

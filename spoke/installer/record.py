@@ -12,6 +12,7 @@ import io
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 
@@ -32,10 +33,14 @@ def record_path(path: Path, base: Path) -> str:
 
 def format_record(entries: Iterable[RecordEntry]) -> bytes:
     """RECORD's bytes: CSV rows ``path,hash,size`` sorted by path, ``\\n`` line ends."""
+    return format_record_rows((e.path, e.hash, e.size) for e in entries)
+
+
+def format_record_rows(rows: Iterable[tuple[str, str, int | None]]) -> bytes:
+    """:func:`format_record` for plain ``(path, hash, size)`` tuples (the installer's form)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=",", quotechar='"', lineterminator="\n")
-    for entry in sorted(entries, key=lambda e: e.path):
-        writer.writerow((entry.path, entry.hash, "" if entry.size is None else entry.size))
+    writer.writerows(sorted(((p, h, "" if s is None else s) for p, h, s in rows), key=itemgetter(0)))
     return buf.getvalue().encode("utf-8")
 
 

@@ -335,7 +335,9 @@ class LayoutProblem:
     reason: str
 
 
-def zip_layout_problem(archive: zipfile.ZipFile) -> LayoutProblem | None:
+def zip_layout_problem(
+    archive: zipfile.ZipFile, data_offsets: dict[str, int] | None = None
+) -> LayoutProblem | None:
     """Check that ``archive``'s bytes are exactly its listed members, in order; ``None`` if so.
 
     Why: a zip file can be read two ways. :mod:`zipfile` (and spoke) trusts the *central
@@ -358,7 +360,9 @@ def zip_layout_problem(archive: zipfile.ZipFile) -> LayoutProblem | None:
 
     Cost: one read of about 30 + name bytes per member, in file order; no member data is
     read. ``archive`` must be open for reading; its file position is left anywhere, which
-    :mod:`zipfile` allows (it seeks before every read).
+    :mod:`zipfile` allows (it seeks before every read). A ``data_offsets`` dict is filled with
+    where each member's (compressed) data starts, by name, so that a reader can go straight
+    to the bytes this check vouched for.
     """
     fp = archive.fp
     if fp is None:
@@ -380,6 +384,8 @@ def zip_layout_problem(archive: zipfile.ZipFile) -> LayoutProblem | None:
         problem, pos, flags = _local_header_problem(fp, info)
         if problem is not None:
             return LayoutProblem(member=info.orig_filename, reason=problem)
+        if data_offsets is not None:
+            data_offsets[info.orig_filename] = pos - info.compress_size
         descriptor = bool((info.flag_bits | flags) & _FLAG_DESCRIPTOR)
     gap = archive.start_dir - pos
     if gap and not (descriptor and gap in _DESCRIPTOR_SIZES):

@@ -48,6 +48,21 @@ _MAX_REDIRECTS = 10
 _CHUNK = 64 * 1024
 
 
+def _same_answer(entry: CachedResponse, response: Response, stored_headers: Mapping[str, str]) -> bool:
+    """Whether a new ``200`` repeats a stored answer so exactly that storing it changes nothing.
+
+    The stored time only matters to an answer with a freshness lifetime, so one with a
+    lifetime is always stored again.
+    """
+    if entry.status != 200 or entry.url != response.url or entry.content != response.content:
+        return False
+    if cache_policy.freshness_lifetime(stored_headers) is not None:
+        return False
+    return {k: v for k, v in entry.headers.items() if k != "date"} == {
+        k: v for k, v in stored_headers.items() if k != "date"
+    }
+
+
 def _merge(base: Mapping[str, str], extra: Mapping[str, str] | None) -> dict[str, str]:
     """``base`` overridden by ``extra``, header names compared without case."""
     merged = dict(base)
@@ -181,6 +196,10 @@ class HttpClient:
                     # The body is stored decoded: these would describe the wire form.
                     if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
                 }
+                if entry is not None and _same_answer(entry, response, stored_headers):
+                    # A server without validators sends the same page again: rewriting it
+                    # would only cost a write (megabytes for big projects) and nothing more.
+                    return response
                 store.save(
                     key_url,
                     request_headers,

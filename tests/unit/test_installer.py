@@ -83,7 +83,7 @@ def test_install_lays_out_every_kind_of_file(tmp_path: Path, demo: UnpackedWheel
     site = scheme.purelib
     assert isinstance(result, InstalledFiles)
     assert result.dist_info == site / "demo-1.0.dist-info"
-    assert result.paths[-1] == result.dist_info / "RECORD"
+    assert result.paths[-1] == str(result.dist_info / "RECORD")
     assert (site / "demo/__init__.py").read_text() == "VALUE = 1\n"
     assert (site / "demo_extra.py").read_text() == "EXTRA = 2\n"
     assert (env / "include/site/python3/demo/demo.h").read_text() == "#define DEMO 1\n"
@@ -95,7 +95,7 @@ def test_install_lays_out_every_kind_of_file(tmp_path: Path, demo: UnpackedWheel
     assert not (dist_info / "direct_url.json").exists()
     assert (dist_info / "METADATA").exists() and (dist_info / "entry_points.txt").exists()
     assert sorted(p.name for p in site.iterdir()) == ["demo", "demo-1.0.dist-info", "demo_extra.py"]
-    assert set(result.paths) == {p for p in env.rglob("*") if p.is_file()}
+    assert set(result.paths) == {str(p) for p in env.rglob("*") if p.is_file()}
 
 
 def test_files_are_hardlinks_except_written_ones(tmp_path: Path, demo: UnpackedWheel) -> None:
