@@ -18,6 +18,8 @@ from spoke.cache import Cache
 from spoke.protocols import NullReporter, Reporter
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
+#: Wheels downloaded at once (each then unpacked; two unpack at a time, see spoke.prepare.unpack).
+_DOWNLOADS = 8
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,10 +111,21 @@ class Context:
 
     @cached_property
     def executor(self) -> Any:
-        """Worker threads for network and unpacking."""
+        """Worker threads for index pages, metadata and other short jobs."""
         from concurrent.futures import ThreadPoolExecutor
 
         return ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="spoke")
+
+    @cached_property
+    def downloads(self) -> Any:
+        """Worker threads that download and unpack wheels.
+
+        A pool of their own: the solver's page and metadata requests are on the critical
+        path, and queued behind sixty wheel downloads they were answered a second late.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        return ThreadPoolExecutor(max_workers=_DOWNLOADS, thread_name_prefix="spoke-download")
 
     @cached_property
     def interpreter(self) -> Any:
@@ -186,14 +199,15 @@ class Context:
         with self._early_lock:
             if file.url in self.early_jobs:
                 return
-            self.early_jobs[file.url] = self.executor.submit(
+            self.early_jobs[file.url] = self.downloads.submit(
                 prepare_one, file, http=self.http, cache=self.cache, keep_archive=keep_archive,
             )
 
     def close(self) -> None:
         """Release threads, connections and a temporary cache."""
-        if "executor" in self.__dict__:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+        for pool in ("downloads", "executor"):
+            if pool in self.__dict__:
+                self.__dict__[pool].shutdown(wait=True, cancel_futures=True)
         if "http" in self.__dict__:
             self.http.close()
         if "cache" in self.__dict__:
