@@ -21,8 +21,8 @@ HTML scanner is a pair of precompiled regular expressions (measured about twice 
 ``html.parser`` on a 5,000-anchor page), versions and names are parsed once per page, and a
 wheel's tag triple (``cp312-cp312-manylinux_2_17_x86_64``) is parsed once per process:
 :func:`packaging.utils.parse_wheel_filename` would reparse it for every file. The filename
-checks mirror ``parse_wheel_filename`` / ``parse_sdist_filename`` exactly (the sdist path
-calls the latter directly).
+checks mirror ``parse_wheel_filename`` / ``parse_sdist_filename`` exactly, with the names and
+versions memoized per page.
 """
 
 from __future__ import annotations
@@ -36,10 +36,8 @@ from urllib.parse import unquote, urljoin
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import (
-    InvalidSdistFilename,
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
 )
 from packaging.version import InvalidVersion, Version
 
@@ -68,6 +66,9 @@ _ATTRIBUTE = re.compile(
 
 ParsedFilename = tuple[NormalizedName, Version, tuple[()] | tuple[int, str], frozenset[Tag]]
 """``(name, version, build tag, tags)`` of a distribution filename; sdists have no tags."""
+
+
+_NO_TAGS: frozenset[Tag] = frozenset()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -105,22 +106,54 @@ class _Thinner:
     wheels for other platforms. Building a value for each costs more than fetching the page,
     so with a ``supported`` tag set only fitting wheels, sdists, and the first unfitting wheel
     of each version (so "no wheel for this platform" can still be said) are kept.
+    :meth:`skip` turns the others away from their filename alone, before any parsing.
     """
 
-    __slots__ = ("supported", "witnessed")
+    __slots__ = ("supported", "witnessed", "witnessed_text", "fits")
 
     def __init__(self, supported: frozenset[Tag] | None) -> None:
         self.supported = supported
         self.witnessed: set[Version] = set()
+        self.witnessed_text: set[str] = set()  # version spellings whose witness is settled
+        self.fits: dict[str, bool] = {}  # tag triple -> whether the target supports it
 
-    def keep(self, parsed: ParsedFilename) -> bool:
+    def skip(self, filename: str) -> bool:
+        """True for a wheel that fits no supported tag, of a version already witnessed.
+
+        A cheap look at the filename: anything unusual is left to the full parse.
+        """
+        if self.supported is None or not filename.endswith(".whl"):
+            return False
+        head, triple = _split_wheel_stem(filename)
+        if not triple:
+            return False
+        fit = self.fits.get(triple)
+        if fit is None:
+            try:
+                fit = self.fits[triple] = not _tags(triple).isdisjoint(self.supported)
+            except ValueError:
+                return False
+        return not fit and head.split("-", 2)[1] in self.witnessed_text
+
+    def keep(self, parsed: ParsedFilename, filename: str = "") -> bool:
         tags = parsed[3]
         if self.supported is None or not tags or not tags.isdisjoint(self.supported):
             return True
+        if filename:
+            head, _ = _split_wheel_stem(filename)
+            self.witnessed_text.add(head.split("-", 2)[1])  # from now on, witnessed
         if parsed[1] in self.witnessed:
             return False
         self.witnessed.add(parsed[1])
         return True
+
+
+def _split_wheel_stem(filename: str) -> tuple[str, str]:
+    """``name-version[-build]`` and the tag triple of a wheel filename (``""`` if malformed)."""
+    parts = filename[:-4].rsplit("-", 3)
+    if len(parts) != 4 or "-" not in parts[0]:
+        return parts[0], ""
+    return parts[0], f"{parts[1]}-{parts[2]}-{parts[3]}"
 
 
 def parse_filename(filename: str, *, _memo: _Names | None = None) -> ParsedFilename | None:
@@ -136,9 +169,14 @@ def parse_filename(filename: str, *, _memo: _Names | None = None) -> ParsedFilen
         if filename.endswith(".whl"):
             return _parse_wheel(filename, memo)
         if filename.endswith((".tar.gz", ".zip")):
-            name, version = parse_sdist_filename(filename)
-            return name, version, (), frozenset()
-    except (InvalidVersion, InvalidSdistFilename, ValueError):
+            # parse_sdist_filename's split, with the page's memo: it would parse the version
+            # again for each file, and old projects list an sdist per release.
+            stem = filename[: -len(".tar.gz")] if filename.endswith(".tar.gz") else filename[: -len(".zip")]
+            name_part, sep, version_part = stem.rpartition("-")
+            if not sep:
+                return None
+            return memo.name(name_part), memo.version(version_part), (), _NO_TAGS
+    except (InvalidVersion, ValueError):
         return None
     return None
 
@@ -186,12 +224,12 @@ def parse_json_page(
             continue
         filename = entry.get("filename")
         url = entry.get("url")
-        if not isinstance(filename, str) or not isinstance(url, str):
+        if not isinstance(filename, str) or not isinstance(url, str) or thin.skip(filename):
             continue
         parsed = parse_filename(filename, _memo=memo)
         if parsed is None or (name is not None and parsed[0] != name):
             continue
-        if not thin.keep(parsed):
+        if not thin.keep(parsed, filename):
             continue
         hashes = entry.get("hashes")
         requires_python = entry.get("requires-python") or None
@@ -245,10 +283,12 @@ def parse_html_page(
             continue
         url, hashes = _split_fragment(join(href))
         filename = unquote(url.partition("?")[0].rpartition("/")[2])
+        if thin.skip(filename):
+            continue
         parsed = parse_filename(filename, _memo=memo)
         if parsed is None or (name is not None and parsed[0] != name):
             continue
-        if not thin.keep(parsed):
+        if not thin.keep(parsed, filename):
             continue
         yanked_reason = attrs.get("data-yanked")
         core = attrs.get("data-core-metadata")
