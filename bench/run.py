@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
                             scratch=work / "scratch" / f"{set_name}-{tool}-{run}",
                             tools=setup.tools, runner=runner, make_target=make_target,
                             environ=environ, index_url=args.index_url, timeout=args.timeout,
-                            keep=args.keep_scratch,
+                            keep=args.keep_scratch, trash=work / "trash",
                         ))
                     measurements.extend(done)
                     say(f"[{set_name} run {run}/{args.runs}] {tool:<15} {describe(done)}")
@@ -167,6 +168,8 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
         interrupted = True
         say("interrupted: reporting what was measured so far")
 
+    # Deleted only now: deleting files slows the disk for a while, which would be timed.
+    shutil.rmtree(work / "trash", ignore_errors=True)
     try:
         (work / "scratch").rmdir()  # only when empty: --keep-scratch leaves its folders
     except OSError:

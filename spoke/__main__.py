@@ -1,5 +1,5 @@
 """``python -m spoke``."""
 
-from spoke.cli.main import main
+from spoke.cli.quick import main
 
 raise SystemExit(main())

@@ -15,7 +15,9 @@ yet leaves no distribution in the target is a failure too (a stub CLI must not l
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,11 +123,18 @@ def measure_sequence(
     index_url: str = DEFAULT_INDEX,
     timeout: float = 900.0,
     keep: bool = False,
+    trash: Path | None = None,
+    settle: Callable[[], None] = os.sync,
 ) -> tuple[Measurement, ...]:
     """Time ``tool`` installing ``requirements`` cold, warm and no-op; one measurement each.
 
     ``scratch`` is emptied first and removed afterwards (unless ``keep``); it should sit on the
     same filesystem as the tools' caches would in real use, so hardlinking tools can hardlink.
+    With ``trash``, it is moved there instead, for the caller to delete once nothing is timed:
+    deleting a few hundred megabytes of files slows the disk for seconds afterwards (a
+    filesystem mounted with ``discard`` trims as it frees), which would land on the next tool.
+    ``settle`` runs before each timed command: by default ``os.sync``, so that no tool pays
+    for writing back what the one before it wrote.
     """
     if scratch.exists():
         shutil.rmtree(scratch)
@@ -138,6 +147,7 @@ def measure_sequence(
             tool, tools=tools, requirements=requirements, python=venv_python(venv),
             cache_dir=cache_dir, index_url=index_url,
         )
+        settle()
         done = runner(argv, env=env, cwd=scratch, timeout=timeout)
         return _judge(set_name, tool, scenario, run, argv, done, installed_distributions(venv))
 
@@ -164,7 +174,12 @@ def measure_sequence(
         noop = timed("no-op", warm_venv)
         return cold, warm, noop
     finally:
-        if not keep:
+        if keep:
+            pass
+        elif trash is not None:
+            trash.mkdir(parents=True, exist_ok=True)
+            scratch.rename(trash / f"{scratch.name}-{time.time_ns()}")
+        else:
             shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -40,6 +40,23 @@ def test_cold_then_warm_then_noop(tmp_path: Path):
     assert not (tmp_path / "scratch").exists(), "the scratch folder is removed afterwards"
 
 
+def test_trash_defers_the_deletion_and_each_command_is_settled_first(tmp_path: Path):
+    runner = FakeRunner()
+    settled: list[int] = []
+    measure_sequence(
+        set_name="small", requirements=tmp_path / "small.txt", tool="uv", run=1,
+        scratch=tmp_path / "scratch", tools=ToolsVenv(root=tmp_path / "tools"), runner=runner,
+        make_target=make_target_venv(Path("/py/python3"), runner, {}), environ={},
+        trash=tmp_path / "trash", settle=lambda: settled.append(len(runner.calls)),
+    )
+    assert not (tmp_path / "scratch").exists()
+    (moved,) = (tmp_path / "trash").iterdir()
+    assert moved.name.startswith("scratch-") and (moved / "cache").is_dir()
+    # Settled right before each of the three timed installs (venvs are made in between).
+    installs = [i for i, c in enumerate(runner.calls) if "-r" in c.argv]
+    assert settled == installs
+
+
 def test_keep_leaves_the_scratch_folder(tmp_path: Path):
     sequence(tmp_path, FakeRunner(), keep=True)
     assert (tmp_path / "scratch" / "warm-venv").is_dir()

@@ -26,6 +26,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from spoke.cache import BUCKETS, Cache, write_atomic
+from spoke.fingerprint import environment_fingerprint, file_digest
+
+__all__ = ["environment_fingerprint", "lookup", "lookup_files", "remember", "request_key"]
 
 
 def request_key(interpreter: Path, parts: Sequence[str]) -> str:
@@ -37,39 +40,14 @@ def request_key(interpreter: Path, parts: Sequence[str]) -> str:
     return h.hexdigest()[:40]
 
 
-def environment_fingerprint(paths: Iterable[Path]) -> str:
-    """A digest of which distributions are installed in ``paths``, and when they changed."""
-    h = hashlib.sha256()
-    for path in paths:
-        h.update(str(path).encode())
-        try:
-            st = os.stat(path)
-        except OSError:
-            h.update(b"-")
-            continue
-        h.update(str(st.st_mtime_ns).encode())
-        try:
-            entries = sorted(
-                (e.name, e.stat().st_mtime_ns)
-                for e in os.scandir(path)
-                if e.name.endswith((".dist-info", ".egg-info", ".pth"))
-            )
-        except OSError:
-            entries = []
-        for name, mtime in entries:
-            h.update(f"{name}:{mtime};".encode())
-    return h.hexdigest()
-
-
-def _file_digest(path: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 def lookup(cache: Cache, key: str, fingerprint: str) -> int | None:
     """The number of packages of a satisfied request recorded for this state, else None."""
+    found = lookup_files(cache, key, fingerprint)
+    return found[0] if found is not None else None
+
+
+def lookup_files(cache: Cache, key: str, fingerprint: str) -> tuple[int, dict[str, str | None]] | None:
+    """Like :func:`lookup`, with the requirements files (and digests) the answer read."""
     record_path = cache.root / BUCKETS["satisfied"] / f"{key}.json"
     try:
         record = json.loads(record_path.read_bytes())
@@ -78,10 +56,10 @@ def lookup(cache: Cache, key: str, fingerprint: str) -> int | None:
     if record.get("environment") != fingerprint:
         return None
     for path, digest in record.get("files", {}).items():
-        if _file_digest(path) != digest:
+        if file_digest(path) != digest:
             return None
     count = record.get("packages")
-    return count if isinstance(count, int) else None
+    return (count, dict(record.get("files", {}))) if isinstance(count, int) else None
 
 
 def remember(cache: Cache, key: str, fingerprint: str, files: Iterable[str], packages: int) -> None:
@@ -90,7 +68,7 @@ def remember(cache: Cache, key: str, fingerprint: str, files: Iterable[str], pac
         return
     record = {
         "environment": fingerprint,
-        "files": {str(Path(f).absolute()): _file_digest(f) for f in files},
+        "files": {str(Path(f).absolute()): file_digest(f) for f in files},
         "packages": packages,
     }
     try:

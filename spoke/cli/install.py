@@ -160,8 +160,9 @@ def _finish(
                      "at the newest versions that fit together")
         return 0
     if plan.empty:
-        printer.info(f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied")
-        _remember_satisfied(ctx, settings, positional, files, n)
+        message = f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied"
+        printer.info(message)
+        _remember_satisfied(ctx, settings, positional, files, n, message if printer.verbosity >= 0 else "")
         return 0
     if not plan.install:
         printer.info(f"Removed {len(plan.remove)} package{'s' if len(plan.remove) != 1 else ''}")
@@ -174,7 +175,8 @@ def _finish(
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
-    _remember_satisfied(ctx, settings, positional, files, n)
+    audited = f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied"
+    _remember_satisfied(ctx, settings, positional, files, n, audited if printer.verbosity >= 0 else "")
     return 0
 
 
@@ -253,7 +255,7 @@ def _prefetch_roots(ctx: Any, reqs: Sequence[UserRequirement], settings: Any) ->
 
 def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int | None:
     """Exit code 0 when this exact request was satisfied by this exact environment before."""
-    from spoke.app.noop import environment_fingerprint, lookup, request_key
+    from spoke.app.noop import environment_fingerprint, lookup_files, request_key
 
     parts = _fast_path_key(settings, positional)
     if parts is None:
@@ -261,23 +263,57 @@ def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer
     ctx, reporter = make_context(settings, printer, environ)
     try:
         interp, paths = _installed_paths(ctx)
-        count = lookup(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths))
+        fingerprint = environment_fingerprint(paths)
+        found = lookup_files(ctx.cache, request_key(interp.executable, parts), fingerprint)
+        if found is None:
+            return None
+        count, files = found
+        message = f"Audited {count} package{'s' if count != 1 else ''}: all requirements already satisfied"
+        printer.info(message)
+        _remember_quick(ctx, interp, paths, fingerprint, files, message if printer.verbosity >= 0 else "")
+        return 0
     finally:
         reporter.close()
         ctx.close()
-    if count is None:
-        return None
-    printer.info(f"Audited {count} package{'s' if count != 1 else ''}: all requirements already satisfied")
-    return 0
+
+
+def _remember_quick(ctx: Any, interp: Any, paths: Sequence[Any], fingerprint: str,
+                    files: Mapping[str, str | None], message: str) -> None:
+    """Let :mod:`spoke.cli.quick` answer this exact command next time, before loading spoke.
+
+    ``message`` is what that answer prints (``""``: nothing, as with ``-q``).
+    """
+    from spoke.app.target import state_root
+    from spoke.cli import quick
+    from spoke.config.files import config_locations, site_config_path
+    from spoke.fingerprint import file_digest
+    from spoke.installer.transaction import JOURNAL, state_dir
+
+    if quick.recording() is None or ctx.cache.temporary:
+        return
+    looked_at = {str(c.path) for c in config_locations(ctx.environ, site_config=site_config_path(interp.sys_prefix))}
+    looked_at.add(str(state_dir(state_root(ctx, interp)) / JOURNAL))  # must stay absent
+    quick.remember(
+        cache_root_used=str(ctx.cache.root), interpreter=str(interp.executable), paths=[str(p) for p in paths],
+        fingerprint=fingerprint, files={**{p: file_digest(p) for p in sorted(looked_at)}, **files},
+        message=message,
+    )
 
 
 def _remember_satisfied(ctx: Any, settings: Any, positional: Sequence[str], files: Sequence[str] | None,
-                        count: int) -> None:
+                        count: int, message: str | None = None) -> None:
     """Record, in the install's own context, that this request is now satisfied."""
+    from pathlib import Path
+
     from spoke.app.noop import environment_fingerprint, remember, request_key
+    from spoke.fingerprint import file_digest
 
     parts = _fast_path_key(settings, positional)
     if parts is None or files is None:
         return
     interp, paths = _installed_paths(ctx)
-    remember(ctx.cache, request_key(interp.executable, parts), environment_fingerprint(paths), files, count)
+    fingerprint = environment_fingerprint(paths)
+    remember(ctx.cache, request_key(interp.executable, parts), fingerprint, files, count)
+    if message is not None:
+        _remember_quick(ctx, interp, paths, fingerprint,
+                        {str(Path(f).absolute()): file_digest(f) for f in files}, message)

@@ -160,6 +160,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     """Run spoke; return the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
+    from spoke.cli import quick
+
+    quick.note_request(argv, environ)
     from spoke.cli.render import Printer
 
     printer = Printer(environ=environ)

@@ -1,0 +1,100 @@
+"""The quick no-op (spoke.cli.quick): a repeated install answered before spoke is loaded.
+
+The real CLI writes the record; whether a given state would be answered is asked of
+``quick.answer`` in this process with the subprocess's exact arguments, environment and
+working folder, and once through the CLI itself (``-X importtime`` shows what was loaded).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from spoke.cli import quick
+from tests.functional.conftest import _merged, run_checked
+from tests.support.packages import Pkg
+
+PACKAGES = [Pkg("alpha", "1.0", deps=("beta>=1.0",)), Pkg("beta", "1.0"), Pkg("beta", "2.0")]
+
+
+@pytest.fixture
+def setup(spoke, index, venv, hermetic, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    server = index(*PACKAGES)
+    env = venv()
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    reqs = work / "requirements.txt"
+    reqs.write_text("alpha\n")
+    args = ["install", "-r", str(reqs), "--python", str(env.python), "-i", server.simple_url]
+    spoke(*args)
+    monkeypatch.chdir(work)
+
+    def answered(*extra: str, env_extra: dict[str, str | None] | None = None) -> bool:
+        return quick.answer([*args, *extra], _merged(hermetic, env_extra)) == 0
+
+    return server, env, reqs, args, answered
+
+
+def test_a_repeated_install_is_answered_without_loading_spoke(setup, spoke, hermetic, tmp_path) -> None:  # noqa: ANN001
+    server, env, reqs, args, answered = setup
+    assert answered()
+    assert list((tmp_path / "cache" / "satisfied-v1").glob("quick-*.json"))
+    server.clear_log()
+    result = run_checked([sys.executable, "-X", "importtime", "-m", "spoke", *args], env=hermetic,
+                         cwd=tmp_path / "work")
+    assert "Audited 2 packages: all requirements already satisfied" in result.stderr
+    assert "spoke.cli.main" not in result.stderr and "packaging" not in result.stderr
+    assert server.requests == []
+
+
+def test_any_change_of_input_or_environment_takes_the_full_path(setup, spoke, tmp_path) -> None:  # noqa: ANN001
+    server, env, reqs, args, answered = setup
+    assert not answered("-v")  # other arguments
+    assert not answered(env_extra={"PIP_PRE": "1"})  # another setting in the environment
+    (tmp_path / "work" / ".venv").mkdir()  # discovery would look at it
+    assert not answered()
+    (tmp_path / "work" / ".venv").rmdir()
+    assert answered()
+    site_config = env.path / "pip.conf"  # a configuration file appears
+    site_config.write_text("[global]\n")
+    assert not answered()
+    site_config.unlink()
+    assert answered()
+    journal = env.path / ".spoke" / "journal.jsonl"  # an interrupted change waits for recovery
+    journal.parent.mkdir(exist_ok=True)
+    journal.write_text("")
+    assert not answered()
+    journal.unlink()
+    assert answered()
+    reqs.write_text("alpha\nbeta==1.0\n")  # the requirements file changed
+    assert not answered()
+    result = spoke(*args)
+    assert "+ beta==1.0" in result.stderr
+    assert answered()  # the full path recorded the new state
+    spoke("uninstall", "-y", "beta", "--python", str(env.python))  # the environment changed
+    assert not answered()
+    assert "+ beta==1.0" in spoke(*args).stderr
+
+
+def test_quiet_stays_quiet(setup, spoke) -> None:  # noqa: ANN001
+    server, env, reqs, args, answered = setup
+    spoke(*args, "-q")
+    assert answered("-q")
+    assert spoke(*args, "-q").stderr == ""
+
+
+def test_no_record_for_a_cache_folder_set_in_a_configuration_file(spoke, index, venv, tmp_path, hermetic,
+                                                                   monkeypatch) -> None:  # noqa: ANN001
+    server = index(*PACKAGES)
+    env = venv()
+    config = tmp_path / "spoke.conf"
+    config.write_text(f"[global]\ncache-dir = {tmp_path / 'configured-cache'}\n")
+    extra = {"PIP_CONFIG_FILE": str(config), "SPOKE_CACHE_DIR": None}
+    args = ["install", "alpha", "--python", str(env.python), "-i", server.simple_url]
+    spoke(*args, env=extra)
+    assert "already satisfied" in spoke(*args, env=extra).stderr  # the ordinary shortcut
+    assert not list(Path(tmp_path).rglob("quick-*.json"))
+    monkeypatch.chdir(tmp_path / "work")
+    assert quick.answer(args, _merged(hermetic, extra)) is None
