@@ -304,6 +304,7 @@ class _WheelLayout:
     data_dir: str
     root_is_purelib: bool
     expected: dict[str, tuple[str, str, int | None]]  # path -> (algorithm, b64 digest, size)
+    unhashed: frozenset[str]  # RECORD and its signatures, which RECORD cannot hash
 
 
 def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str, limits: UnpackLimits) -> bytes:
@@ -362,6 +363,7 @@ def _layout(zf: zipfile.ZipFile, files: list[zipfile.ZipInfo], filename: str, li
     return _WheelLayout(
         name=di_name, version=di_version, dist_info=dist_info, data_dir=f"{stem}.data",
         root_is_purelib=purelib, expected=expected,
+        unhashed=frozenset(f"{dist_info}/{n}" for n in _UNHASHED),
     )
 
 
@@ -504,13 +506,14 @@ def _write_member(
     """
     name = info.orig_filename
     dest = f"{tree}/{name}"
-    # Defence in depth behind check_member_name: the joined path must stay under the tree.
-    if not os.path.normpath(dest).startswith(tree + "/"):
+    # Defence in depth behind check_member_name: the joined path must stay under the tree
+    # (only a ``..`` part can take it out; normpath is only asked then).
+    if ".." in name and not os.path.normpath(dest).startswith(tree + "/"):
         raise _unsafe(filename, name, "path escapes the target folder")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _unsafe(filename, name, f"compression method {info.compress_type} is not allowed in a wheel")
     algorithm, want_digest, want_size = ("", "", None)
-    if not _is_unhashed(name, layout.dist_info):
+    if name not in layout.unhashed:
         algorithm, want_digest, want_size = layout.expected.get(name, ("", "", None))
     sha = hashlib.sha256()
     other = hashlib.new(algorithm) if algorithm and algorithm != "sha256" else None
@@ -540,7 +543,8 @@ def _write_member(
             sha.update(chunk)
             if other is not None:
                 other.update(chunk)
-            crc = zlib.crc32(chunk, crc)
+            if not algorithm:  # the zip's CRC-32 is the only check of a member RECORD does not hash
+                crc = zlib.crc32(chunk, crc)
             view = memoryview(chunk)
             while view:
                 view = view[os.write(out, view):]
@@ -550,7 +554,7 @@ def _write_member(
         os.close(out)
     if written != info.file_size:
         raise _unsafe(filename, name, f"corrupt data (holds {written} bytes, its header says {info.file_size})")
-    if crc != info.CRC:
+    if not algorithm and crc != info.CRC:
         raise _unsafe(filename, name, f"corrupt data (bad CRC-32: {crc:08x}, its header says {info.CRC:08x})")
     digest = sha.digest()
     if algorithm and not _record_digest_matches((other or sha).digest(), want_digest):
