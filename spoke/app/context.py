@@ -128,6 +128,18 @@ class Context:
         return ThreadPoolExecutor(max_workers=_DOWNLOADS, thread_name_prefix="spoke-download")
 
     @cached_property
+    def unpacks(self) -> Any:
+        """Worker threads that unpack downloaded wheels into the cache, two at a time, the
+        biggest waiting archive first.
+
+        Creating files on one filesystem contends in the kernel: 68 wheels (6,400 files)
+        unpacked in 1.2-1.4 s with two threads, 1.8 s with sixteen.
+        """
+        from spoke.workers import HeaviestFirst
+
+        return HeaviestFirst(2, thread_name_prefix="spoke-unpack")
+
+    @cached_property
     def interpreter(self) -> Any:
         """The target :class:`~spoke.models.Interpreter`, inspected once and cached."""
         from spoke.env.discovery import check_version_request, find_interpreter
@@ -194,18 +206,19 @@ class Context:
         of doing the work again; an abandoned job costs its download only. A job's failure
         resurfaces when ``prepare`` awaits it.
         """
-        from spoke.prepare import prepare_one
+        from spoke.prepare import start_prepare
 
         with self._early_lock:
             if file.url in self.early_jobs:
                 return
-            self.early_jobs[file.url] = self.downloads.submit(
-                prepare_one, file, http=self.http, cache=self.cache, keep_archive=keep_archive,
+            self.early_jobs[file.url] = start_prepare(
+                file, http=self.http, cache=self.cache, downloads=self.downloads, unpacks=self.unpacks,
+                keep_archive=keep_archive,
             )
 
     def close(self) -> None:
         """Release threads, connections and a temporary cache."""
-        for pool in ("downloads", "executor"):
+        for pool in ("downloads", "unpacks", "executor"):
             if pool in self.__dict__:
                 self.__dict__[pool].shutdown(wait=True, cancel_futures=True)
         if "http" in self.__dict__:

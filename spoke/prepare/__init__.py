@@ -12,11 +12,13 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from spoke.cache import Cache, key_for
 from spoke.errors import BuildRequiredError, HashMismatchError
 from spoke.models import IndexFile, UnpackedWheel
+from spoke.workers import HeaviestFirst
 
 
 def wheel_download_path(cache: Cache, file: IndexFile) -> Path:
@@ -61,20 +63,16 @@ def check_allowed_hashes(path: Path, allowed: Sequence[str], *, filename: str) -
     return actual["sha256"]
 
 
-def prepare_one(
+def fetch_one(
     file: IndexFile,
     *,
     http: object,
     cache: Cache,
     allowed_hashes: Sequence[str] = (),
-    keep_archive: bool = False,
-) -> UnpackedWheel:
-    """Fetch (if needed) and unpack one wheel; return it unpacked in the cache.
-
-    The downloaded archive is removed once unpacked unless ``keep_archive`` (an early unpack
-    running beside the solver keeps it, so a concurrent ``prepare`` never finds it missing).
-    """
-    from spoke.prepare.unpack import cached_unpacked, unpack_wheel
+) -> UnpackedWheel | tuple[Path, str | None]:
+    """The first stage of :func:`prepare_one`: the wheel already unpacked in the cache, or
+    the local path of its archive (downloaded if needed, hashes checked) and its sha256."""
+    from spoke.prepare.unpack import cached_unpacked
 
     if not file.is_wheel:
         raise BuildRequiredError(
@@ -102,8 +100,24 @@ def prepare_one(
             )
     if allowed_hashes:
         sha = check_allowed_hashes(path, allowed_hashes, filename=file.filename)
+    return path, sha
+
+
+def unpack_fetched(
+    file: IndexFile, fetched: UnpackedWheel | tuple[Path, str | None], *, cache: Cache, keep_archive: bool = False,
+) -> UnpackedWheel:
+    """The second stage of :func:`prepare_one`: unpack what :func:`fetch_one` gave.
+
+    The downloaded archive is removed once unpacked unless ``keep_archive`` (an early unpack
+    running beside the solver keeps it, so a concurrent ``prepare`` never finds it missing).
+    """
+    from spoke.prepare.unpack import unpack_wheel
+
+    if isinstance(fetched, UnpackedWheel):
+        return fetched
+    path, sha = fetched
     unpacked = unpack_wheel(path, cache=cache, sha256=sha)
-    if local is None and not keep_archive:
+    if local_path(file.url) is None and not keep_archive:
         # The unpacked tree is what installs use; the archive itself is not needed again.
         try:
             os.unlink(path)
@@ -112,18 +126,86 @@ def prepare_one(
     return unpacked
 
 
+def prepare_one(
+    file: IndexFile,
+    *,
+    http: object,
+    cache: Cache,
+    allowed_hashes: Sequence[str] = (),
+    keep_archive: bool = False,
+) -> UnpackedWheel:
+    """Fetch (if needed) and unpack one wheel; return it unpacked in the cache."""
+    fetched = fetch_one(file, http=http, cache=cache, allowed_hashes=allowed_hashes)
+    return unpack_fetched(file, fetched, cache=cache, keep_archive=keep_archive)
+
+
+def start_prepare(
+    file: IndexFile,
+    *,
+    http: object,
+    cache: Cache,
+    downloads: Executor,
+    unpacks: Executor,
+    allowed_hashes: Sequence[str] = (),
+    keep_archive: bool = False,
+) -> Future[UnpackedWheel]:
+    """:func:`prepare_one` in two pools: the download in ``downloads``, the unpack in ``unpacks``.
+
+    Unpacking is CPU and file creation, best two at a time; downloads are network, best many
+    at a time. In one pool, queued unpacks held back downloads (a big wheel chosen early was
+    still waiting for a worker a second later). A :class:`~spoke.workers.HeaviestFirst`
+    ``unpacks`` pool takes the biggest archive waiting first. The future carries the first
+    failure.
+    """
+    out: Future[UnpackedWheel] = Future()
+
+    def settle(job: Future[Any]) -> bool:
+        if job.cancelled():  # the pools were shut down (the command is ending)
+            out.cancel()
+            return False
+        exc = job.exception()
+        if exc is not None:
+            out.set_exception(exc)
+            return False
+        return True
+
+    def unpacked(job: Future[UnpackedWheel]) -> None:
+        if settle(job):
+            out.set_result(job.result())
+
+    def fetched(job: Future[Any]) -> None:
+        if not settle(job):
+            return
+        result = job.result()
+        if isinstance(result, UnpackedWheel):
+            out.set_result(result)
+            return
+        try:
+            weight = {"weight": file.size or 0} if isinstance(unpacks, HeaviestFirst) else {}
+            unpacks.submit(unpack_fetched, file, result, cache=cache, keep_archive=keep_archive, **weight
+                           ).add_done_callback(unpacked)
+        except BaseException as exc:  # noqa: BLE001 - e.g. the pool is shutting down; never leave `out` pending
+            out.set_exception(exc)
+
+    downloads.submit(fetch_one, file, http=http, cache=cache, allowed_hashes=allowed_hashes
+                     ).add_done_callback(fetched)
+    return out
+
+
 def prepare(
     files: Sequence[IndexFile],
     *,
     http: object,
     cache: Cache,
     executor: Executor,
+    unpacks: Executor | None = None,
     hashes: Mapping[str, Sequence[str]] | None = None,
     started: Mapping[str, Future[UnpackedWheel]] | None = None,
 ) -> dict[str, UnpackedWheel]:
     """Prepare every file concurrently; return unpacked wheels by project name.
 
     ``started`` maps URLs to jobs begun earlier (while resolving); those are awaited, not redone.
+    With ``unpacks``, downloads run in ``executor`` and unpacks there (:func:`start_prepare`).
 
     The first failure is raised after every started job has finished, so no worker is left
     writing into the cache behind the caller's back.
@@ -135,6 +217,11 @@ def prepare(
         early = started.get(f.url)
         if early is not None and not hashes.get(f.name):
             futures[f.name] = early  # already being fetched since the solver chose it
+        elif unpacks is not None:
+            futures[f.name] = start_prepare(
+                f, http=http, cache=cache, downloads=executor, unpacks=unpacks,
+                allowed_hashes=hashes.get(f.name, ()),
+            )
         else:
             futures[f.name] = executor.submit(
                 prepare_one, f, http=http, cache=cache, allowed_hashes=hashes.get(f.name, ()),
