@@ -78,6 +78,10 @@ def _names(values: Sequence[str]) -> frozenset[str]:
 def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
     """Carry out ``spoke install``; return the exit code."""
     started = time.perf_counter()
+    if not settings.get("cert", None):
+        from spoke.net.client import warm_default_ssl_context
+
+        warm_default_ssl_context()  # ready by the first request (unless this is a no-op)
     fast = _satisfied_before(settings, positional, printer, environ)
     if fast is not None:
         return fast
@@ -160,9 +164,8 @@ def _finish(
                      "at the newest versions that fit together")
         return 0
     if plan.empty:
-        message = f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied"
-        printer.info(message)
-        _remember_satisfied(ctx, settings, positional, files, n, message if printer.verbosity >= 0 else "")
+        printer.info(_audited(n))
+        _remember_satisfied(ctx, settings, positional, files, n, _audited(n) if printer.verbosity >= 0 else "")
         return 0
     if not plan.install:
         printer.info(f"Removed {len(plan.remove)} package{'s' if len(plan.remove) != 1 else ''}")
@@ -175,9 +178,13 @@ def _finish(
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
-    audited = f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied"
-    _remember_satisfied(ctx, settings, positional, files, n, audited if printer.verbosity >= 0 else "")
+    _remember_satisfied(ctx, settings, positional, files, n, _audited(n) if printer.verbosity >= 0 else "")
     return 0
+
+
+def _audited(n: int) -> str:
+    """What a satisfied install says (the next identical one says it too, see spoke.cli.quick)."""
+    return f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied"
 
 
 def _changes(printer: Printer, plan: Any) -> None:
@@ -268,9 +275,8 @@ def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer
         if found is None:
             return None
         count, files = found
-        message = f"Audited {count} package{'s' if count != 1 else ''}: all requirements already satisfied"
-        printer.info(message)
-        _remember_quick(ctx, interp, paths, fingerprint, files, message if printer.verbosity >= 0 else "")
+        printer.info(_audited(count))
+        _remember_quick(ctx, interp, paths, fingerprint, files, _audited(count) if printer.verbosity >= 0 else "")
         return 0
     finally:
         reporter.close()

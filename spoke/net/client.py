@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -782,8 +783,21 @@ def _default_ssl_context() -> Any:
     Machines behind a TLS-intercepting proxy add its CA to the system store (that is where
     pip users point ``--cert``), while certifi covers systems whose store is empty. Trusting
     both means spoke works out of the box in both places. A fresh context per pool manager,
-    since urllib3 loads a client certificate into the context it is given.
+    since urllib3 loads a client certificate into the context it is given; the first one may
+    have been built ahead (:func:`warm_default_ssl_context`).
     """
+    global _warm_context
+    with _warm_lock:
+        ahead, _warm_context = _warm_context, None
+    if ahead is not None:
+        try:
+            return ahead.result()
+        except Exception:  # noqa: BLE001 - built again below, where its error surfaces
+            pass
+    return _build_default_ssl_context()
+
+
+def _build_default_ssl_context() -> Any:
     import ssl
 
     import certifi
@@ -794,4 +808,31 @@ def _default_ssl_context() -> Any:
     except (OSError, ssl.SSLError):
         pass
     return ctx
+
+
+_warm_lock = threading.Lock()
+_warm_context: Future[Any] | None = None
+
+
+def warm_default_ssl_context() -> None:
+    """Start building the default trust store in the background.
+
+    Loading the system's and certifi's certificates takes about 0.14 s here, and it used to
+    happen on the first request, the one every later step waits for. A command that will go
+    online calls this first thing; the first pool manager then takes the context ready.
+    """
+    global _warm_context
+    with _warm_lock:
+        if _warm_context is not None:
+            return
+        future: Future[Any] = Future()
+        _warm_context = future
+
+    def build() -> None:
+        try:
+            future.set_result(_build_default_ssl_context())
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever takes the context
+            future.set_exception(exc)
+
+    threading.Thread(target=build, name="spoke-tls-warm", daemon=True).start()
 
