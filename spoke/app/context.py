@@ -183,6 +183,7 @@ class Context:
             self.http, index_urls=list(s.index_urls), find_links=list(s.find_links),
             no_index=s.no_index, strategy=s.strategy, executor=self.executor,
             reporter=self.reporter, supported_tags=tags,
+            pages_dir=None if self.cache.temporary else self.cache.bucket("pages"),
         )
 
     @cached_property

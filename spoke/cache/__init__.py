@@ -10,6 +10,7 @@ Layout under the cache root (``platformdirs.user_cache_dir("spoke")`` unless ``-
     satisfied-v1/     requests known to be satisfied by an environment state (see app.noop)
     builds-v1/        wheels built from sdists and commits (by hash and target), build folders
     vcs-v1/           bare mirrors of git repositories
+    pages-v1/         big JSON index pages thinned to what a target can use (by page digest)
 
 A bucket's name carries its format version: a change of format takes a new name, and old
 buckets are simply ignored. Every write goes to a temporary file in the same folder and is
@@ -35,6 +36,7 @@ BUCKETS = {
     "builds": "builds-v1",
     "satisfied": "satisfied-v1",
     "vcs": "vcs-v1",
+    "pages": "pages-v1",
 }
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "parse_filename",
     "parse_html_page",
     "parse_json_page",
+    "thinned_page",
 ]
 
 # The same rules as packaging.utils.parse_wheel_filename (PEP 427 name escaping, build tag).
@@ -201,12 +202,14 @@ def _parse_wheel(filename: str, memo: _Names) -> ParsedFilename | None:
 
 def parse_json_page(
     data: bytes, page_url: str, *, name: NormalizedName | None, index_url: str,
-    supported: frozenset[Tag] | None = None,
+    supported: frozenset[Tag] | None = None, kept: list[dict[str, object]] | None = None,
 ) -> list[IndexFile]:
     """The files of a PEP 691 JSON project page.
 
     ``page_url`` is the page's final URL (after redirects): relative file URLs are joined to
     it. Files not named after ``name`` are dropped (``None`` keeps every project's files).
+    ``kept`` receives the JSON entries of the files returned: a page made of just those parses
+    to the same files (see :func:`thinned_page`).
     Raises :class:`~spoke.errors.SpokeError` when ``data`` is not a Simple API JSON page.
     """
     try:
@@ -253,7 +256,18 @@ def parse_json_page(
                 index_url=index_url,
             )
         )
+        if kept is not None:
+            kept.append(entry)
     return out
+
+
+def thinned_page(kept: list[dict[str, object]]) -> bytes:
+    """A JSON page holding only the ``kept`` entries of :func:`parse_json_page`.
+
+    Parsed with the same name and tags, it gives the same files as the whole page, at a
+    fraction of the cost: most of a big project's page is wheels for other platforms.
+    """
+    return json.dumps({"meta": {"api-version": "1.0"}, "files": kept}, separators=(",", ":")).encode()
 
 
 def parse_html_page(

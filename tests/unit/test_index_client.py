@@ -227,3 +227,35 @@ def test_files_claims_prefetched_work_still_queued_behind_a_busy_worker():
         assert len(client.files("foo")) == 1
         release.set()
     assert len(http.calls) == 1
+
+
+def _big_page() -> Route:
+    """A page of many versions built for many platforms (over the thinning threshold)."""
+    platforms = ["manylinux_2_17_x86_64", "manylinux_2_17_aarch64", "macosx_11_0_arm64", "win_amd64",
+                 "musllinux_1_1_x86_64", "win32"]
+    names = [f"big-{v}.0.tar.gz" for v in range(1, 300)]
+    names += [f"big-{v}.0-cp311-cp311-{p}.whl" for v in range(1, 300) for p in platforms]
+    names += ["big-299.0-py3-none-any.whl"]
+    route = _json_page(*names)
+    assert len(route.content) > 256 << 10
+    return route
+
+
+def test_big_pages_are_parsed_again_through_a_thinned_copy(tmp_path):
+    from packaging.tags import Tag
+
+    supported = frozenset({Tag("cp311", "cp311", "manylinux_2_17_x86_64"), Tag("py3", "none", "any")})
+    http = FakeHttp({f"{A}/big/": _big_page()})
+    first = IndexClient(http, index_urls=[A], supported_tags=supported, pages_dir=tmp_path).files("big")
+    (copy,) = tmp_path.rglob("*.json")
+    assert len(copy.read_bytes()) < len(_big_page().content) / 2  # 3 of every 7 files are kept
+    again = IndexClient(http, index_urls=[A], supported_tags=supported, pages_dir=tmp_path).files("big")
+    assert again == first
+    # Fitting wheels, sdists, and one witness per version for "no wheel for this platform".
+    assert len(first) == 299 + 299 + 1 + 299
+    # Another target's tags, or damage, never reuse a copy made for this one.
+    other = frozenset({Tag("cp311", "cp311", "win_amd64")})
+    theirs = IndexClient(http, index_urls=[A], supported_tags=other, pages_dir=tmp_path).files("big")
+    assert {f.filename for f in theirs if "win_amd64" in f.filename} and len(list(tmp_path.rglob("*.json"))) == 2
+    copy.write_bytes(b"{damaged")
+    assert IndexClient(http, index_urls=[A], supported_tags=supported, pages_dir=tmp_path).files("big") == first
