@@ -140,6 +140,23 @@ class Context:
 
         return HeaviestFirst(2, thread_name_prefix="spoke-unpack")
 
+    def start_inspecting(self) -> None:
+        """Find the target interpreter and start probing it in the background (see
+        :func:`spoke.env.interpreter.start_probe`); errors are left for :attr:`interpreter`."""
+        from spoke.env.discovery import find_interpreter
+        from spoke.env.interpreter import start_probe
+        from spoke.errors import SpokeError
+
+        t = self.target_settings
+        try:
+            exe = find_interpreter(
+                python=t.python, virtual_env=t.virtual_env, cwd=t.cwd, system=t.system,
+                path_env=t.path_env,
+            )
+        except SpokeError:
+            return
+        start_probe(exe, cache=self.cache)
+
     @cached_property
     def interpreter(self) -> Any:
         """The target :class:`~spoke.models.Interpreter`, inspected once and cached."""

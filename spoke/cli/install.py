@@ -82,10 +82,12 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         from spoke.net.client import warm_default_ssl_context
 
         warm_default_ssl_context()  # ready by the first request (unless this is a no-op)
+    probing, _ = make_context(settings, printer, environ)
+    probing.start_inspecting()  # a new environment's probe runs while the requirements load
+    reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     fast = _satisfied_before(settings, positional, printer, environ)
     if fast is not None:
         return fast
-    reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     upgrade_all = bool(settings.get("upgrade_all", None))
     if not reqs and not upgrade_all:
         raise UsageError(

@@ -22,9 +22,11 @@ run inside the target without importing packaging there.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,11 +109,70 @@ def inspect_interpreter(
     return interpreter_from_probe(data, given=exe)
 
 
+_started: dict[str, subprocess.Popen[str]] = {}
+_started_lock = threading.Lock()
+
+
+def start_probe(executable: Path, *, cache: Cache | None = None) -> None:
+    """Start probing ``executable`` in the background, unless the cache already knows it.
+
+    A fresh interpreter (every new virtual environment) costs a probe, ~60 ms here, and
+    the first thing every command needs is its answer. Started first thing, the probe runs
+    while spoke loads; :func:`inspect_interpreter` then collects it. Anything unusual is left
+    for :func:`inspect_interpreter` to meet and report.
+    """
+    exe = Path(os.path.abspath(executable))
+    try:
+        if not exe.is_file() or not os.access(exe, os.X_OK):
+            return
+        key = cache_key(exe) if cache is not None else None
+        if key is not None and _read_cached(cache, key) is not None:
+            return
+        with _started_lock:
+            if str(exe) in _started:
+                return
+            if not _started:
+                atexit.register(_reap_started)
+            _started[str(exe)] = subprocess.Popen(  # collected (and waited for) by run_probe
+                [str(exe), "-I", "-c", probe_source()],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+    except OSError:
+        return
+
+
+def _reap_started() -> None:
+    """At exit: end probes nobody collected (the command stopped early, on an error)."""
+    with _started_lock:
+        procs = list(_started.values())
+        _started.clear()
+    for proc in procs:
+        proc.kill()
+        proc.communicate()
+
+
+def _collect_started(executable: Path, argv: list[str]) -> subprocess.CompletedProcess[str] | None:
+    """The finished run of a probe :func:`start_probe` began for ``executable``, if any."""
+    with _started_lock:
+        proc = _started.pop(str(executable), None)
+    if proc is None:
+        return None
+    try:
+        stdout, stderr = proc.communicate(timeout=PROBE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+
+
 def run_probe(executable: Path, *, runner: Runner = subprocess.run) -> dict[str, Any]:
     """Run the probe inside ``executable`` and return its parsed JSON (no caching)."""
     argv = [str(executable), "-I", "-c", probe_source()]
     try:
-        proc = runner(argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT, check=False)
+        proc = _collect_started(executable, argv) if runner is subprocess.run else None
+        if proc is None:
+            proc = runner(argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise InterpreterError(
             f"`{executable}` did not answer within {PROBE_TIMEOUT:.0f} seconds", hint=_PROBE_HINT

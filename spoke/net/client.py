@@ -834,5 +834,7 @@ def warm_default_ssl_context() -> None:
         except BaseException as exc:  # noqa: BLE001 - handed to whoever takes the context
             future.set_exception(exc)
 
-    threading.Thread(target=build, name="spoke-tls-warm", daemon=True).start()
+    # Not a daemon: a process ending while OpenSSL loads certificates in a daemon thread can
+    # crash in interpreter finalization (seen: exit by SIGSEGV after a quick usage error).
+    threading.Thread(target=build, name="spoke-tls-warm").start()
 

@@ -127,3 +127,12 @@ def test_unwritable_target_is_a_clear_error(spoke, index, venv, tmp_path) -> Non
                    "-i", server.simple_url, check=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "error:" in result.stderr and "hint:" in result.stderr
+
+
+def test_a_quick_error_exit_never_crashes_the_process(spoke, venv) -> None:
+    # Regression: spoke install starts building the TLS trust store and probing the target in
+    # the background; a usage error moments later once ended in SIGSEGV (a daemon thread
+    # inside OpenSSL during interpreter shutdown). Repeated, since it was a race.
+    env = venv()
+    codes = {spoke("install", "--python", str(env.python), check=False).returncode for _ in range(8)}
+    assert codes == {2}
