@@ -119,7 +119,7 @@ class Context:
 
     @cached_property
     def downloads(self) -> Any:
-        """Worker threads that download and unpack wheels.
+        """Worker threads that download wheels (:attr:`unpacks` unpacks them).
 
         A pool of their own: the solver's page and metadata requests are on the critical
         path, and queued behind sixty wheel downloads they were answered a second late.
