@@ -126,6 +126,20 @@ def test_no_store_is_not_cached(server: LoopbackServer, client: HttpClient) -> N
     assert len(seen) == 2 and "if-none-match" not in seen[1].headers
 
 
+def test_a_repeated_answer_without_validators_is_not_rewritten(server: LoopbackServer, client: HttpClient,
+                                                                 tmp_path: Path) -> None:
+    bodies = iter([b"page-1", b"page-1", b"page-2"])
+    server.routes["/plain"] = lambda request, count: Reply(body=next(bodies))  # no ETag, no lifetime
+    client.get(server.url("/plain"), cache=True)
+    (stored,) = (tmp_path / "http").rglob("*.http")
+    first = stored.stat()
+    assert client.get(server.url("/plain"), cache=True).content == b"page-1"
+    assert stored.stat().st_ino == first.st_ino  # the same answer: the entry was left alone
+    assert client.get(server.url("/plain"), cache=True).content == b"page-2"
+    (stored,) = (tmp_path / "http").rglob("*.http")
+    assert stored.read_bytes().endswith(b"page-2")  # a new answer replaces it
+
+
 def test_cache_keyed_by_accept(server: LoopbackServer, client: HttpClient) -> None:
     def page(request, count):
         body = b"{}" if "json" in request.headers.get("accept", "") else b"<html/>"
