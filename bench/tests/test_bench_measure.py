@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from bench_fakes import FakeRunner, failing, site_packages
-
 from benchkit.measure import installed_distributions, make_target_venv, measure_sequence
 from benchkit.process import Completed
 from benchkit.tools import ToolsVenv

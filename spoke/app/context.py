@@ -143,31 +143,32 @@ class Context:
     def start_inspecting(self) -> None:
         """Find the target interpreter and start probing it in the background (see
         :func:`spoke.env.interpreter.start_probe`); errors are left for :attr:`interpreter`."""
-        from spoke.env.discovery import find_interpreter
         from spoke.env.interpreter import start_probe
         from spoke.errors import SpokeError
 
-        t = self.target_settings
         try:
-            exe = find_interpreter(
-                python=t.python, virtual_env=t.virtual_env, cwd=t.cwd, system=t.system,
-                path_env=t.path_env,
-            )
+            exe = self._find_executable()
         except SpokeError:
             return
         start_probe(exe, cache=self.cache)
 
-    @cached_property
-    def interpreter(self) -> Any:
-        """The target :class:`~spoke.models.Interpreter`, inspected once and cached."""
-        from spoke.env.discovery import check_version_request, find_interpreter
-        from spoke.env.interpreter import inspect_interpreter
+    def _find_executable(self) -> Path:
+        from spoke.env.discovery import find_interpreter
 
         t = self.target_settings
-        exe = find_interpreter(
+        return find_interpreter(
             python=t.python, virtual_env=t.virtual_env, cwd=t.cwd, system=t.system,
             path_env=t.path_env,
         )
+
+    @cached_property
+    def interpreter(self) -> Any:
+        """The target :class:`~spoke.models.Interpreter`, inspected once and cached."""
+        from spoke.env.discovery import check_version_request
+        from spoke.env.interpreter import inspect_interpreter
+
+        t = self.target_settings
+        exe = self._find_executable()
         interp = inspect_interpreter(exe, cache=self.cache)
         check_version_request(interp, t.python)
         return interp

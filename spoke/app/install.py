@@ -139,7 +139,6 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
     from packaging.version import Version
 
     from spoke.app.sources import materialize_all
-
     from spoke.env.installed import installed_distributions, read_metadata
     from spoke.plan.candidates import FilePolicy
     from spoke.plan.provider import PackageProvider, ResolvePolicy

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -62,16 +61,17 @@ def lookup_files(cache: Cache, key: str, fingerprint: str) -> tuple[int, dict[st
     return (count, dict(record.get("files", {}))) if isinstance(count, int) else None
 
 
-def remember(cache: Cache, key: str, fingerprint: str, files: Iterable[str], packages: int) -> None:
-    """Record that the request with ``key`` is satisfied in the environment ``fingerprint``."""
+def remember(
+    cache: Cache, key: str, fingerprint: str, files: Iterable[str], packages: int,
+) -> dict[str, str | None] | None:
+    """Record that the request with ``key`` is satisfied in the environment ``fingerprint``;
+    return the requirements files' digests recorded (``None``: nothing, the cache is temporary)."""
     if cache.temporary:
-        return
-    record = {
-        "environment": fingerprint,
-        "files": {str(Path(f).absolute()): file_digest(f) for f in files},
-        "packages": packages,
-    }
+        return None
+    digests = {str(Path(f).absolute()): file_digest(f) for f in files}
+    record = {"environment": fingerprint, "files": digests, "packages": packages}
     try:
         write_atomic(cache.bucket("satisfied") / f"{key}.json", json.dumps(record).encode())
     except OSError:
         pass  # a read-only cache only costs speed
+    return digests

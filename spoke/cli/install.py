@@ -82,8 +82,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         from spoke.net.client import warm_default_ssl_context
 
         warm_default_ssl_context()  # ready by the first request (unless this is a no-op)
-    probing, _ = make_context(settings, printer, environ)
-    probing.start_inspecting()  # a new environment's probe runs while the requirements load
+    _start_probe(settings, printer, environ)  # a new environment's probe runs while the requirements load
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     fast = _satisfied_before(settings, positional, printer, environ)
     if fast is not None:
@@ -167,7 +166,7 @@ def _finish(
         return 0
     if plan.empty:
         printer.info(_audited(n))
-        _remember_satisfied(ctx, settings, positional, files, n, _audited(n) if printer.verbosity >= 0 else "")
+        _remember_satisfied(ctx, settings, positional, files, n, _said(printer, n))
         return 0
     if not plan.install:
         printer.info(f"Removed {len(plan.remove)} package{'s' if len(plan.remove) != 1 else ''}")
@@ -180,13 +179,18 @@ def _finish(
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
-    _remember_satisfied(ctx, settings, positional, files, n, _audited(n) if printer.verbosity >= 0 else "")
+    _remember_satisfied(ctx, settings, positional, files, n, _said(printer, n))
     return 0
 
 
 def _audited(n: int) -> str:
     """What a satisfied install says (the next identical one says it too, see spoke.cli.quick)."""
     return f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied"
+
+
+def _said(printer: Printer, n: int) -> str:
+    """What the next identical install prints: :func:`_audited`, or nothing under ``-q``."""
+    return _audited(n) if printer.verbosity >= 0 else ""
 
 
 def _changes(printer: Printer, plan: Any) -> None:
@@ -230,6 +234,16 @@ def _installed_paths(ctx: Any) -> tuple[Any, Any]:
     interp = ctx.interpreter
     check_target_allowed(ctx, interp)
     return interp, installed_paths(ctx, interp, select_scheme(ctx, interp))
+
+
+def _start_probe(settings: Any, printer: Printer, environ: Mapping[str, str]) -> None:
+    """Find the target and start probing it in the background (see Context.start_inspecting)."""
+    ctx, reporter = make_context(settings, printer, environ)
+    try:
+        ctx.start_inspecting()
+    finally:
+        reporter.close()
+        ctx.close()  # a --no-cache-dir context's temporary cache goes with it
 
 
 def _prefetch_roots(ctx: Any, reqs: Sequence[UserRequirement], settings: Any) -> None:
@@ -278,7 +292,7 @@ def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer
             return None
         count, files = found
         printer.info(_audited(count))
-        _remember_quick(ctx, interp, paths, fingerprint, files, _audited(count) if printer.verbosity >= 0 else "")
+        _remember_quick(ctx, interp, paths, fingerprint, files, _said(printer, count))
         return 0
     finally:
         reporter.close()
@@ -309,19 +323,16 @@ def _remember_quick(ctx: Any, interp: Any, paths: Sequence[Any], fingerprint: st
 
 
 def _remember_satisfied(ctx: Any, settings: Any, positional: Sequence[str], files: Sequence[str] | None,
-                        count: int, message: str | None = None) -> None:
-    """Record, in the install's own context, that this request is now satisfied."""
-    from pathlib import Path
-
+                        count: int, message: str) -> None:
+    """Record, in the install's own context, that this request is now satisfied (and what
+    the next identical command prints, for :mod:`spoke.cli.quick`)."""
     from spoke.app.noop import environment_fingerprint, remember, request_key
-    from spoke.fingerprint import file_digest
 
     parts = _fast_path_key(settings, positional)
     if parts is None or files is None:
         return
     interp, paths = _installed_paths(ctx)
     fingerprint = environment_fingerprint(paths)
-    remember(ctx.cache, request_key(interp.executable, parts), fingerprint, files, count)
-    if message is not None:
-        _remember_quick(ctx, interp, paths, fingerprint,
-                        {str(Path(f).absolute()): file_digest(f) for f in files}, message)
+    digests = remember(ctx.cache, request_key(interp.executable, parts), fingerprint, files, count)
+    if digests is not None:
+        _remember_quick(ctx, interp, paths, fingerprint, digests, message)

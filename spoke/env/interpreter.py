@@ -109,6 +109,10 @@ def inspect_interpreter(
     return interpreter_from_probe(data, given=exe)
 
 
+def _probe_argv(executable: Path) -> list[str]:
+    return [str(executable), "-I", "-c", probe_source()]
+
+
 _started: dict[str, subprocess.Popen[str]] = {}
 _started_lock = threading.Lock()
 
@@ -134,7 +138,7 @@ def start_probe(executable: Path, *, cache: Cache | None = None) -> None:
             if not _started:
                 atexit.register(_reap_started)
             _started[str(exe)] = subprocess.Popen(  # collected (and waited for) by run_probe
-                [str(exe), "-I", "-c", probe_source()],
+                _probe_argv(exe),
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
     except OSError:
@@ -168,7 +172,7 @@ def _collect_started(executable: Path, argv: list[str]) -> subprocess.CompletedP
 
 def run_probe(executable: Path, *, runner: Runner = subprocess.run) -> dict[str, Any]:
     """Run the probe inside ``executable`` and return its parsed JSON (no caching)."""
-    argv = [str(executable), "-I", "-c", probe_source()]
+    argv = _probe_argv(executable)
     try:
         proc = _collect_started(executable, argv) if runner is subprocess.run else None
         if proc is None:

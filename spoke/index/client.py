@@ -28,12 +28,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from spoke.cache import write_atomic
 from spoke.errors import ConfigurationError, PackageNotFoundError, SpokeError
-from spoke.singleflight import Once
 from spoke.index._redact import redact
 from spoke.index.find_links import FindLinks, local_path, scan_folder
 from spoke.index.simple import parse_html_page, parse_json_page, thinned_page
 from spoke.models import IndexFile
 from spoke.protocols import NullReporter, Reporter
+from spoke.singleflight import Once
 
 if TYPE_CHECKING:
     from packaging.tags import Tag

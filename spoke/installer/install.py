@@ -33,9 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spoke.errors import ConfigurationError, InstallError, MetadataError, UnsafeArchiveError
+from spoke.errors import (
+    ConfigurationError,
+    InstallError,
+    MetadataError,
+    UnsafeArchiveError,
+)
 from spoke.installer.record import format_record_rows, record_path
-from spoke.installer.transaction import checkpoint
 from spoke.installer.scripts import (
     EntryPointScript,
     launcher_script,
@@ -43,6 +47,7 @@ from spoke.installer.scripts import (
     parse_entry_points,
     rewrite_shebang,
 )
+from spoke.installer.transaction import checkpoint
 from spoke.models import Scheme, UnpackedWheel
 
 LINK_MODES = ("auto", "copy", "hardlink")

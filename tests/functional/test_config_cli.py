@@ -137,6 +137,19 @@ def test_no_cache_dir_from_variable_or_file_leaves_the_cache_empty(spoke, venv, 
     assert _cached_files(hermetic) == []
 
 
+def test_no_cache_dir_leaves_no_temporary_cache_behind(spoke, venv, indexes, tmp_path) -> None:
+    # Regression: the context that starts the interpreter probe was never closed, so its
+    # temporary cache (--no-cache-dir) stayed in the temporary folder after every install.
+    old, _new = indexes
+    env = venv()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    spoke("install", "alpha", "--no-cache-dir", "--python", str(env.python), "-i", old.simple_url,
+          env={**FILES_ON, "TMPDIR": str(tmp)})
+    assert (env.site_packages / "alpha-1.0.dist-info").is_dir()
+    assert list(tmp.iterdir()) == []
+
+
 def test_cache_is_used_without_no_cache_dir(spoke, venv, indexes, hermetic) -> None:
     old, _new = indexes
     env = venv()
