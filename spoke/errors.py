@@ -37,6 +37,11 @@ class SpokeError(Exception):
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whole, whatever the subclass's constructor takes (errors cross from the
+        # process that downloads and unpacks wheels, see spoke.prepare.offload).
+        return (_restore, (type(self), self.args, self.__dict__))
+
 
 class UsageError(SpokeError):
     """The command line itself is wrong (unknown option, missing argument)."""
@@ -154,3 +159,10 @@ class EditableUnsupported(BuildError):
 class VcsError(SpokeError):
     """A VCS requirement URL is malformed, or its repository cannot be checked out (git
     missing, repository unreachable, no such revision, no such subdirectory)."""
+
+
+def _restore(cls: type[SpokeError], args: tuple[object, ...], state: dict[str, object]) -> SpokeError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error

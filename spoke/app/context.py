@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,9 +18,6 @@ from spoke.cache import Cache
 from spoke.protocols import NullReporter, Reporter
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
-#: Wheels downloaded at once (then unpacked two at a time, see Context.unpacks): measured on the
-#: large set, 16 beat 8 and 32 (cold 4.6-4.9 s against 5.3-5.4 and 4.9-5.0).
-_DOWNLOADS = 16
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +92,8 @@ class Context:
         self._cache_dir = cache_dir
         self._no_cache = no_cache
         self._workers = workers
+        self.offload: Any = None  # see _offload
+        self._offload_lock = threading.Lock()
         self.early_jobs: dict[str, Any] = {}  # URL → future of an early prepare_one
         self._early_lock = threading.Lock()
 
@@ -126,7 +125,9 @@ class Context:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        return ThreadPoolExecutor(max_workers=_DOWNLOADS, thread_name_prefix="spoke-download")
+        from spoke.workers import DOWNLOADS
+
+        return ThreadPoolExecutor(max_workers=DOWNLOADS, thread_name_prefix="spoke-download")
 
     @cached_property
     def unpacks(self) -> Any:
@@ -136,9 +137,9 @@ class Context:
         Creating files on one filesystem contends in the kernel: 68 wheels (6,400 files)
         unpacked in 1.2-1.4 s with two threads, 1.8 s with sixteen.
         """
-        from spoke.workers import HeaviestFirst
+        from spoke.workers import UNPACKS, HeaviestFirst
 
-        return HeaviestFirst(2, thread_name_prefix="spoke-unpack")
+        return HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")
 
     def start_inspecting(self) -> None:
         """Find the target interpreter and start probing it in the background (see
@@ -179,7 +180,15 @@ class Context:
     def http(self) -> Any:
         """The HTTP client."""
         from spoke.net.auth import UrlAndNetrcAuth
-        from spoke.net.client import HttpClient, NetSettings
+        from spoke.net.client import HttpClient
+
+        settings, netrc, auth_urls = self._net_setup()
+        auth = UrlAndNetrcAuth(netrc, auth_urls)
+        return HttpClient(settings, cache_dir=self.cache.bucket("http"), reporter=self.reporter, auth=auth)
+
+    def _net_setup(self) -> tuple[Any, Path | None, tuple[str, ...]]:
+        """The network settings, the ``.netrc`` file (if any) and the URLs carrying credentials."""
+        from spoke.net.client import NetSettings
 
         s = self.index_settings
         settings = NetSettings(
@@ -187,8 +196,7 @@ class Context:
             trusted_hosts=s.trusted_hosts, proxy=s.proxy, proxy_env=s.proxy_env,
         )
         netrc = Path(s.netrc) if s.netrc else Path(os.path.expanduser("~/.netrc"))
-        auth = UrlAndNetrcAuth(netrc if netrc.exists() else None, [*s.index_urls, *s.find_links])
-        return HttpClient(settings, cache_dir=self.cache.bucket("http"), reporter=self.reporter, auth=auth)
+        return settings, netrc if netrc.exists() else None, (*s.index_urls, *s.find_links)
 
     @cached_property
     def index(self) -> Any:
@@ -226,18 +234,62 @@ class Context:
         of doing the work again; an abandoned job costs its download only. A job's failure
         resurfaces when ``prepare`` awaits it.
         """
-        from spoke.prepare import start_prepare
-
         with self._early_lock:
             if file.url in self.early_jobs:
                 return
-            self.early_jobs[file.url] = start_prepare(
-                file, http=self.http, cache=self.cache, downloads=self.downloads, unpacks=self.unpacks,
-                keep_archive=keep_archive,
-            )
+            self.early_jobs[file.url] = self.start_prepare(file, keep_archive=keep_archive)
+
+    def start_prepare(self, file: Any, *, allowed_hashes: Sequence[str] = (), keep_archive: bool = False) -> Any:
+        """Start fetching and unpacking ``file``; a future of the unpacked wheel.
+
+        A wheel already unpacked in the cache is answered at once; the others go to the
+        :attr:`offload` process, or are prepared here if it cannot take them.
+        """
+        from concurrent.futures import Future
+
+        from spoke.prepare.unpack import cached_unpacked
+
+        if file.is_wheel:
+            hit = cached_unpacked(self.cache, file.sha256) if file.sha256 and not allowed_hashes else None
+            if hit is not None:
+                done: Future[Any] = Future()
+                done.set_result(hit)
+                return done
+            offloaded = self._offload().submit(file, allowed_hashes, keep_archive)
+            if offloaded is not None:
+                return offloaded
+        return self._prepare_here(file, allowed_hashes, keep_archive)
+
+    def _prepare_here(self, file: Any, allowed_hashes: Sequence[str], keep_archive: bool) -> Any:
+        from spoke.prepare import start_prepare
+
+        return start_prepare(
+            file, http=self.http, cache=self.cache, downloads=self.downloads, unpacks=self.unpacks,
+            allowed_hashes=allowed_hashes, keep_archive=keep_archive,
+        )
+
+    def _offload(self) -> Any:
+        """The child process that downloads and unpacks wheels (:mod:`spoke.prepare.offload`),
+        made once (by whichever thread asks first) and started with the first wheel."""
+        with self._offload_lock:
+            if self.offload is None:
+                self.offload = self._make_offload()
+            return self.offload
+
+    def _make_offload(self) -> Any:
+        from spoke.prepare.offload import PrepareProcess, Setup
+
+        settings, netrc, auth_urls = self._net_setup()
+        setup = Setup(
+            settings=settings, netrc=netrc, auth_urls=auth_urls, cache_root=self.cache.root,
+            http_cache=self.cache.bucket("http"), progress=getattr(self.reporter, "draws_progress", True),
+        )
+        return PrepareProcess(setup, self.reporter, self._prepare_here)
 
     def close(self) -> None:
         """Release threads, connections and a temporary cache."""
+        if self.offload is not None:
+            self.offload.close()
         for pool in ("downloads", "unpacks", "executor"):
             if pool in self.__dict__:
                 self.__dict__[pool].shutdown(wait=True, cancel_futures=True)

@@ -290,8 +290,7 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
             unpacked[pkg.name] = unpack_wheel(sources.direct_wheel(pkg.direct), cache=ctx.cache)
         elif pkg.file is not None and not pkg.file.is_wheel:
             unpacked[pkg.name] = unpack_wheel(sources.sdist_wheel(pkg.file), cache=ctx.cache)
-    unpacked.update(prepare(files, http=_Lazy(lambda: ctx.http), cache=ctx.cache, executor=ctx.downloads,
-                            unpacks=ctx.unpacks,
+    unpacked.update(prepare(files, start=lambda f, allowed: ctx.start_prepare(f, allowed_hashes=allowed),
                             hashes=hashes, started=ctx.early_jobs))
     timings["prepare"] = time.perf_counter() - t1
     ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")

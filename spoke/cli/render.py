@@ -112,6 +112,11 @@ class CliReporter:
             self._progress.start()
         return self._progress
 
+    @property
+    def draws_progress(self) -> bool:
+        """Whether download progress is drawn (a bar on a terminal)."""
+        return bool(self.printer.interactive)
+
     def phase(self, name: str, detail: str = "") -> None:
         self.printer.detail(f"{name}…{(' ' + detail) if detail else ''}")
 

@@ -9,7 +9,7 @@ values) and unpacked, each in a worker thread.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
@@ -195,17 +195,15 @@ def start_prepare(
 def prepare(
     files: Sequence[IndexFile],
     *,
-    http: object,
-    cache: Cache,
-    executor: Executor,
-    unpacks: Executor | None = None,
+    start: Callable[[IndexFile, Sequence[str]], Future[UnpackedWheel]],
     hashes: Mapping[str, Sequence[str]] | None = None,
     started: Mapping[str, Future[UnpackedWheel]] | None = None,
 ) -> dict[str, UnpackedWheel]:
     """Prepare every file concurrently; return unpacked wheels by project name.
 
-    ``started`` maps URLs to jobs begun earlier (while resolving); those are awaited, not redone.
-    With ``unpacks``, downloads run in ``executor`` and unpacks there (:func:`start_prepare`).
+    ``start(file, allowed_hashes)`` begins one file's job (:func:`start_prepare` in some pools,
+    or :meth:`spoke.app.context.Context.start_prepare`). ``started`` maps URLs to jobs begun
+    earlier (while resolving); those are awaited, not redone, unless the user gave hashes.
 
     The first failure is raised after every started job has finished, so no worker is left
     writing into the cache behind the caller's back.
@@ -217,15 +215,8 @@ def prepare(
         early = started.get(f.url)
         if early is not None and not hashes.get(f.name):
             futures[f.name] = early  # already being fetched since the solver chose it
-        elif unpacks is not None:
-            futures[f.name] = start_prepare(
-                f, http=http, cache=cache, downloads=executor, unpacks=unpacks,
-                allowed_hashes=hashes.get(f.name, ()),
-            )
         else:
-            futures[f.name] = executor.submit(
-                prepare_one, f, http=http, cache=cache, allowed_hashes=hashes.get(f.name, ()),
-            )
+            futures[f.name] = start(f, hashes.get(f.name, ()))
     results: dict[str, UnpackedWheel] = {}
     error: BaseException | None = None
     for name, fut in futures.items():

@@ -1,0 +1,330 @@
+"""Download and unpack wheels in a child process, which has an interpreter lock of its own.
+
+Why: a download is a loop of socket reads of at most one TLS record (16 KB) each, and an
+unpack a loop of small file writes; every read and write lets go of the interpreter lock, and
+every time, the thread waits for it to come back. Beside the solver parsing pages and metadata
+in the same process, that wait is up to the 5 ms switch interval: numpy's 17 MB wheel, which
+curl fetches from PyPI in 0.17 s on the machine this was measured on, took 1.4-1.6 s to download
+inside a cold install. In a child process, the downloads and unpacks have a lock of their own.
+
+The protocol is pickles over the child's stdin and stdout. The parent sends its ``sys.path`` and
+a :class:`Setup`, then one ``(id, file, allowed hashes, keep archive)`` request per wheel, at any
+time; the child runs them concurrently (its own download and unpack pools, see
+:func:`spoke.prepare.start_prepare`) and answers each with ``("ok", id, UnpackedWheel)``,
+``("error", id, SpokeError)`` or ``("redo", id, why)``, and forwards its reporter's events as
+``("event", method, args)``. A request the child cannot finish for any reason but a
+:class:`~spoke.errors.SpokeError` (a crash, an answer that does not pickle, the child dying or
+never starting) is redone in the parent, exactly as if there were no child: the child only ever
+costs speed, never correctness.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+#: The child's bootstrap. It runs isolated (``-I -S``: no current folder on the import path, no
+#: ``PYTHON*`` variables, no site hooks) and takes its import path from the parent.
+_BOOT = (
+    "import sys,pickle;sys.path[:]=pickle.load(sys.stdin.buffer);"
+    "from spoke.prepare.offload import serve;serve()"
+)
+#: Progress events are sent at most this often per download (each costs the parent a wakeup).
+_PROGRESS_EVERY = 0.1
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+#: How long closing waits for the child to finish its running jobs before ending it.
+_CLOSE_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the child needs to download and unpack as the parent would."""
+
+    settings: Any  # spoke.net.settings.NetSettings
+    netrc: Path | None
+    auth_urls: tuple[str, ...]
+    cache_root: Path
+    http_cache: Path | None
+    progress: bool  # forward download progress (only worth it when a bar is drawn)
+
+
+Redo = Callable[[Any, Sequence[str], bool], "Future[Any]"]
+
+
+class PrepareProcess:
+    """A child process that prepares wheels (:func:`spoke.prepare.start_prepare` there).
+
+    :meth:`submit` answers a future, or ``None`` when the child cannot be used (the caller
+    prepares the wheel itself). ``redo`` prepares a wheel in this process; it takes over every
+    request the child could not finish.
+    """
+
+    def __init__(self, setup: Setup, reporter: Any, redo: Redo) -> None:
+        self._setup = setup
+        self._reporter = reporter
+        self._redo = redo
+        self._lock = threading.Lock()
+        self._pending: dict[int, tuple[Future[Any], Any, Sequence[str], bool]] = {}
+        self._ids = itertools.count()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stdin: IO[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._state = "new"  # new → running → (closed | broken)
+
+    def _start(self) -> bool:
+        """Start the child (under ``_lock``); False if it cannot be."""
+        if self._state != "new":
+            return self._state == "running"
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _BOOT],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                close_fds=True,
+            )
+        except (OSError, ValueError):
+            self._state = "broken"
+            return False
+        assert proc.stdin is not None and proc.stdout is not None
+        self._proc, self._stdin = proc, proc.stdin
+        try:
+            pickle.dump(list(sys.path), proc.stdin, protocol=_PROTOCOL)
+            pickle.dump(self._setup, proc.stdin, protocol=_PROTOCOL)
+            proc.stdin.flush()
+        except (OSError, pickle.PickleError):
+            self._state = "broken"
+            proc.kill()
+            proc.wait()
+            return False
+        self._state = "running"
+        self._reader = threading.Thread(target=self._read, args=(proc.stdout,), name="spoke-offload", daemon=True)
+        self._reader.start()
+        return True
+
+    def submit(self, file: Any, allowed_hashes: Sequence[str] = (), keep_archive: bool = False) -> Future[Any] | None:
+        """Hand ``file`` to the child; ``None`` if it cannot take it."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if not self._start():
+                return None
+            job = next(self._ids)
+            self._pending[job] = (future, file, tuple(allowed_hashes), keep_archive)
+            try:
+                assert self._stdin is not None
+                self._stdin.write(pickle.dumps((job, file, tuple(allowed_hashes), keep_archive), protocol=_PROTOCOL))
+                self._stdin.flush()
+            except (OSError, ValueError, pickle.PickleError):
+                del self._pending[job]
+                self._state = "broken"
+                return None  # the reader redoes what was already sent
+        return future
+
+    def _read(self, stdout: IO[bytes]) -> None:
+        try:
+            while True:
+                try:
+                    message = pickle.load(stdout)
+                except EOFError:
+                    return
+                kind = message[0]
+                if kind == "event":
+                    _, method, args = message
+                    try:
+                        getattr(self._reporter, method)(*args)
+                    except Exception:  # noqa: BLE001 - a reporter failure must not stop the answers
+                        pass
+                    continue
+                _, job, value = message
+                with self._lock:
+                    entry = self._pending.pop(job, None)
+                if entry is None:
+                    continue
+                future = entry[0]
+                if kind == "ok":
+                    future.set_result(value)
+                elif kind == "error":
+                    future.set_exception(value)
+                else:
+                    self._take_over(*entry)
+        except Exception:  # noqa: BLE001 - a garbled answer: every open request is redone here
+            pass
+        finally:
+            with self._lock:
+                closing = self._state == "closed"
+                if self._state == "running":
+                    self._state = "broken"
+                left = list(self._pending.values())
+                self._pending.clear()
+            for entry in left:
+                if closing:
+                    entry[0].cancel()  # the command is ending: nobody waits for these any more
+                else:
+                    self._take_over(*entry)
+            stdout.close()
+
+    def _take_over(self, future: Future[Any], file: Any, allowed_hashes: Sequence[str], keep_archive: bool) -> None:
+        """Prepare in this process what the child did not."""
+        if future.done():
+            return
+        try:
+            redone = self._redo(file, allowed_hashes, keep_archive)
+        except BaseException as exc:  # noqa: BLE001 - e.g. the pools are shutting down
+            future.set_exception(exc)
+            return
+
+        def copy(done: Future[Any]) -> None:
+            if done.cancelled():
+                future.cancel()
+            elif done.exception() is not None:
+                future.set_exception(done.exception())
+            else:
+                future.set_result(done.result())
+
+        redone.add_done_callback(copy)
+
+    def close(self) -> None:
+        """End the child once its running jobs are done (queued ones are dropped)."""
+        with self._lock:
+            if self._state == "running":
+                self._state = "closed"
+            proc, stdin = self._proc, self._stdin
+        if proc is None:
+            return
+        try:
+            assert stdin is not None
+            stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(_CLOSE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if self._reader is not None:
+            self._reader.join()
+
+
+# --- the child ---------------------------------------------------------------------------
+
+
+class _Forwarder:
+    """The child's reporter: events go to the parent, progress at most every 0.1 s per file."""
+
+    def __init__(self, send: Callable[[tuple[Any, ...]], None], setup: Setup) -> None:
+        self._send = send
+        self._progress = setup.progress
+        self._lock = threading.Lock()
+        self._unsent: dict[str, tuple[int, float]] = {}
+
+    def phase(self, name: str, detail: str = "") -> None:
+        pass
+
+    def phase_done(self, name: str, summary: str) -> None:
+        pass
+
+    def download_start(self, name: str, total: int | None) -> None:
+        self._send(("event", "download_start", (name, total)))
+
+    def download_progress(self, name: str, nbytes: int) -> None:
+        if not self._progress:
+            return
+        now = time.monotonic()
+        with self._lock:
+            count, since = self._unsent.get(name, (0, now))
+            count += nbytes
+            if now - since < _PROGRESS_EVERY:
+                self._unsent[name] = (count, since)
+                return
+            self._unsent[name] = (0, now)
+        self._send(("event", "download_progress", (name, count)))
+
+    def download_done(self, name: str) -> None:
+        with self._lock:
+            count, _ = self._unsent.pop(name, (0, 0.0))
+        if count:
+            self._send(("event", "download_progress", (name, count)))
+        self._send(("event", "download_done", (name,)))
+
+    def warning(self, message: str) -> None:
+        self._send(("event", "warning", (message,)))
+
+    def debug(self, message: str) -> None:
+        self._send(("event", "debug", (message,)))
+
+
+def serve() -> None:
+    """The child's loop: take requests until stdin ends, answer each when it is done."""
+    stdin = sys.stdin.buffer
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # nothing printed by accident can garble the answers
+    setup: Setup = pickle.load(stdin)
+    write_lock = threading.Lock()
+
+    def send(message: tuple[Any, ...]) -> None:
+        try:
+            data = pickle.dumps(message, protocol=_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - the parent redoes the job
+            if message[0] == "event":
+                return
+            data = pickle.dumps(("redo", message[1], f"answer does not pickle: {exc}"), protocol=_PROTOCOL)
+        with write_lock:
+            out.write(data)
+            out.flush()
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    from spoke.cache import Cache
+    from spoke.errors import SpokeError
+    from spoke.net.auth import UrlAndNetrcAuth
+    from spoke.net.client import HttpClient
+    from spoke.prepare import start_prepare
+    from spoke.workers import DOWNLOADS, UNPACKS, HeaviestFirst
+
+    http = HttpClient(
+        setup.settings, cache_dir=setup.http_cache, reporter=_Forwarder(send, setup),
+        auth=UrlAndNetrcAuth(setup.netrc, setup.auth_urls),
+    )
+    cache = Cache(setup.cache_root)
+    downloads = ThreadPoolExecutor(max_workers=DOWNLOADS, thread_name_prefix="spoke-download")
+    unpacks = HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")
+
+    def answer(job: int, done: Future[Any]) -> None:
+        if done.cancelled():
+            return
+        exc = done.exception()
+        if exc is None:
+            send(("ok", job, done.result()))
+        elif isinstance(exc, SpokeError):
+            send(("error", job, exc))
+        else:
+            send(("redo", job, f"{type(exc).__name__}: {exc}"))
+
+    try:
+        while True:
+            try:
+                job, file, allowed_hashes, keep_archive = pickle.load(stdin)
+            except EOFError:
+                break
+            try:
+                started = start_prepare(
+                    file, http=http, cache=cache, downloads=downloads, unpacks=unpacks,
+                    allowed_hashes=allowed_hashes, keep_archive=keep_archive,
+                )
+            except BaseException as exc:  # noqa: BLE001
+                send(("redo", job, f"{type(exc).__name__}: {exc}"))
+                continue
+            started.add_done_callback(lambda done, job=job: answer(job, done))
+    finally:
+        downloads.shutdown(wait=True, cancel_futures=True)
+        unpacks.shutdown(wait=True, cancel_futures=True)
+        http.close()
+        out.close()

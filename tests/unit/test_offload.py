@@ -1,0 +1,221 @@
+"""spoke.prepare.offload: wheels downloaded and unpacked in a child process, and what happens
+when the child fails."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from spoke.cache import Cache
+from spoke.errors import HashMismatchError, HTTPStatusError
+from spoke.models import IndexFile, UnpackedWheel
+from spoke.net.settings import NetSettings
+from spoke.prepare import offload
+from spoke.prepare.offload import PrepareProcess, Setup, _Forwarder
+from spoke.prepare.unpack import cached_unpacked
+from spoke.protocols import RecordingReporter
+from tests.unit._httpd import LoopbackServer, Reply, always
+from tests.unit.wheelmaker import make_wheel
+
+
+def _setup(cache: Cache) -> Setup:
+    return Setup(
+        settings=NetSettings(timeout=5, retries=0), netrc=None, auth_urls=(), cache_root=cache.root,
+        http_cache=None, progress=True,
+    )
+
+
+def _index_file(wheel: Path, sha256: str | None = None) -> IndexFile:
+    name, version = wheel.name.split("-")[:2]
+    return IndexFile(
+        name=canonicalize_name(name), version=Version(version), filename=wheel.name, url=wheel.as_uri(),
+        hashes={"sha256": sha256 or hashlib.sha256(wheel.read_bytes()).hexdigest()},
+    )
+
+
+class _Redo:
+    """The parent's own prepare, recorded: answers a marker result."""
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def __call__(self, file: Any, allowed_hashes: Any, keep_archive: bool) -> Future[Any]:
+        self.calls.append(file)
+        done: Future[Any] = Future()
+        done.set_result("redone here")
+        return done
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Cache:
+    return Cache.open(tmp_path / "cache")
+
+
+@pytest.fixture
+def wheel(tmp_path: Path) -> Path:
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    return make_wheel(folder, name="demo", version="1.0", files={"demo/__init__.py": "VALUE = 1\n"})
+
+
+def test_the_child_prepares_a_wheel_into_the_parents_cache(cache: Cache, wheel: Path) -> None:
+    reporter, redo = RecordingReporter(), _Redo()
+    child = PrepareProcess(_setup(cache), reporter, redo)
+    try:
+        future = child.submit(_index_file(wheel))
+        assert future is not None
+        unpacked = future.result(timeout=60)
+    finally:
+        child.close()
+    assert isinstance(unpacked, UnpackedWheel)
+    assert unpacked == cached_unpacked(cache, hashlib.sha256(wheel.read_bytes()).hexdigest())
+    assert (unpacked.root / "demo" / "__init__.py").read_text() == "VALUE = 1\n"
+    assert redo.calls == []
+
+
+def test_the_child_downloads_and_its_events_reach_the_parents_reporter(cache: Cache, wheel: Path) -> None:
+    reporter = RecordingReporter()
+    with LoopbackServer() as server:
+        server.routes["/files/" + wheel.name] = always(Reply(body=wheel.read_bytes()))
+        file = _index_file(wheel)
+        file = IndexFile(name=file.name, version=file.version, filename=file.filename,
+                         url=server.url("/files/" + wheel.name), hashes=file.hashes)
+        child = PrepareProcess(_setup(cache), reporter, _Redo())
+        try:
+            future = child.submit(file)
+            assert future is not None
+            unpacked = future.result(timeout=60)
+        finally:
+            child.close()
+    assert (unpacked.root / "demo" / "__init__.py").read_text() == "VALUE = 1\n"
+    assert [r.method for r in server.requests("/files/" + wheel.name)] == ["GET"]
+    assert ("download_start", wheel.name) in reporter.events
+    assert reporter.events[-1] == ("download_done", wheel.name)
+
+
+def test_an_error_of_the_childs_reaches_the_caller_whole(cache: Cache, wheel: Path) -> None:
+    redo = _Redo()
+    child = PrepareProcess(_setup(cache), RecordingReporter(), redo)
+    try:
+        future = child.submit(_index_file(wheel, sha256="0" * 64))
+        assert future is not None
+        with pytest.raises(HashMismatchError) as info:
+            future.result(timeout=60)
+    finally:
+        child.close()
+    assert "demo-1.0" in info.value.message and info.value.hint and info.value.notes
+    assert redo.calls == []  # a user's error is not retried here
+    assert cached_unpacked(cache, hashlib.sha256(wheel.read_bytes()).hexdigest()) is None
+
+
+def test_work_of_a_child_that_dies_is_done_by_the_parent(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
+    # A child that reads its set-up and first request, then ends without answering.
+    monkeypatch.setattr(offload, "_BOOT", "import sys,pickle;[pickle.load(sys.stdin.buffer) for _ in range(3)]")
+    redo = _Redo()
+    child = PrepareProcess(_setup(cache), RecordingReporter(), redo)
+    try:
+        future = child.submit(_index_file(wheel))
+        assert future is not None
+        assert future.result(timeout=60) == "redone here"
+        assert [f.filename for f in redo.calls] == [wheel.name]
+        for _ in range(600):  # the child is known broken soon after
+            if child.submit(_index_file(wheel)) is None:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("a broken child kept taking work")
+    finally:
+        child.close()
+
+
+def test_a_child_that_cannot_start_leaves_the_work_to_the_caller(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(offload.subprocess, "Popen", refuse)
+    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+    assert child.submit(_index_file(wheel)) is None
+    child.close()
+
+
+def test_closing_cancels_what_the_child_has_not_answered(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
+    # A child that takes requests and never answers, until its input ends.
+    monkeypatch.setattr(offload, "_BOOT", "import sys;sys.stdin.buffer.read()")
+    redo = _Redo()
+    child = PrepareProcess(_setup(cache), RecordingReporter(), redo)
+    future = child.submit(_index_file(wheel))
+    assert future is not None
+    child.close()
+    assert future.cancelled()
+    assert redo.calls == []
+
+
+def test_spoke_errors_survive_pickling_whatever_their_constructor() -> None:
+    error = HTTPStatusError("404 for x", status=404, url="https://example.test/x", hint="check the name",
+                            notes=["one", "two"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is HTTPStatusError
+    assert (copy.message, copy.status, copy.url, copy.hint, copy.notes) == (
+        "404 for x", 404, "https://example.test/x", "check the name", ("one", "two"))
+    assert str(copy) == "404 for x"
+
+
+def test_progress_is_sent_at_most_every_tenth_of_a_second_and_never_lost(monkeypatch) -> None:  # noqa: ANN001
+    sent: list[tuple[Any, ...]] = []
+    clock = [100.0]
+    monkeypatch.setattr(offload.time, "monotonic", lambda: clock[0])
+    forwarder = _Forwarder(sent.append, Setup(
+        settings=None, netrc=None, auth_urls=(), cache_root=Path("."), http_cache=None, progress=True))
+    forwarder.download_start("f", 300)
+    forwarder.download_progress("f", 100)  # held back: too soon
+    clock[0] += 0.2
+    forwarder.download_progress("f", 100)  # sent with what was held
+    forwarder.download_progress("f", 100)  # held back
+    forwarder.download_done("f")  # the rest, then the end
+    assert sent == [
+        ("event", "download_start", ("f", 300)),
+        ("event", "download_progress", ("f", 200)),
+        ("event", "download_progress", ("f", 100)),
+        ("event", "download_done", ("f",)),
+    ]
+
+
+def test_no_progress_is_sent_when_no_bar_is_drawn() -> None:
+    sent: list[tuple[Any, ...]] = []
+    forwarder = _Forwarder(sent.append, Setup(
+        settings=None, netrc=None, auth_urls=(), cache_root=Path("."), http_cache=None, progress=False))
+    forwarder.download_start("f", None)
+    forwarder.download_progress("f", 100)
+    forwarder.download_done("f")
+    assert [m[1] for m in sent] == ["download_start", "download_done"]
+
+
+def test_many_wheels_at_once_each_get_their_own_answer(cache: Cache, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    wheels = [make_wheel(folder, name=f"pkg{i}", version="1.0", files={f"pkg{i}/__init__.py": f"N = {i}\n"})
+              for i in range(12)]
+    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+    results: dict[str, Any] = {}
+    try:
+        futures = {w.name: child.submit(_index_file(w)) for w in wheels}
+        lock = threading.Lock()
+        for name, future in futures.items():
+            assert future is not None
+            unpacked = future.result(timeout=60)
+            with lock:
+                results[name] = unpacked
+    finally:
+        child.close()
+    for i, w in enumerate(wheels):
+        assert results[w.name].filename == w.name
+        assert (results[w.name].root / f"pkg{i}" / "__init__.py").read_text() == f"N = {i}\n"
