@@ -60,6 +60,11 @@ from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
 from spoke.metadata.zipread import zip_layout_problem
 from spoke.models import UnpackedWheel
 
+try:  # zlib-ng inflates the same streams about twice as fast as the zlib CPython links
+    from zlib_ng import zlib_ng as _inflating
+except ImportError:  # pragma: no cover - a platform it has no wheel for
+    _inflating = zlib  # type: ignore[assignment]
+
 #: Bump when the layout of an entry changes (the bucket name would change with it).
 _FORMAT = 1
 _TREE = "wheel"
@@ -68,7 +73,7 @@ _CHUNK = 1 << 20
 #: Members whose hash RECORD cannot hold (RECORD itself and its signatures).
 _UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 #: Errors zipfile raises for bad member data or a header it cannot read.
-_DATA_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError)
+_DATA_ERRORS = (zipfile.BadZipFile, zlib.error, _inflating.error, EOFError, NotImplementedError, UnicodeDecodeError)
 #: Hash algorithms a RECORD may use; PEP 427 forbids md5 and sha1.
 _RECORD_ALGORITHMS = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"})
 
@@ -465,7 +470,7 @@ def _member_chunks(fd: int, start: int, info: zipfile.ZipInfo) -> Iterator[bytes
             pos += len(chunk)
             yield chunk
         return
-    inflater = zlib.decompressobj(-15)
+    inflater = _inflating.decompressobj(-15)
     while pos < end:
         data = os.pread(fd, min(_CHUNK, end - pos), pos)
         if not data:
@@ -480,7 +485,7 @@ def _member_chunks(fd: int, start: int, info: zipfile.ZipInfo) -> Iterator[bytes
     if tail:
         yield tail
     if not inflater.eof:
-        raise zlib.error("the compressed data ends early")
+        raise _inflating.error("the compressed data ends early")
 
 
 def _write_member(
@@ -539,11 +544,11 @@ def _write_member(
             if other is not None:
                 other.update(chunk)
             if not algorithm:  # the zip's CRC-32 is the only check of a member RECORD does not hash
-                crc = zlib.crc32(chunk, crc)
+                crc = _inflating.crc32(chunk, crc)
             view = memoryview(chunk)
             while view:
                 view = view[os.write(out, view):]
-    except (zlib.error, EOFError) as exc:
+    except (zlib.error, _inflating.error, EOFError) as exc:
         raise _unsafe(filename, name, f"corrupt data ({exc})") from None
     finally:
         os.close(out)

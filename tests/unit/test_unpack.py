@@ -615,3 +615,32 @@ def test_control_characters_in_names_are_refused_and_escaped(cache: Cache, src: 
     wheel = make_wheel(src, extra=[(info("demo/\x1b]0;owned\x07.py"), b"")])
     message = refused(wheel, cache, "control character in name")
     assert "\x1b" not in message and "demo/\\x1b]0;owned\\x07.py" in message
+
+
+@pytest.mark.parametrize("inflater", ["zlib-ng", "zlib"])
+def test_both_inflaters_unpack_and_refuse_damaged_data(cache: Cache, src: Path, tmp_path: Path, monkeypatch,
+                                                      inflater: str) -> None:  # noqa: ANN001
+    import zlib
+
+    from spoke.prepare import unpack as mod
+
+    if inflater == "zlib":
+        monkeypatch.setattr(mod, "_inflating", zlib)  # the fallback where zlib-ng has no wheel
+    else:
+        pytest.importorskip("zlib_ng")
+    body = ("line of text\n" * 5000).encode()
+    good = make_wheel(src, files={"demo/data.txt": body})
+    assert (unpack_wheel(good, cache=cache).root / "demo" / "data.txt").read_bytes() == body
+    # The same wheel with its member's first deflate block marked with the invalid type 3.
+    raw = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        member = zf.getinfo("demo/data.txt")
+    name_len, extra_len = struct.unpack("<HH", raw[member.header_offset + 26: member.header_offset + 30])
+    raw[member.header_offset + 30 + name_len + extra_len] = 0x07
+    damaged = tmp_path / "damaged" / good.name
+    damaged.parent.mkdir()
+    damaged.write_bytes(bytes(raw))
+    other = Cache.open(tmp_path / "other-cache")
+    with pytest.raises(UnsafeArchiveError, match="corrupt data"):
+        unpack_wheel(damaged, cache=other)
+    assert not any((other.bucket("archives")).iterdir())
