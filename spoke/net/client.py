@@ -600,7 +600,10 @@ class HttpClient:
         else:
             options["cert_reqs"] = "CERT_REQUIRED"
             if self.settings.cert:
-                options["ca_certs"] = self.settings.cert
+                # A context of our own, loaded once: given ``ca_certs``, urllib3 loads the
+                # bundle again for every new connection (50 ms of CPU for the 144 certificates
+                # of a Debian bundle).
+                options["ssl_context"] = _ca_bundle_context(self.settings.cert)
             else:
                 options["ssl_context"] = _default_ssl_context()
         if self.settings.client_cert:
@@ -774,6 +777,28 @@ def _check_client_cert(path: str) -> None:
         f"Cannot use the client certificate {path}: {problem}",
         hint="`--client-cert` takes one PEM file holding the client certificate and its "
         "(unencrypted) private key.",
+    )
+
+
+def _ca_bundle_context(path: str) -> Any:
+    """A verifying context that trusts the CAs of ``path`` (a PEM file, or a folder of
+    hashed certificates as ``c_rehash`` makes), and nothing else, as pip's ``--cert`` does."""
+    import ssl
+
+    try:
+        if os.path.isdir(path):
+            return ssl.create_default_context(capath=path)
+        return ssl.create_default_context(cafile=path)
+    except ssl.SSLError:  # before OSError: it is one
+        problem = "not a PEM file of CA certificates"
+    except FileNotFoundError:
+        problem = "no such file"
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    raise NetworkError(
+        f"Cannot use the CA bundle {path}: {problem}",
+        hint="`--cert` (pip's `cert` setting, PIP_CERT) takes a PEM file of the certificate "
+        "authorities to trust.",
     )
 
 

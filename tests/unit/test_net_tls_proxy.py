@@ -65,6 +65,55 @@ def test_ca_bundle_makes_it_verify(tls_server: LoopbackServer, certificate: tupl
         assert client.get(tls_server.url("/simple/")).content == b"secure"
 
 
+def test_ca_bundle_is_read_once_for_many_connections(
+    tls_server: LoopbackServer, certificate: tuple[Path, Path], monkeypatch,  # noqa: ANN001
+) -> None:
+    # Each answer closes its connection, so each request needs a new one.
+    tls_server.routes["/closing/"] = always(Reply(body=b"secure", headers={"Connection": "close"}))
+    loads: list[object] = []
+    original = ssl.SSLContext.load_verify_locations
+
+    def counting(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loads.append(args or kwargs)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    with HttpClient(fast(cert=str(certificate[0]))) as client:
+        for _ in range(3):
+            assert client.get(tls_server.url("/closing/")).content == b"secure"
+    assert len(tls_server.requests("/closing/")) == 3
+    assert len(loads) == 1
+
+
+def test_ca_bundle_folder_makes_it_verify(tls_server: LoopbackServer, certificate: tuple[Path, Path],
+                                          tmp_path: Path) -> None:
+    folder = tmp_path / "cas"
+    folder.mkdir()
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-hash", "-noout", "-in", str(certificate[0])],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout.strip()
+    shutil.copy(certificate[0], folder / f"{subject_hash}.0")
+    with HttpClient(fast(cert=str(folder))) as client:
+        assert client.get(tls_server.url("/simple/")).content == b"secure"
+
+
+@pytest.mark.parametrize(("content", "problem"), [(None, "no such file"), ("not a pem\n", "not a PEM file")])
+def test_unusable_ca_bundle_is_named_before_any_request(
+    tls_server: LoopbackServer, tmp_path: Path, content: str | None, problem: str,
+) -> None:
+    bundle = tmp_path / "bundle.pem"
+    if content is not None:
+        bundle.write_text(content)
+    with HttpClient(fast(cert=str(bundle))) as client:
+        with pytest.raises(NetworkError) as caught:
+            client.get(tls_server.url("/simple/"))
+    assert caught.value.message == f"Cannot use the CA bundle {bundle}: {problem}" or (
+        caught.value.message.startswith(f"Cannot use the CA bundle {bundle}: {problem}"))
+    assert "--cert" in (caught.value.hint or "")
+    assert tls_server.requests() == []
+
+
 @pytest.mark.parametrize("entry", ["127.0.0.1", "127.0.0.1:{port}"])
 def test_trusted_host_skips_verification(tls_server: LoopbackServer, entry: str) -> None:
     trusted = (entry.format(port=tls_server.port),)
