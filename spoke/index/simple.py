@@ -45,6 +45,19 @@ from spoke.errors import SpokeError
 from spoke.index._redact import redact
 from spoke.models import IndexFile, Yanked
 
+try:  # orjson decodes the big pages (numpy's: 7 MB) about three times as fast as json
+    import orjson
+
+    _loads: Callable[[bytes], object] = orjson.loads
+
+    def _dumps(value: object) -> bytes:
+        return orjson.dumps(value)
+except ImportError:  # pragma: no cover - a platform it has no wheel for
+    _loads = json.loads
+
+    def _dumps(value: object) -> bytes:
+        return json.dumps(value, separators=(",", ":")).encode()
+
 __all__ = [
     "ParsedFilename",
     "parse_filename",
@@ -213,7 +226,7 @@ def parse_json_page(
     Raises :class:`~spoke.errors.SpokeError` when ``data`` is not a Simple API JSON page.
     """
     try:
-        page = json.loads(data)
+        page = _loads(data)
     except ValueError as exc:
         raise SpokeError(f"The index page {redact(page_url)} is not valid JSON: {exc}") from None
     if not isinstance(page, dict) or not isinstance(page.get("files", []), list):
@@ -267,7 +280,7 @@ def thinned_page(kept: list[dict[str, object]]) -> bytes:
     Parsed with the same name and tags, it gives the same files as the whole page, at a
     fraction of the cost: most of a big project's page is wheels for other platforms.
     """
-    return json.dumps({"meta": {"api-version": "1.0"}, "files": kept}, separators=(",", ":")).encode()
+    return _dumps({"meta": {"api-version": "1.0"}, "files": kept})
 
 
 def parse_html_page(

@@ -316,3 +316,25 @@ def test_supported_tags_thin_the_page_but_keep_a_witness_per_version() -> None:
     ]
     everything = _parse(page, "https://x/simple/demo/", name=_canon("demo"), index_url="https://x/simple/")
     assert len(everything) == len(files)
+
+
+@pytest.mark.parametrize("decoder", ["orjson", "json"])
+def test_both_json_codecs_parse_thin_and_refuse_alike(monkeypatch, decoder: str) -> None:  # noqa: ANN001
+    from spoke.index import simple
+
+    if decoder == "json":  # the fallback where orjson has no wheel
+        monkeypatch.setattr(simple, "_loads", json.loads)
+        monkeypatch.setattr(simple, "_dumps", lambda value: json.dumps(value, separators=(",", ":")).encode())
+    else:
+        pytest.importorskip("orjson")
+    html, data = _big_page(300)
+    kept: list[dict[str, object]] = []
+    files = parse_json_page(data, PAGE, name="botocore", index_url="", kept=kept)
+    assert files == parse_html_page(html, PAGE, name="botocore", index_url="")
+    thinned = simple.thinned_page(kept)
+    assert json.loads(thinned)["files"] == kept
+    assert parse_json_page(thinned, PAGE, name="botocore", index_url="") == files
+    with pytest.raises(SpokeError, match="is not valid JSON"):
+        parse_json_page(b'{"files": [', PAGE, name="botocore", index_url="")
+    with pytest.raises(SpokeError, match="is not valid JSON"):
+        parse_json_page(b"\xff\xfe{}", PAGE, name="botocore", index_url="")
