@@ -34,7 +34,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from spoke.fingerprint import environment_fingerprint, file_digest
 
@@ -59,7 +59,25 @@ def main() -> int:
         return code
     from spoke.cli.main import main as full
 
-    return full()
+    end_now(full())
+
+
+def end_now(code: int) -> NoReturn:
+    """End the process with ``code`` without tearing the interpreter down.
+
+    By then every file is closed, every pool shut down and every child reaped; what is left is
+    freeing the objects of a resolution one by one, which took 0.13 s after a 68-package
+    install here. Exit handlers still run, and the standard streams are flushed.
+    """
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
 
 
 def note_request(argv: Sequence[str], environ: Mapping[str, str]) -> None:
