@@ -24,8 +24,11 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 BUCKETS = {
     "http": "http-v1",
@@ -70,6 +73,7 @@ class Cache:
     def close(self) -> None:
         """Remove a temporary cache; a no-op for a real one."""
         if self.temporary:
+            flush_later()  # nothing may still be writing into it
             shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -94,6 +98,66 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
         except OSError:
             pass
         raise
+
+
+def write_later(path: Path, data: bytes | Callable[[], bytes], *, then: Callable[[], None] | None = None) -> None:
+    """:func:`write_atomic` in the background, for a cache entry nobody waits for.
+
+    Storing an index page or a metadata file took 20-110 ms each on the thread that had fetched
+    it, and the solver waited for that thread's answer. ``data`` may be a function making the
+    bytes, so that work leaves the caller's thread too. The write is an optimisation for later
+    runs, so a failed one (a full disk, a read-only cache) is dropped. Writes and
+    :func:`remove_later` removals happen in the order asked, all before the process ends
+    (:func:`flush_later` runs at exit) or a temporary cache is removed. ``then`` runs once the
+    write is done or dropped.
+    """
+    _queue_later((path, data, then))
+
+
+def remove_later(path: Path, *, then: Callable[[], None] | None = None) -> None:
+    """Remove a cache entry, after the writes asked before (see :func:`write_later`)."""
+    _queue_later((path, None, then))
+
+
+def flush_later() -> None:
+    """Wait until every write and removal asked so far is done."""
+    with _later_lock:
+        pending = _later
+    if pending is not None:
+        pending.join()
+
+
+def _queue_later(job: tuple[Path, bytes | Callable[[], bytes] | None, Callable[[], None] | None]) -> None:
+    global _later
+    with _later_lock:
+        if _later is None:
+            import atexit
+            import queue
+
+            _later = queue.Queue()
+            threading.Thread(target=_work_later, args=(_later,), name="spoke-cache-writer", daemon=True).start()
+            atexit.register(flush_later)
+        _later.put(job)
+
+
+def _work_later(pending: Any) -> None:
+    while True:
+        path, data, then = pending.get()
+        try:
+            if data is None:
+                os.unlink(path)
+            else:
+                write_atomic(path, data if isinstance(data, bytes) else data())
+        except Exception:  # noqa: BLE001 - a cache entry not written costs only speed
+            pass
+        finally:
+            if then is not None:
+                then()
+            pending.task_done()
+
+
+_later_lock = threading.Lock()
+_later: Any = None
 
 
 def temp_path_beside(path: Path) -> Path:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from spoke.cache import write_atomic
+from spoke.cache import write_later
 from spoke.errors import ConfigurationError, PackageNotFoundError, SpokeError
 from spoke.index._redact import redact
 from spoke.index.find_links import FindLinks, local_path, scan_folder
@@ -179,11 +179,7 @@ class IndexClient:
         kept: list[dict[str, object]] = []
         files = parse_json_page(content, page_url, name=name, index_url=index_url, supported=self._supported,
                                 kept=kept)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, thinned_page(kept))
-        except OSError:
-            pass  # a read-only cache only costs speed
+        write_later(path, lambda: thinned_page(kept))  # a read-only cache only costs speed
         return files
 
     def _not_found(self, name: NormalizedName) -> PackageNotFoundError:

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from spoke.cache import Cache, key_for, write_atomic
+from spoke.cache import Cache, key_for, write_later
 from spoke.errors import (
     BuildRequiredError,
     HashMismatchError,
@@ -132,7 +132,7 @@ class MetadataFetcher:
         data = self._fetch(file)
         metadata = self._parse(data, file)
         if entry is not None:
-            write_atomic(entry, data)
+            write_later(entry, data)
         return metadata
 
     def _fetch(self, file: IndexFile) -> bytes:

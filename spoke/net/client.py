@@ -300,12 +300,16 @@ class HttpClient:
                 self._reporter.download_done(name)
 
     def close(self) -> None:
-        """Close every pooled connection; the client may still be used afterwards."""
+        """Close every pooled connection and finish storing answers (see
+        :func:`spoke.cache.write_later`); the client may still be used afterwards."""
+        from spoke.cache import flush_later
+
         with self._lock:
             managers = list(self._managers.values())
             self._managers.clear()
         for manager in managers:
             manager.clear()
+        flush_later()
 
     def __enter__(self) -> HttpClient:
         return self

@@ -11,11 +11,12 @@ Which entries may be stored and reused is decided by :mod:`spoke.net.cache_polic
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from spoke.cache import key_for, write_atomic
+from spoke.cache import key_for, remove_later, write_later
 from spoke.net import cache_policy
 
 _MAGIC = b"spoke-http-1\n"
@@ -41,10 +42,15 @@ def _accept(request_headers: Mapping[str, str]) -> str:
 
 
 class HttpCacheStore:
-    """Entries under ``folder`` (the cache's ``http`` bucket)."""
+    """Entries under ``folder`` (the cache's ``http`` bucket).
+
+    Entries are written in the background; until one is on disk, :meth:`load` finds it here.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self._lock = threading.Lock()
+        self._unwritten: dict[Path, bytes | None] = {}  # None: being removed
 
     def path_for(self, url: str, request_headers: Mapping[str, str]) -> Path:
         """Where the answer to ``url`` with these request headers is kept."""
@@ -54,8 +60,12 @@ class HttpCacheStore:
     def load(self, url: str, request_headers: Mapping[str, str]) -> CachedResponse | None:
         """The stored answer for this request, or ``None`` (absent, damaged or another Vary)."""
         path = self.path_for(url, request_headers)
+        with self._lock:
+            unwritten = self._unwritten.get(path, b"")
+        if unwritten is None:
+            return None
         try:
-            data = path.read_bytes()
+            data = unwritten or path.read_bytes()
         except OSError:
             return None
         if not data.startswith(_MAGIC):
@@ -80,7 +90,8 @@ class HttpCacheStore:
         return entry
 
     def save(self, request_url: str, request_headers: Mapping[str, str], entry: CachedResponse) -> None:
-        """Store ``entry`` as the answer to ``request_url`` with these request headers."""
+        """Store ``entry`` as the answer to ``request_url`` with these request headers (in the
+        background: see :func:`spoke.cache.write_later`)."""
         meta = {
             "url": entry.url,
             "status": entry.status,
@@ -89,11 +100,23 @@ class HttpCacheStore:
             "stored_at": entry.stored_at,
         }
         line = json.dumps(meta, separators=(",", ":"), ensure_ascii=True).encode("ascii")
-        write_atomic(self.path_for(request_url, request_headers), _MAGIC + line + b"\n" + entry.content)
+        self._later(self.path_for(request_url, request_headers), _MAGIC + line + b"\n" + entry.content)
 
     def delete(self, request_url: str, request_headers: Mapping[str, str]) -> None:
-        """Forget the answer to ``request_url`` (after a ``no-store`` answer)."""
-        try:
-            self.path_for(request_url, request_headers).unlink()
-        except OSError:
-            pass
+        """Forget the answer to ``request_url`` (after a ``no-store`` answer; in the order of
+        :meth:`save`'s writes)."""
+        self._later(self.path_for(request_url, request_headers), None)
+
+    def _later(self, path: Path, data: bytes | None) -> None:
+        with self._lock:
+            self._unwritten[path] = data
+
+        def done() -> None:
+            with self._lock:
+                if path in self._unwritten and self._unwritten[path] is data:
+                    del self._unwritten[path]
+
+        if data is None:
+            remove_later(path, then=done)
+        else:
+            write_later(path, data, then=done)

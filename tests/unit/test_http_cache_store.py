@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spoke.cache import flush_later
 from spoke.net.http_cache import CachedResponse, HttpCacheStore
 
 
@@ -43,6 +44,7 @@ def test_vary_mismatch_reads_as_absent(tmp_path: Path) -> None:
 def test_damaged_entry_reads_as_absent(tmp_path: Path) -> None:
     store = HttpCacheStore(tmp_path)
     store.save("u", {}, entry())
+    flush_later()  # saved in the background: damage it once it is on disk
     path = store.path_for("u", {})
     path.write_bytes(b"spoke-http-1\n{not json\nbody")
     assert store.load("u", {}) is None

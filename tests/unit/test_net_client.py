@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from spoke.cache import flush_later
 from spoke.errors import HashMismatchError, HTTPStatusError, NetworkError
 from spoke.net import HttpClient, NetSettings
 from spoke.protocols import RecordingReporter
@@ -131,11 +132,14 @@ def test_a_repeated_answer_without_validators_is_not_rewritten(server: LoopbackS
     bodies = iter([b"page-1", b"page-1", b"page-2"])
     server.routes["/plain"] = lambda request, count: Reply(body=next(bodies))  # no ETag, no lifetime
     client.get(server.url("/plain"), cache=True)
+    flush_later()  # entries are written in the background
     (stored,) = (tmp_path / "http").rglob("*.http")
     first = stored.stat()
     assert client.get(server.url("/plain"), cache=True).content == b"page-1"
+    flush_later()
     assert stored.stat().st_ino == first.st_ino  # the same answer: the entry was left alone
     assert client.get(server.url("/plain"), cache=True).content == b"page-2"
+    flush_later()
     (stored,) = (tmp_path / "http").rglob("*.http")
     assert stored.read_bytes().endswith(b"page-2")  # a new answer replaces it
 
