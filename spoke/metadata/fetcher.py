@@ -71,11 +71,15 @@ class MetadataFetcher:
         executor: Executor | None = None,
         reporter: Reporter | None = None,
         on_download: Callable[[IndexFile, Path], None] | None = None,
+        download_whole: Callable[[IndexFile, Path], Path | None] | None = None,
     ) -> None:
         self._http = http
         self._cache = cache
         # Told of every whole wheel downloaded for its metadata (the app unpacks it early).
         self._on_download = on_download
+        # Asked first to download a whole wheel (to the given path or elsewhere, answering
+        # where); ``None`` from it means the fetcher downloads the wheel itself.
+        self._download_whole = download_whole
         self._executor = executor
         self._reporter = reporter if reporter is not None else NullReporter()
         self._once: Once[CoreMetadata] = Once()
@@ -196,6 +200,10 @@ class MetadataFetcher:
 
     def _download(self, file: IndexFile) -> Path:
         dest = self.wheel_path_for(file)
+        if self._download_whole is not None:
+            elsewhere = self._download_whole(file, dest)
+            if elsewhere is not None:
+                return elsewhere
         dest.parent.mkdir(parents=True, exist_ok=True)
         # The client writes beside ``dest`` and renames only once the digests match, so another
         # process sharing the cache sees either no wheel or a whole, verified one.

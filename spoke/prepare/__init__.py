@@ -148,6 +148,7 @@ def start_prepare(
     unpacks: Executor,
     allowed_hashes: Sequence[str] = (),
     keep_archive: bool = False,
+    on_fetched: Callable[[UnpackedWheel | tuple[Path, str | None]], None] | None = None,
 ) -> Future[UnpackedWheel]:
     """:func:`prepare_one` in two pools: the download in ``downloads``, the unpack in ``unpacks``.
 
@@ -155,7 +156,7 @@ def start_prepare(
     at a time. In one pool, queued unpacks held back downloads (a big wheel chosen early was
     still waiting for a worker a second later). A :class:`~spoke.workers.HeaviestFirst`
     ``unpacks`` pool takes the biggest archive waiting first. The future carries the first
-    failure.
+    failure. ``on_fetched`` is given what :func:`fetch_one` found, before the unpack starts.
     """
     out: Future[UnpackedWheel] = Future()
 
@@ -177,6 +178,8 @@ def start_prepare(
         if not settle(job):
             return
         result = job.result()
+        if on_fetched is not None:
+            on_fetched(result)
         if isinstance(result, UnpackedWheel):
             out.set_result(result)
             return

@@ -8,10 +8,11 @@ curl fetches from PyPI in 0.17 s on the machine this was measured on, took 1.4-1
 inside a cold install. In a child process, the downloads and unpacks have a lock of their own.
 
 The protocol is pickles over the child's stdin and stdout. The parent sends its ``sys.path`` and
-a :class:`Setup`, then one ``(id, file, allowed hashes, keep archive)`` request per wheel, at any
-time; the child runs them concurrently (its own download and unpack pools, see
+a :class:`Setup`, then one ``(id, file, allowed hashes, keep archive, tell fetched)`` request per wheel,
+at any time; the child runs them concurrently (its own download and unpack pools, see
 :func:`spoke.prepare.start_prepare`) and answers each with ``("ok", id, UnpackedWheel)``,
-``("error", id, SpokeError)`` or ``("redo", id, why)``, and forwards its reporter's events as
+``("error", id, SpokeError)`` or ``("redo", id, why)`` -- after ``("fetched", id, path)`` when
+asked, as soon as the archive is downloaded -- and forwards its reporter's events as
 ``("event", method, args)``. A request the child cannot finish for any reason but a
 :class:`~spoke.errors.SpokeError` (a crash, an answer that does not pickle, the child dying or
 never starting) is redone in the parent, exactly as if there were no child: the child only ever
@@ -61,6 +62,24 @@ class Setup:
 Redo = Callable[[Any, Sequence[str], bool], "Future[Any]"]
 
 
+@dataclass
+class _Job:
+    """A request the child has not answered yet."""
+
+    done: Future[Any]
+    file: Any
+    allowed_hashes: tuple[str, ...]
+    keep_archive: bool
+    fetched: Future[Path | None] | None  # told where the archive is, once downloaded
+
+    def tell_fetched(self, path: Path | None = None, error: BaseException | None = None) -> None:
+        if self.fetched is not None and not self.fetched.done():
+            if error is not None:
+                self.fetched.set_exception(error)
+            else:
+                self.fetched.set_result(path)
+
+
 class PrepareProcess:
     """A child process that prepares wheels (:func:`spoke.prepare.start_prepare` there).
 
@@ -74,7 +93,7 @@ class PrepareProcess:
         self._reporter = reporter
         self._redo = redo
         self._lock = threading.Lock()
-        self._pending: dict[int, tuple[Future[Any], Any, Sequence[str], bool]] = {}
+        self._pending: dict[int, _Job] = {}
         self._ids = itertools.count()
         self._proc: subprocess.Popen[bytes] | None = None
         self._stdin: IO[bytes] | None = None
@@ -110,17 +129,27 @@ class PrepareProcess:
         self._reader.start()
         return True
 
-    def submit(self, file: Any, allowed_hashes: Sequence[str] = (), keep_archive: bool = False) -> Future[Any] | None:
-        """Hand ``file`` to the child; ``None`` if it cannot take it."""
+    def submit(
+        self, file: Any, allowed_hashes: Sequence[str] = (), keep_archive: bool = False,
+        *, fetched: Future[Path | None] | None = None,
+    ) -> Future[Any] | None:
+        """Hand ``file`` to the child; ``None`` if it cannot take it.
+
+        ``fetched``, when given, is told the archive's path as soon as it is downloaded (before
+        the unpack), ``None`` if there is no archive to read (the child found the wheel
+        unpacked, or the job moved to this process), or the download's error.
+        """
         future: Future[Any] = Future()
         with self._lock:
             if not self._start():
                 return None
             job = next(self._ids)
-            self._pending[job] = (future, file, tuple(allowed_hashes), keep_archive)
+            allowed = tuple(allowed_hashes)
+            self._pending[job] = _Job(future, file, allowed, keep_archive, fetched)
             try:
                 assert self._stdin is not None
-                self._stdin.write(pickle.dumps((job, file, tuple(allowed_hashes), keep_archive), protocol=_PROTOCOL))
+                request = (job, file, allowed, keep_archive, fetched is not None)
+                self._stdin.write(pickle.dumps(request, protocol=_PROTOCOL))
                 self._stdin.flush()
             except (OSError, ValueError, pickle.PickleError):
                 del self._pending[job]
@@ -143,18 +172,21 @@ class PrepareProcess:
                     except Exception:  # noqa: BLE001 - a reporter failure must not stop the answers
                         pass
                     continue
-                _, job, value = message
+                _, number, value = message
                 with self._lock:
-                    entry = self._pending.pop(job, None)
-                if entry is None:
+                    job = self._pending.get(number) if kind == "fetched" else self._pending.pop(number, None)
+                if job is None:
                     continue
-                future = entry[0]
-                if kind == "ok":
-                    future.set_result(value)
+                if kind == "fetched":
+                    job.tell_fetched(None if value is None else Path(value))
+                elif kind == "ok":
+                    job.tell_fetched()
+                    job.done.set_result(value)
                 elif kind == "error":
-                    future.set_exception(value)
+                    job.tell_fetched(error=value)
+                    job.done.set_exception(value)
                 else:
-                    self._take_over(*entry)
+                    self._take_over(job)
         except Exception:  # noqa: BLE001 - a garbled answer: every open request is redone here
             pass
         finally:
@@ -164,19 +196,24 @@ class PrepareProcess:
                     self._state = "broken"
                 left = list(self._pending.values())
                 self._pending.clear()
-            for entry in left:
-                if closing:
-                    entry[0].cancel()  # the command is ending: nobody waits for these any more
+            for job in left:
+                if closing:  # the command is ending: nobody waits for these any more
+                    job.done.cancel()
+                    if job.fetched is not None:
+                        job.fetched.cancel()
                 else:
-                    self._take_over(*entry)
+                    self._take_over(job)
             stdout.close()
 
-    def _take_over(self, future: Future[Any], file: Any, allowed_hashes: Sequence[str], keep_archive: bool) -> None:
-        """Prepare in this process what the child did not."""
+    def _take_over(self, job: _Job) -> None:
+        """Prepare in this process what the child did not (whoever waits for the archive
+        alone fetches it themselves)."""
+        job.tell_fetched()
+        future = job.done
         if future.done():
             return
         try:
-            redone = self._redo(file, allowed_hashes, keep_archive)
+            redone = self._redo(job.file, job.allowed_hashes, job.keep_archive)
         except BaseException as exc:  # noqa: BLE001 - e.g. the pools are shutting down
             future.set_exception(exc)
             return
@@ -284,6 +321,7 @@ def serve() -> None:
 
     from spoke.cache import Cache
     from spoke.errors import SpokeError
+    from spoke.models import UnpackedWheel
     from spoke.net.auth import UrlAndNetrcAuth
     from spoke.net.client import HttpClient
     from spoke.prepare import start_prepare
@@ -311,13 +349,18 @@ def serve() -> None:
     try:
         while True:
             try:
-                job, file, allowed_hashes, keep_archive = pickle.load(stdin)
+                job, file, allowed_hashes, keep_archive, tell_fetched = pickle.load(stdin)
             except EOFError:
                 break
+            on_fetched = None
+            if tell_fetched:
+                def on_fetched(result: Any, job: int = job) -> None:
+                    path = None if isinstance(result, UnpackedWheel) else str(result[0])
+                    send(("fetched", job, path))
             try:
                 started = start_prepare(
                     file, http=http, cache=cache, downloads=downloads, unpacks=unpacks,
-                    allowed_hashes=allowed_hashes, keep_archive=keep_archive,
+                    allowed_hashes=allowed_hashes, keep_archive=keep_archive, on_fetched=on_fetched,
                 )
             except BaseException as exc:  # noqa: BLE001
                 send(("redo", job, f"{type(exc).__name__}: {exc}"))

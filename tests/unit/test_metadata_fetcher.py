@@ -277,3 +277,33 @@ def test_not_found_wheel_propagates_the_http_error(cache):
     http = FakeHttp({FILES + WHEEL: Route(status=404)})
     with pytest.raises(HTTPStatusError):
         MetadataFetcher(http, cache=cache).get(_file())
+
+
+def test_a_whole_wheel_is_asked_of_the_downloader_first(cache, tmp_path):
+    wheel = _padded_wheel()
+    file = _file(content=wheel)
+    elsewhere = tmp_path / "elsewhere" / WHEEL
+    asked: list[tuple[str, object]] = []
+
+    def downloader(f, dest):
+        asked.append((f.filename, dest))
+        elsewhere.parent.mkdir()
+        elsewhere.write_bytes(wheel)
+        return elsewhere
+
+    http = _serve(wheel, ranges=False)
+    fetcher = MetadataFetcher(http, cache=cache, download_whole=downloader)
+    assert fetcher.get(file).name == "foo"
+    assert asked == [(WHEEL, fetcher.wheel_path_for(file))]
+    assert [c[0] for c in http.calls] == ["range"]  # the fetcher itself downloaded nothing
+
+
+def test_a_downloader_that_declines_leaves_the_download_to_the_fetcher(cache):
+    wheel = _padded_wheel()
+    http = _serve(wheel, ranges=False)
+    told: list[str] = []
+    fetcher = MetadataFetcher(http, cache=cache, download_whole=lambda f, dest: None,
+                              on_download=lambda f, path: told.append(f.filename))
+    assert fetcher.get(_file(content=wheel)).name == "foo"
+    assert [c[0] for c in http.calls] == ["range", "download"]
+    assert told == [WHEEL]

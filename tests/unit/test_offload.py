@@ -219,3 +219,54 @@ def test_many_wheels_at_once_each_get_their_own_answer(cache: Cache, tmp_path: P
     for i, w in enumerate(wheels):
         assert results[w.name].filename == w.name
         assert (results[w.name].root / f"pkg{i}" / "__init__.py").read_text() == f"N = {i}\n"
+
+
+def test_the_archive_is_announced_as_soon_as_it_is_downloaded(cache: Cache, wheel: Path) -> None:
+    with LoopbackServer() as server:
+        server.routes["/files/" + wheel.name] = always(Reply(body=wheel.read_bytes()))
+        local = _index_file(wheel)
+        file = IndexFile(name=local.name, version=local.version, filename=local.filename,
+                         url=server.url("/files/" + wheel.name), hashes=local.hashes)
+        child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+        fetched: Future[Any] = Future()
+        try:
+            done = child.submit(file, (), True, fetched=fetched)
+            assert done is not None
+            path = fetched.result(timeout=60)
+            assert path is not None and path.read_bytes() == wheel.read_bytes()
+            done.result(timeout=60)
+        finally:
+            child.close()
+    assert path.exists()  # kept: the archive was asked for
+
+
+def test_a_failed_download_is_announced_to_whoever_waits_for_the_archive(cache: Cache, wheel: Path) -> None:
+    with LoopbackServer() as server:
+        server.routes["/files/" + wheel.name] = always(Reply(status=404))
+        local = _index_file(wheel)
+        file = IndexFile(name=local.name, version=local.version, filename=local.filename,
+                         url=server.url("/files/" + wheel.name), hashes=local.hashes)
+        child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+        fetched: Future[Any] = Future()
+        try:
+            done = child.submit(file, (), True, fetched=fetched)
+            assert done is not None
+            with pytest.raises(HTTPStatusError):
+                fetched.result(timeout=60)
+            with pytest.raises(HTTPStatusError):
+                done.result(timeout=60)
+        finally:
+            child.close()
+
+
+def test_when_a_child_dies_whoever_waits_for_the_archive_fetches_it(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(offload, "_BOOT", "import sys,pickle;[pickle.load(sys.stdin.buffer) for _ in range(3)]")
+    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+    fetched: Future[Any] = Future()
+    try:
+        done = child.submit(_index_file(wheel), (), True, fetched=fetched)
+        assert done is not None
+        assert fetched.result(timeout=60) is None
+        assert done.result(timeout=60) == "redone here"
+    finally:
+        child.close()
