@@ -233,11 +233,14 @@ class Context:
         """
         from concurrent.futures import Future
 
+        offload = self._offload()
+        if not offload.ready:
+            return None  # the first wheels are fetched here while the child starts (see on_download)
         fetched: Future[Path | None] = Future()
         with self._early_lock:
             if file.url in self.early_jobs:
                 return None
-            job = self._offload().submit(file, (), True, fetched=fetched)
+            job = offload.submit(file, (), True, fetched=fetched)
             if job is None:
                 return None
             self.early_jobs[file.url] = job
@@ -263,7 +266,8 @@ class Context:
         """Start fetching and unpacking ``file``; a future of the unpacked wheel.
 
         A wheel already unpacked in the cache is answered at once; the others go to the
-        :attr:`offload` process, or are prepared here if it cannot take them.
+        :attr:`offload` process once it is ready, and are prepared here before that (a small
+        install is often over by then) or if it cannot take them.
         """
         from concurrent.futures import Future
 
@@ -275,9 +279,13 @@ class Context:
                 done: Future[Any] = Future()
                 done.set_result(hit)
                 return done
-            offloaded = self._offload().submit(file, allowed_hashes, keep_archive)
-            if offloaded is not None:
-                return offloaded
+            offload = self._offload()
+            if offload.ready:
+                offloaded = offload.submit(file, allowed_hashes, keep_archive)
+                if offloaded is not None:
+                    return offloaded
+            else:
+                offload.start()  # for the wheels to come; this one is not kept waiting
         return self._prepare_here(file, allowed_hashes, keep_archive)
 
     def _prepare_here(self, file: Any, allowed_hashes: Sequence[str], keep_archive: bool) -> Any:

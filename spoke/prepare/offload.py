@@ -13,7 +13,8 @@ at any time; the child runs them concurrently (its own download and unpack pools
 :func:`spoke.prepare.start_prepare`) and answers each with ``("ok", id, UnpackedWheel)``,
 ``("error", id, SpokeError)`` or ``("redo", id, why)`` -- after ``("fetched", id, path)`` when
 asked, as soon as the archive is downloaded -- and forwards its reporter's events as
-``("event", method, args)``. A request the child cannot finish for any reason but a
+``("event", method, args)``. Its first message, ``("ready",)``, says it has loaded what it
+works with. A request the child cannot finish for any reason but a
 :class:`~spoke.errors.SpokeError` (a crash, an answer that does not pickle, the child dying or
 never starting) is redone in the parent, exactly as if there were no child: the child only ever
 costs speed, never correctness.
@@ -99,6 +100,13 @@ class PrepareProcess:
         self._stdin: IO[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._state = "new"  # new → running → (closed | broken)
+        self._ready = threading.Event()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the child has started and loaded what it works with (~0.3 s after the
+        first request); until then a caller in a hurry does the work itself."""
+        return self._ready.is_set()
 
     def _start(self) -> bool:
         """Start the child (under ``_lock``); False if it cannot be."""
@@ -128,6 +136,11 @@ class PrepareProcess:
         self._reader = threading.Thread(target=self._read, args=(proc.stdout,), name="spoke-offload", daemon=True)
         self._reader.start()
         return True
+
+    def start(self) -> None:
+        """Start the child now (it is :attr:`ready` about 0.3 s later)."""
+        with self._lock:
+            self._start()
 
     def submit(
         self, file: Any, allowed_hashes: Sequence[str] = (), keep_archive: bool = False,
@@ -165,6 +178,9 @@ class PrepareProcess:
                 except EOFError:
                     return
                 kind = message[0]
+                if kind == "ready":
+                    self._ready.set()
+                    continue
                 if kind == "event":
                     _, method, args = message
                     try:
@@ -317,7 +333,14 @@ def serve() -> None:
             out.write(data)
             out.flush()
 
+    from spoke.net.client import warm_default_ssl_context
+
+    if not setup.settings.cert:
+        warm_default_ssl_context()  # the trust store loads while the rest imports
+
     from concurrent.futures import ThreadPoolExecutor
+
+    import urllib3  # noqa: F401 - imported now rather than by the first download
 
     from spoke.cache import Cache
     from spoke.errors import SpokeError
@@ -325,6 +348,7 @@ def serve() -> None:
     from spoke.net.auth import UrlAndNetrcAuth
     from spoke.net.client import HttpClient
     from spoke.prepare import start_prepare
+    from spoke.prepare.unpack import unpack_wheel  # noqa: F401 - likewise
     from spoke.workers import DOWNLOADS, UNPACKS, HeaviestFirst
 
     http = HttpClient(
@@ -334,6 +358,7 @@ def serve() -> None:
     cache = Cache(setup.cache_root)
     downloads = ThreadPoolExecutor(max_workers=DOWNLOADS, thread_name_prefix="spoke-download")
     unpacks = HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")
+    send(("ready",))
 
     def answer(job: int, done: Future[Any]) -> None:
         if done.cancelled():

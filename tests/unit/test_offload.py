@@ -270,3 +270,68 @@ def test_when_a_child_dies_whoever_waits_for_the_archive_fetches_it(cache: Cache
         assert done.result(timeout=60) == "redone here"
     finally:
         child.close()
+
+
+def test_the_child_says_when_it_is_ready(cache: Cache) -> None:
+    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+    try:
+        assert not child.ready
+        child.start()
+        for _ in range(600):
+            if child.ready:
+                break
+            time.sleep(0.05)
+        assert child.ready
+    finally:
+        child.close()
+
+
+class _FakeOffload:
+    def __init__(self, ready: bool) -> None:
+        self.ready = ready
+        self.started = 0
+        self.submitted: list[str] = []
+
+    def start(self) -> None:
+        self.started += 1
+
+    def submit(self, file: Any, allowed_hashes: Any = (), keep_archive: bool = False, *, fetched: Any = None) -> Any:
+        self.submitted.append(file.filename)
+        done: Future[Any] = Future()
+        if fetched is not None:
+            fetched.set_result(Path("/somewhere") / file.filename)
+        return done
+
+    def close(self) -> None:
+        pass
+
+
+def _context(cache: Cache) -> Any:
+    from spoke.app.context import Context, IndexSettings, TargetSettings
+
+    return Context(index=IndexSettings(), target=TargetSettings(), cache_dir=cache.root)
+
+
+def test_until_the_child_is_ready_wheels_are_prepared_in_this_process(cache: Cache, wheel: Path) -> None:
+    ctx = _context(cache)
+    ctx.offload = _FakeOffload(ready=False)
+    try:
+        unpacked = ctx.start_prepare(_index_file(wheel)).result(timeout=60)
+        assert (unpacked.root / "demo" / "__init__.py").exists()
+        assert ctx.offload.started == 1 and ctx.offload.submitted == []
+        # Nor is a wheel wanted for its metadata sent to a child that is not ready.
+        assert ctx._download_whole(_index_file(wheel), cache.root / "x.whl") is None
+    finally:
+        ctx.close()
+
+
+def test_once_the_child_is_ready_it_takes_the_wheels(cache: Cache, wheel: Path) -> None:
+    ctx = _context(cache)
+    ctx.offload = _FakeOffload(ready=True)
+    try:
+        ctx.start_prepare(_index_file(wheel))
+        assert ctx._download_whole(_index_file(wheel, sha256="1" * 64), cache.root / "x.whl") == (
+            Path("/somewhere") / wheel.name)
+        assert ctx.offload.submitted == [wheel.name, wheel.name] and ctx.offload.started == 0
+    finally:
+        ctx.close()
