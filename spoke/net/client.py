@@ -769,12 +769,8 @@ def _check_client_cert(path: str) -> None:
 
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(path)
-    except ssl.SSLError:  # before OSError: it is one
-        problem = "not a PEM file holding a certificate and its private key"
-    except FileNotFoundError:
-        problem = "no such file"
     except OSError as exc:
-        problem = exc.strerror or str(exc)
+        problem = _pem_problem(exc, "not a PEM file holding a certificate and its private key")
     else:
         return
     raise NetworkError(
@@ -782,6 +778,17 @@ def _check_client_cert(path: str) -> None:
         hint="`--client-cert` takes one PEM file holding the client certificate and its "
         "(unencrypted) private key.",
     )
+
+
+def _pem_problem(exc: OSError, not_pem: str) -> str:
+    """What is wrong with a PEM file that OpenSSL would not load (``not_pem``: its content)."""
+    import ssl
+
+    if isinstance(exc, ssl.SSLError):
+        return not_pem
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    return exc.strerror or str(exc)
 
 
 def _ca_bundle_context(path: str) -> Any:
@@ -793,12 +800,8 @@ def _ca_bundle_context(path: str) -> Any:
         if os.path.isdir(path):
             return ssl.create_default_context(capath=path)
         return ssl.create_default_context(cafile=path)
-    except ssl.SSLError:  # before OSError: it is one
-        problem = "not a PEM file of CA certificates"
-    except FileNotFoundError:
-        problem = "no such file"
     except OSError as exc:
-        problem = exc.strerror or str(exc)
+        problem = _pem_problem(exc, "not a PEM file of CA certificates")
     raise NetworkError(
         f"Cannot use the CA bundle {path}: {problem}",
         hint="`--cert` (pip's `cert` setting, PIP_CERT) takes a PEM file of the certificate "

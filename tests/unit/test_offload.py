@@ -42,6 +42,14 @@ def _index_file(wheel: Path, sha256: str | None = None) -> IndexFile:
     )
 
 
+def _served(server: LoopbackServer, wheel: Path, reply: Reply) -> IndexFile:
+    """``wheel`` as an index file whose URL ``server`` answers with ``reply``."""
+    server.routes["/files/" + wheel.name] = always(reply)
+    local = _index_file(wheel)
+    return IndexFile(name=local.name, version=local.version, filename=local.filename,
+                     url=server.url("/files/" + wheel.name), hashes=local.hashes)
+
+
 class _Redo:
     """The parent's own prepare, recorded: answers a marker result."""
 
@@ -85,10 +93,7 @@ def test_the_child_prepares_a_wheel_into_the_parents_cache(cache: Cache, wheel: 
 def test_the_child_downloads_and_its_events_reach_the_parents_reporter(cache: Cache, wheel: Path) -> None:
     reporter = RecordingReporter()
     with LoopbackServer() as server:
-        server.routes["/files/" + wheel.name] = always(Reply(body=wheel.read_bytes()))
-        file = _index_file(wheel)
-        file = IndexFile(name=file.name, version=file.version, filename=file.filename,
-                         url=server.url("/files/" + wheel.name), hashes=file.hashes)
+        file = _served(server, wheel, Reply(body=wheel.read_bytes()))
         child = PrepareProcess(_setup(cache), reporter, _Redo())
         try:
             future = child.submit(file)
@@ -223,10 +228,7 @@ def test_many_wheels_at_once_each_get_their_own_answer(cache: Cache, tmp_path: P
 
 def test_the_archive_is_announced_as_soon_as_it_is_downloaded(cache: Cache, wheel: Path) -> None:
     with LoopbackServer() as server:
-        server.routes["/files/" + wheel.name] = always(Reply(body=wheel.read_bytes()))
-        local = _index_file(wheel)
-        file = IndexFile(name=local.name, version=local.version, filename=local.filename,
-                         url=server.url("/files/" + wheel.name), hashes=local.hashes)
+        file = _served(server, wheel, Reply(body=wheel.read_bytes()))
         child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
         fetched: Future[Any] = Future()
         try:
@@ -242,10 +244,7 @@ def test_the_archive_is_announced_as_soon_as_it_is_downloaded(cache: Cache, whee
 
 def test_a_failed_download_is_announced_to_whoever_waits_for_the_archive(cache: Cache, wheel: Path) -> None:
     with LoopbackServer() as server:
-        server.routes["/files/" + wheel.name] = always(Reply(status=404))
-        local = _index_file(wheel)
-        file = IndexFile(name=local.name, version=local.version, filename=local.filename,
-                         url=server.url("/files/" + wheel.name), hashes=local.hashes)
+        file = _served(server, wheel, Reply(status=404))
         child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
         fetched: Future[Any] = Future()
         try:
