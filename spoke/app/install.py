@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,7 +277,7 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
     t1 = time.perf_counter()
     ctx.reporter.phase("download")
     hashes = _hashes_by_name(request) if request.require_hashes else None
-    from spoke.prepare import prepare
+    from spoke.prepare import gather, start_all
     from spoke.prepare.unpack import unpack_wheel
 
     files = [p.file for p in plan.install if p.file is not None and p.direct is None and p.file.is_wheel]
@@ -290,14 +290,26 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
             unpacked[pkg.name] = unpack_wheel(sources.direct_wheel(pkg.direct), cache=ctx.cache)
         elif pkg.file is not None and not pkg.file.is_wheel:
             unpacked[pkg.name] = unpack_wheel(sources.sdist_wheel(pkg.file), cache=ctx.cache)
-    unpacked.update(prepare(files, start=lambda f, allowed: ctx.start_prepare(f, allowed_hashes=allowed),
-                            hashes=hashes, started=ctx.early_jobs))
-    timings["prepare"] = time.perf_counter() - t1
-    ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
-    t2 = time.perf_counter()
-    ctx.reporter.phase("install")
-    apply_plan(ctx, interp, scheme, plan, unpacked, link_mode=request.link_mode, compile_bytecode=request.compile)
-    timings["install"] = time.perf_counter() - t2
+    jobs = start_all(files, start=lambda f, allowed: ctx.start_prepare(f, allowed_hashes=allowed),
+                     hashes=hashes, started=ctx.early_jobs)
+    if plan.remove:
+        # Nothing is removed before every replacement is at hand.
+        unpacked.update(gather(jobs))
+    else:
+        # A plan that only adds installs each wheel as it is ready, while the last ones are
+        # still downloading (a failure rolls every addition back).
+        unpacked.update(jobs)
+    prepared: list[float] = []
+
+    def all_prepared() -> None:
+        prepared.append(time.perf_counter())
+        ctx.reporter.phase_done("download", f"Prepared {len(files)} packages")
+        ctx.reporter.phase("install")
+
+    apply_plan(ctx, interp, scheme, plan, unpacked, link_mode=request.link_mode, compile_bytecode=request.compile,
+               on_prepared=all_prepared)
+    timings["prepare"] = prepared[0] - t1
+    timings["install"] = time.perf_counter() - prepared[0]
     ctx.reporter.phase_done("install", f"Installed {len(plan.install)} packages")
     return InstallOutcome(
         interpreter=interp, resolution=resolution, plan=plan, dry_run=False, timings=timings,
@@ -350,13 +362,14 @@ def _fetch_early(ctx: Context) -> Callable[[Any], None]:
 
 
 def apply_plan(
-    ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: dict[str, Any],
-    *, link_mode: str = "auto", compile_bytecode: bool = False,
+    ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: Mapping[str, Any],
+    *, link_mode: str = "auto", compile_bytecode: bool = False, on_prepared: Callable[[], None] | None = None,
 ) -> list[str]:
     """Remove replaced distributions, then link the new ones in; return the files written.
 
-    One transaction: if anything fails (or the process dies), the environment goes back to
-    exactly what it was.
+    ``unpacked`` maps each name to its unpacked wheel or a future of it: each is linked in as
+    it is ready, and ``on_prepared`` is called once all are. One transaction: if anything
+    fails (or the process dies), the environment goes back to exactly what it was.
     """
     from spoke.app.target import state_root
     from spoke.installer.transaction import Transaction
@@ -365,7 +378,7 @@ def apply_plan(
     was_requested = {d.name for d in plan.remove if d.requested}
     txn = Transaction(root=state_root(ctx, interp), command=ctx.command_line).begin()
     try:
-        written = _apply(ctx, interp, scheme, plan, unpacked, txn, roots, was_requested, link_mode)
+        written = _apply(ctx, interp, scheme, plan, unpacked, txn, roots, was_requested, link_mode, on_prepared)
         if compile_bytecode:
             from spoke.installer import compile_bytecode as compile_all
 
@@ -378,9 +391,13 @@ def apply_plan(
 
 
 def _apply(
-    ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: dict[str, Any], txn: Any,
-    roots: list[Path], was_requested: set[str], link_mode: str,
+    ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: Mapping[str, Any], txn: Any,
+    roots: list[Path], was_requested: set[str], link_mode: str, on_prepared: Callable[[], None] | None,
 ) -> list[str]:
+    import queue
+    import threading
+    from concurrent.futures import Future
+
     from spoke.env.installed import read_direct_url
     from spoke.installer import install_wheel, uninstall
     from spoke.installer.transaction import Change
@@ -391,36 +408,51 @@ def _apply(
     for pkg in plan.install:
         txn.added.append(Change(name=pkg.name, version=str(pkg.version),
                                 direct_url=pkg.direct.direct_url if pkg.direct is not None else None))
-    # Distributions own disjoint files, so they are linked in concurrently, but in two lanes
-    # only: link and mkdir on one filesystem contend in the kernel, and sixteen threads took
-    # four times as long as one here (6,400 files: 1.1 s against 0.25 s).
-    def install_all(lane: list[Any]) -> list[str]:
-        paths: list[str] = []
-        for pkg in lane:
-            paths.extend(install_wheel(
-                unpacked[pkg.name], scheme=scheme, interpreter_path=interp.executable,
-                requested=pkg.requested or pkg.name in was_requested, link_mode=link_mode,
-                direct_url=json.dumps(pkg.direct.direct_url, sort_keys=True) if pkg.direct is not None else None,
-                transaction=txn,
-            ).paths)
-        return paths
+    # Distributions own disjoint files, so they are linked in concurrently as their wheels are
+    # ready, but in two lanes only: link and mkdir on one filesystem contend in the kernel, and
+    # sixteen threads took four times as long as one here (6,400 files: 1.1 s against 0.25 s).
+    ready: queue.Queue[tuple[Any, Future[Any]]] = queue.Queue()
+    for pkg in plan.install:
+        job = unpacked[pkg.name]
+        if not isinstance(job, Future):
+            job = Future()
+            job.set_result(unpacked[pkg.name])
+        job.add_done_callback(lambda done, pkg=pkg: ready.put((pkg, done)))
+    lock = threading.Lock()
+    taken = [0]
+    failures: list[BaseException] = []
 
-    lanes: list[list[Any]] = [[] for _ in range(_INSTALL_LANES)]
-    loads = [0] * _INSTALL_LANES
-    for pkg in sorted(plan.install, key=lambda p: -len(unpacked[p.name].record)):
-        lane = loads.index(min(loads))  # the biggest distributions first, each to the idlest lane
-        lanes[lane].append(pkg)
-        loads[lane] += len(unpacked[pkg.name].record)
-    jobs = [ctx.executor.submit(install_all, lane) for lane in lanes if lane]
+    def install_ready() -> list[str]:
+        paths: list[str] = []
+        while True:
+            with lock:  # each lane claims an arrival before waiting for it: all are taken once
+                if taken[0] == len(plan.install):
+                    return paths
+                taken[0] += 1
+                last = taken[0] == len(plan.install)
+            pkg, done = ready.get()
+            if last and on_prepared is not None:
+                on_prepared()
+            if failures:
+                continue  # after a failure, only wait for the other jobs to end
+            try:
+                paths.extend(install_wheel(
+                    done.result(), scheme=scheme, interpreter_path=interp.executable,
+                    requested=pkg.requested or pkg.name in was_requested, link_mode=link_mode,
+                    direct_url=json.dumps(pkg.direct.direct_url, sort_keys=True) if pkg.direct is not None else None,
+                    transaction=txn,
+                ).paths)
+            except BaseException as exc:  # noqa: BLE001 - raised below, once every job has ended
+                failures.append(exc)
+
+    lanes = [ctx.executor.submit(install_ready) for _ in range(min(_INSTALL_LANES, len(plan.install)))]
     written: list[str] = []
-    error: BaseException | None = None
-    for job in jobs:
-        try:
-            written.extend(job.result())
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            error = error or exc
-    if error is not None:
-        raise error
+    for lane in lanes:
+        written.extend(lane.result())
+    if not plan.install and on_prepared is not None:
+        on_prepared()
+    if failures:
+        raise failures[0]
     return written
 
 

@@ -195,21 +195,18 @@ def start_prepare(
     return out
 
 
-def prepare(
+def start_all(
     files: Sequence[IndexFile],
     *,
     start: Callable[[IndexFile, Sequence[str]], Future[UnpackedWheel]],
     hashes: Mapping[str, Sequence[str]] | None = None,
     started: Mapping[str, Future[UnpackedWheel]] | None = None,
-) -> dict[str, UnpackedWheel]:
-    """Prepare every file concurrently; return unpacked wheels by project name.
+) -> dict[str, Future[UnpackedWheel]]:
+    """Start preparing every file; a future of each unpacked wheel by project name.
 
     ``start(file, allowed_hashes)`` begins one file's job (:func:`start_prepare` in some pools,
     or :meth:`spoke.app.context.Context.start_prepare`). ``started`` maps URLs to jobs begun
     earlier (while resolving); those are awaited, not redone, unless the user gave hashes.
-
-    The first failure is raised after every started job has finished, so no worker is left
-    writing into the cache behind the caller's back.
     """
     hashes = hashes or {}
     started = started or {}
@@ -220,6 +217,12 @@ def prepare(
             futures[f.name] = early  # already being fetched since the solver chose it
         else:
             futures[f.name] = start(f, hashes.get(f.name, ()))
+    return futures
+
+
+def gather(futures: Mapping[str, Future[UnpackedWheel]]) -> dict[str, UnpackedWheel]:
+    """Every result of :func:`start_all`'s jobs. The first failure is raised after every job
+    has finished, so no worker is left writing into the cache behind the caller's back."""
     results: dict[str, UnpackedWheel] = {}
     error: BaseException | None = None
     for name, fut in futures.items():
@@ -231,3 +234,15 @@ def prepare(
     if error is not None:
         raise error
     return results
+
+
+def prepare(
+    files: Sequence[IndexFile],
+    *,
+    start: Callable[[IndexFile, Sequence[str]], Future[UnpackedWheel]],
+    hashes: Mapping[str, Sequence[str]] | None = None,
+    started: Mapping[str, Future[UnpackedWheel]] | None = None,
+) -> dict[str, UnpackedWheel]:
+    """Prepare every file concurrently; return unpacked wheels by project name
+    (:func:`start_all`, then :func:`gather`)."""
+    return gather(start_all(files, start=start, hashes=hashes, started=started))

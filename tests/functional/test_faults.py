@@ -312,3 +312,18 @@ def test_no_retries_means_one_attempt(spoke, index, venv) -> None:
     assert f"answered 500 Internal Server Error for {server.file_url(BETA)}" in result.stderr
     assert "note: tried 1 time" in result.stderr and "Retrying" not in result.stderr
     assert len(gets(server, BETA_PATH)) == 1
+
+
+def test_a_bad_wheel_among_many_rolls_back_the_ones_already_linked(spoke, index, venv) -> None:
+    # A plan that only adds links each wheel as soon as it is ready; one wheel that fails its
+    # hash check must take every addition back with it.
+    many = [Pkg(f"leaf{i}", "1.0", files={f"leaf{i}/__init__.py": "X = 1\n" * 200}) for i in range(12)]
+    root = Pkg("root", "1.0", deps=tuple(p.name for p in many) + ("zbad",))
+    server = index(root, *many, Pkg("zbad", "1.0"))
+    server.corrupt("/files/zbad-1.0-py3-none-any.whl", exact=True, times=None)
+    env = venv()
+    before = snapshot(env.path)
+    result = install(spoke, server, env, "root", check=False)
+    assert_clean_failure(result, before, env)
+    assert "Hash mismatch for zbad-1.0-py3-none-any.whl" in result.stderr
+    assert [r for r in server.requests if r.path.startswith("/files/leaf")]  # the others were fetched
