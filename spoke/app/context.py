@@ -94,7 +94,7 @@ class Context:
         self._workers = workers
         self.offload: Any = None  # see _offload
         self._offload_lock = threading.Lock()
-        self.early_jobs: dict[str, Any] = {}  # URL → future of an early prepare_one
+        self.early_jobs: dict[str, Any] = {}  # URL → future of an early start_prepare
         self._early_lock = threading.Lock()
 
     @cached_property
@@ -131,12 +131,8 @@ class Context:
 
     @cached_property
     def unpacks(self) -> Any:
-        """Worker threads that unpack downloaded wheels into the cache, two at a time, the
-        biggest waiting archive first.
-
-        Creating files on one filesystem contends in the kernel: 68 wheels (6,400 files)
-        unpacked in 1.2-1.4 s with two threads, 1.8 s with sixteen.
-        """
+        """Worker threads that unpack downloaded wheels into the cache, :data:`~spoke.workers.UNPACKS`
+        at a time, the biggest waiting archive first."""
         from spoke.workers import UNPACKS, HeaviestFirst
 
         return HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")

@@ -3,7 +3,8 @@
 Each file is fetched at most once: a wheel already unpacked in the cache (keyed by its sha256)
 costs nothing; one the metadata stage had to download whole is unpacked from there; the rest
 are downloaded concurrently, checked against the index's hashes (and the user's ``--hash``
-values) and unpacked, each in a worker thread.
+values) and unpacked, in worker threads (:func:`start_prepare`; the app runs them in a child
+process, see :mod:`spoke.prepare.offload`).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def fetch_one(
     cache: Cache,
     allowed_hashes: Sequence[str] = (),
 ) -> UnpackedWheel | tuple[Path, str | None]:
-    """The first stage of :func:`prepare_one`: the wheel already unpacked in the cache, or
+    """The first stage of preparing a wheel: the wheel already unpacked in the cache, or
     the local path of its archive (downloaded if needed, hashes checked) and its sha256."""
     from spoke.prepare.unpack import cached_unpacked
 
@@ -106,7 +107,7 @@ def fetch_one(
 def unpack_fetched(
     file: IndexFile, fetched: UnpackedWheel | tuple[Path, str | None], *, cache: Cache, keep_archive: bool = False,
 ) -> UnpackedWheel:
-    """The second stage of :func:`prepare_one`: unpack what :func:`fetch_one` gave.
+    """The second stage of preparing a wheel: unpack what :func:`fetch_one` gave.
 
     The downloaded archive is removed once unpacked unless ``keep_archive`` (an early unpack
     running beside the solver keeps it, so a concurrent ``prepare`` never finds it missing).
@@ -126,19 +127,6 @@ def unpack_fetched(
     return unpacked
 
 
-def prepare_one(
-    file: IndexFile,
-    *,
-    http: object,
-    cache: Cache,
-    allowed_hashes: Sequence[str] = (),
-    keep_archive: bool = False,
-) -> UnpackedWheel:
-    """Fetch (if needed) and unpack one wheel; return it unpacked in the cache."""
-    fetched = fetch_one(file, http=http, cache=cache, allowed_hashes=allowed_hashes)
-    return unpack_fetched(file, fetched, cache=cache, keep_archive=keep_archive)
-
-
 def start_prepare(
     file: IndexFile,
     *,
@@ -150,7 +138,8 @@ def start_prepare(
     keep_archive: bool = False,
     on_fetched: Callable[[UnpackedWheel | tuple[Path, str | None]], None] | None = None,
 ) -> Future[UnpackedWheel]:
-    """:func:`prepare_one` in two pools: the download in ``downloads``, the unpack in ``unpacks``.
+    """Fetch (if needed) and unpack one wheel in two pools: the download (:func:`fetch_one`)
+    in ``downloads``, the unpack (:func:`unpack_fetched`) in ``unpacks``.
 
     Unpacking is CPU and file creation, best two at a time; downloads are network, best many
     at a time. In one pool, queued unpacks held back downloads (a big wheel chosen early was
@@ -234,15 +223,3 @@ def gather(futures: Mapping[str, Future[UnpackedWheel]]) -> dict[str, UnpackedWh
     if error is not None:
         raise error
     return results
-
-
-def prepare(
-    files: Sequence[IndexFile],
-    *,
-    start: Callable[[IndexFile, Sequence[str]], Future[UnpackedWheel]],
-    hashes: Mapping[str, Sequence[str]] | None = None,
-    started: Mapping[str, Future[UnpackedWheel]] | None = None,
-) -> dict[str, UnpackedWheel]:
-    """Prepare every file concurrently; return unpacked wheels by project name
-    (:func:`start_all`, then :func:`gather`)."""
-    return gather(start_all(files, start=start, hashes=hashes, started=started))
