@@ -41,7 +41,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
@@ -406,6 +406,24 @@ def _record_digest_matches(digest: bytes, recorded: str) -> bool:
     return len(recorded) == 2 * len(digest) and recorded.lower() == digest.hex()
 
 
+def _check_record_rows(expected: Mapping[str, object], members: set[str], filename: str) -> None:
+    """Refuse a RECORD naming a path outside the wheel or a file the archive lacks.
+
+    spoke writes its own RECORD, so such a line would never reach the target; but it is the
+    mark of a wheel built wrongly or to mislead (another tool's uninstall trusts RECORD and
+    would remove ``../../x``), so the whole archive is refused before anything is written,
+    like a member RECORD does not list.
+    """
+    for path in expected:
+        problem = member_name_problem(path)
+        if problem is not None:
+            raise _unsafe(filename, "RECORD", f"a line names `{_printable(path)}`: {problem}")
+    missing = sorted(p for p in expected if p not in members and not p.endswith("/"))
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise _unsafe(filename, "RECORD", f"lists `{_printable(missing[0])}`{more}, which the archive does not hold")
+
+
 def _is_unhashed(path: str, dist_info: str) -> bool:
     return any(path == f"{dist_info}/{n}" for n in _UNHASHED)
 
@@ -429,6 +447,7 @@ def _extract(fh: io.BufferedReader, filename: str, tmp: Path, limits: UnpackLimi
         ]
         if unlisted:
             raise _unsafe(filename, unlisted[0], "not listed in the wheel's RECORD")
+        _check_record_rows(layout.expected, {i.orig_filename for i in files}, filename)
         tree = str(tmp / _TREE)
         os.mkdir(tree)
         record: list[tuple[str, str, int]] = []

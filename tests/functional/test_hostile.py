@@ -66,6 +66,20 @@ def _unlisted(folder: Path) -> Path:
     return wheel
 
 
+def _record_names_outside(folder: Path) -> Path:
+    def outside(rows: list[list[str]]) -> None:
+        rows.append(["../../escaped", "", ""])  # another tool's uninstall would remove it
+
+    return make_wheel(folder, name="evil", files=GOOD_FILES, mutate_record=outside)
+
+
+def _record_names_absent(folder: Path) -> Path:
+    def absent(rows: list[list[str]]) -> None:
+        rows.append(["evil/absent.py", "sha256=" + "A" * 43, "10"])
+
+    return make_wheel(folder, name="evil", files=GOOD_FILES, mutate_record=absent)
+
+
 HOSTILE_WHEELS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "path-traversal": (_traversal, "member `../../escaped` of evil-1.0-py3-none-any.whl: `..` path component"),
     "symlink-out": (_symlink_out, "member `evil/escaped` of evil-1.0-py3-none-any.whl: symbolic link"),
@@ -74,6 +88,8 @@ HOSTILE_WHEELS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "name-mismatch": (_name_mismatch, "evil-1.0-py3-none-any.whl: `requests-1.0.dist-info` does not match the wheel's name"),
     "prepended-bytes": (_prepended, "evil-1.0-py3-none-any.whl: 38 bytes before the first entry"),
     "local-header": (_local_header, "member `evil/ok.py` of evil-1.0-py3-none-any.whl: its local header names another file, `../escaped`"),
+    "record-outside": (_record_names_outside, "member `RECORD` of evil-1.0-py3-none-any.whl: a line names `../../escaped`: `..` path component"),
+    "record-absent": (_record_names_absent, "member `RECORD` of evil-1.0-py3-none-any.whl: lists `evil/absent.py`, which the archive does not hold"),
     "unlisted-entry": (_unlisted, "of evil-1.0-py3-none-any.whl: 56 bytes before it that the central directory does not list"),
 }
 

@@ -261,6 +261,21 @@ def test_member_missing_from_record_refused(cache: Cache, src: Path) -> None:
         unpack_wheel(wheel, cache=cache)
 
 
+@pytest.mark.parametrize(("row", "reason"), [
+    (["../../x", "", ""], "a line names `../../x`: `..` path component"),
+    (["/etc/passwd", "", ""], "a line names `/etc/passwd`: absolute path"),
+    (["demo/../../x.py", "", ""], "`..` path component"),
+    (["demo/absent.py", "sha256=" + "A" * 43, "3"], "lists `demo/absent.py`, which the archive does not hold"),
+])
+def test_record_naming_what_the_archive_cannot_hold_is_refused(cache: Cache, src: Path, row: list[str],
+                                                               reason: str) -> None:
+    wheel = make_wheel(src, mutate_record=lambda rows: rows.append(row))
+    with pytest.raises(UnsafeArchiveError, match="member `RECORD`") as info_:
+        unpack_wheel(wheel, cache=cache)
+    assert reason in info_.value.message
+    assert cache_leftovers(cache) == []
+
+
 def test_unhashed_signature_files_are_allowed(cache: Cache, src: Path) -> None:
     wheel = make_wheel(src, extra=[(info("demo-1.0.dist-info/RECORD.jws"), b"{}")])
     unpacked = unpack_wheel(wheel, cache=cache)
