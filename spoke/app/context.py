@@ -61,6 +61,13 @@ class TargetSettings:
     target: Path | None = None
     root: Path | None = None
 
+    @property
+    def elsewhere(self) -> bool:
+        """True when the install goes somewhere of its own (``--user``, ``--target``,
+        ``--prefix``, ``--root``): then, as with ``--system``, the interpreter on ``PATH`` is
+        acceptable when no virtual environment is found (pip uses the one it runs on)."""
+        return self.user or self.target is not None or self.prefix is not None or self.root is not None
+
 
 def _command_line() -> str:
     """``spoke install …`` as typed (credentials in URLs redacted)."""
@@ -154,7 +161,7 @@ class Context:
 
         t = self.target_settings
         return find_interpreter(
-            python=t.python, virtual_env=t.virtual_env, cwd=t.cwd, system=t.system,
+            python=t.python, virtual_env=t.virtual_env, cwd=t.cwd, system=t.system or t.elsewhere,
             path_env=t.path_env,
         )
 

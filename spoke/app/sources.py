@@ -588,6 +588,12 @@ def materialize_all(builder: SourceBuilder, sources: Sequence[DirectSource]) -> 
         cand = builder.materialize(source)
         prev = by_name.get(cand.name)
         if prev is not None and prev.direct_url != cand.direct_url:
+            if prev.source.label() == cand.source.label() and prev.source.editable != cand.source.editable:
+                raise RequirementError(
+                    f"{cand.name} is requested both as an editable and as a regular install of "
+                    f"{cand.source.label()}",
+                    hint="Keep one of the two requirements (extras can be joined: `-e .[a,b]`).",
+                )
             raise RequirementError(
                 f"{cand.name} is requested from two different sources: "
                 f"{prev.source.label()} and {cand.source.label()}",

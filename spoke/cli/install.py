@@ -40,6 +40,35 @@ def gather_requirements(
     return reqs, constraints, merged
 
 
+def _warn_folder_names(reqs: Sequence[UserRequirement], printer: Printer) -> None:
+    """Warn when a name requirement is also a project folder here (pip reads it as a name)."""
+    from spoke.sources import folder_named_like
+
+    cwd = Path.cwd()
+    for item in reqs:
+        folder = folder_named_like(item, cwd)
+        if folder is not None:
+            req = item.requirement
+            extras = f"[{','.join(sorted(req.extras))}]" if req is not None and req.extras else ""
+            printer.warning(
+                f"`{item.text}` is read as a project name from the index, as pip reads it, "
+                f"although `{folder.name}` is a project folder here; to install the folder, "
+                f"write `./{folder.name}{extras}`"
+            )
+
+
+def _say_interpreter(ctx: Any, printer: Printer) -> None:
+    """Name the interpreter when ``--target``/``--prefix``/``--root``/``--user`` fell back to the
+    one on PATH for want of a virtual environment (what it installs for is then not obvious)."""
+    t = ctx.target_settings
+    if not t.elsewhere or t.python or t.virtual_env or t.system:
+        return
+    interp = ctx.interpreter
+    if not interp.is_venv:
+        printer.info(f"Using {interp.executable} (Python {interp.python_version}) from PATH; "
+                     "pass --python to choose another")
+
+
 def _merge(a: RequirementsFile, b: RequirementsFile) -> RequirementsFile:
     from dataclasses import replace
 
@@ -84,6 +113,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         warm_default_ssl_context()  # ready by the first request (unless this is a no-op)
     _start_probe(settings, printer, environ)  # a new environment's probe runs while the requirements load
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
+    _warn_folder_names(reqs, printer)
     fast = _satisfied_before(settings, positional, printer, environ)
     if fast is not None:
         return fast
@@ -98,6 +128,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     try:
         try:
             _prefetch_roots(ctx, reqs, settings)
+            _say_interpreter(ctx, printer)
             from spoke.app.install import InstallRequest, run_install
 
             request = InstallRequest(

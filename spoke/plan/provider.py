@@ -216,6 +216,27 @@ class PackageProvider:
 
         return default_describe(package, allowed)
 
+    def why_no_versions(self, package: str, allowed: VersionRange) -> str | None:
+        """Why no version in ``allowed`` could be chosen although some exist: the reason of the
+        newest one there (``numpy 2.0.0 requires Python >=3.9 (the target runs 3.8.18)``)."""
+        name, _extra = split_package(package)
+        if name in self.direct:
+            return None
+        rejected = sorted(
+            ((v, why) for v, why in self.rejected_reasons(name).items() if allowed.contains(v, prereleases=True)),
+            reverse=True,
+        )
+        if not rejected:
+            return None
+        version, reason = rejected[0]
+        if reason.startswith("requires Python"):
+            reason += f" (the target runs Python {self._files_policy.python_version})"
+        text = f"{name} {version} {reason}"
+        if len(rejected) > 1:
+            others = len(rejected) - 1
+            text += f", and {others} older version{'s' if others > 1 else ''} in that range cannot be used either"
+        return text
+
     def get_dependencies(self, package: str, version: Version) -> Mapping[str, VersionRange] | Unavailable:
         """Requirements of ``package==version`` for the target's markers (and extra)."""
         name, extra = split_package(package)

@@ -130,8 +130,11 @@ def _nearest_versions_notes(requirements: Iterable[Requirement], provider: Packa
         if any(req.specifier.contains(v, prereleases=True) for v in versions):
             continue
         if versions:
-            notes.append(f"{name} has versions: {_summarize(versions)}")
-        for version, reason in sorted(provider.rejected_reasons(name).items(), reverse=True)[:3]:
+            notes.append(f"{name} has usable versions: {_summarize(versions)}")
+        rejected = sorted(provider.rejected_reasons(name).items(), reverse=True)
+        # The versions asked for first: why *they* cannot be used is the answer.
+        asked = [(v, why) for v, why in rejected if req.specifier.contains(v, prereleases=True)]
+        for version, reason in (asked or rejected)[:3]:
             notes.append(f"{name} {version} cannot be used: it {reason}")
     return notes
 

@@ -146,6 +146,23 @@ def parse_requirement(
             hint=f"A requirement is a name, extras, a version specifier and a marker, or a URL or "
             f"path; spoke reads at most {_MAX_LINE} characters of one.",
         )
+    where = "" if source == "command line" else f" ({source})"
+    if editable and constraint:
+        raise RequirementError(
+            f"An editable requirement cannot be a constraint: `{_shown(stripped)}`{where}",
+            hint="Constraints only limit versions; put `-e …` in a requirements file (`-r`).",
+        )
+    if editable and not looks_like_path_or_url(stripped):
+        # pip's second editable form: `name[extras] @ url ; marker` (PEP 508 with a URL).
+        try:
+            req = Requirement(stripped)
+        except InvalidRequirement:
+            req = None
+        if req is not None and req.url:
+            _check_url(req, stripped, where)
+            return UserRequirement(
+                text=stripped, source=source, requirement=req, editable=True, hashes=hashes,
+            )
     if editable or looks_like_path_or_url(stripped):
         return UserRequirement(
             text=stripped, source=source, link=stripped, editable=editable,
@@ -154,7 +171,6 @@ def parse_requirement(
     try:
         req = Requirement(stripped)
     except InvalidRequirement as exc:
-        where = "" if source == "command line" else f" ({source})"
         non_ascii = _non_ascii_problem(stripped)
         if non_ascii is not None:
             raise RequirementError(
@@ -167,18 +183,43 @@ def parse_requirement(
         detail = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
         raise RequirementError(
             f"Invalid requirement `{_shown(stripped)}`{where}: {_shown(detail)}",
-            hint="Requirements look like `name`, `name>=1.0,<2`, `name[extra]==1.2` or "
-            "`name; python_version < \"3.12\"` (PEP 508).",
+            hint=_invalid_hint(stripped),
         ) from None
-    if req.url and not (_URL_SCHEME.match(req.url) or req.url.startswith(_VCS_PREFIXES)):
-        raise RequirementError(
-            f"Invalid URL in requirement `{_shown(stripped)}`{'' if source == 'command line' else f' ({source})'}",
-            hint="A direct reference looks like `name @ https://host/path/name-1.0.tar.gz` or "
-            "`name @ file:///abs/path`.",
-        )
+    _check_url(req, stripped, where)
     return UserRequirement(
         text=stripped, source=source, requirement=req, constraint=constraint, hashes=hashes,
     )
+
+
+#: ``-e X``, ``-eX``, ``-e=X``, ``--editable X``, ``--editable=X``.
+_EDITABLE_LINE = re.compile(r"^(?:-e|--editable(?=[\s=]))\s*=?\s*(?P<rest>\S.*)$")
+_OPERATORS = ("~=", "==", "!=", "<=", ">=", "<", ">", "===")
+
+
+def _invalid_hint(text: str) -> str:
+    """What to write instead of an invalid requirement (pip's two hints, and the general one)."""
+    body = text.split(";", 1)[0]
+    if "=" in body and not any(op in body for op in _OPERATORS):
+        return "`=` is not a version operator: did you mean `==`?"
+    try:
+        is_file = Path(text).is_file()
+    except (OSError, ValueError):  # too long a name, a NUL byte
+        is_file = False
+    if is_file:
+        return (f"`{_shown(text)}` is a file here; to install the requirements listed in it, "
+                f"use `-r {_shown(text)}`.")
+    return ("Requirements look like `name`, `name>=1.0,<2`, `name[extra]==1.2`, "
+            "`name; python_version < \"3.12\"` (PEP 508), or a path or URL (`./proj[extra]`).")
+
+
+def _check_url(req: Requirement, text: str, where: str) -> None:
+    """Refuse ``name @ ./path``: PEP 508 wants a URL after ``@``."""
+    if req.url and not (_URL_SCHEME.match(req.url) or req.url.startswith(_VCS_PREFIXES)):
+        raise RequirementError(
+            f"Invalid URL in requirement `{_shown(text)}`{where}",
+            hint="A direct reference looks like `name @ https://host/path/name-1.0.tar.gz` or "
+            "`name @ file:///abs/path`; a local path can also be given alone (`./path[extra]`).",
+        )
 
 
 # Options accepted on their own line, mapped to (canonical name, takes a value).
@@ -301,7 +342,12 @@ def parse_requirements_file(
                 hint=f"spoke reads at most {_MAX_LINE} characters of one logical line "
                 "(lines ending in `\\` are joined with the next).",
             )
-        if line.startswith("-"):
+        editable = _EDITABLE_LINE.match(line)
+        if editable is not None:
+            # The rest of the line is the editable (`-e .[a, b]`, `-e name @ git+…; marker`),
+            # then its own options (`--config-settings`), as on a requirement line.
+            line = editable.group("rest")
+        elif line.startswith("-"):
             try:
                 tokens = shlex.split(line)
             except ValueError as exc:
@@ -311,6 +357,8 @@ def parse_requirements_file(
                                    scalars, constraint, _stack + (resolved,))
             continue
         req_text, opts = _split_requirement_options(line)
+        if editable is not None:
+            req_text = _unquoted(req_text, where)
         hashes: list[str] = []
         settings: list[str] = []
         if opts:
@@ -324,7 +372,8 @@ def parse_requirements_file(
                     hashes.append(_check_hash(value, where))
                 elif kind == "config-settings":
                     settings.append(value)
-        req = parse_requirement(req_text, source=where, constraint=constraint, hashes=tuple(hashes))
+        req = parse_requirement(req_text, source=where, constraint=constraint, hashes=tuple(hashes),
+                                editable=editable is not None)
         if settings:
             req = _replace(req, config_settings=tuple(settings))
         key = "constraints" if constraint else "requirements"
@@ -333,6 +382,17 @@ def parse_requirements_file(
         **{k: tuple(v) for k, v in acc.items()},  # type: ignore[arg-type]
         **scalars,  # type: ignore[arg-type]
     )
+
+
+def _unquoted(text: str, where: str) -> str:
+    """``".[a, b]"`` → ``.[a, b]``: an editable written in quotes, as in a shell."""
+    if text[:1] not in ("'", '"'):
+        return text
+    try:
+        tokens = shlex.split(text)
+    except ValueError as exc:
+        raise RequirementError(f"Cannot parse `{_shown(text)}` ({where}): {exc}") from None
+    return tokens[0] if len(tokens) == 1 else text
 
 
 def _replace(req: UserRequirement, **changes: object) -> UserRequirement:

@@ -36,6 +36,7 @@ from spoke.resolver.tree import (
 )
 
 Describe = Callable[[Package, VersionRange], str]
+WhyNone = Callable[[Package, VersionRange], "str | None"]
 
 # Specifier operators, ordered the way people write them: lower bounds before upper bounds.
 _OPERATOR_ORDER = {"===": 0, "==": 0, "~=": 1, ">=": 2, ">": 2, "<=": 3, "<": 3, "!=": 4}
@@ -141,8 +142,9 @@ def default_describe(package: Package, versions: VersionRange) -> str:
 class _Writer:
     """Builds the report lines for one tree (pubgrub-rs's reporter, in Python)."""
 
-    def __init__(self, describe: Describe, root: Package) -> None:
+    def __init__(self, describe: Describe, root: Package, why_none: WhyNone | None = None) -> None:
         self.describe = describe
+        self.why_none = why_none
         self.root = root
         self.lines: list[str] = []
         self.refs: dict[int, int] = {}
@@ -161,6 +163,9 @@ class _Writer:
         if isinstance(fact, NotRoot):
             return "you asked for a resolution"
         if isinstance(fact, NoVersions):
+            reason = self.why_none(fact.package, fact.versions) if self.why_none is not None else None
+            if isinstance(reason, str) and reason:
+                return reason
             return f"there is no version of {self.package(fact.package, fact.versions)}"
         if isinstance(fact, UnavailableVersion):
             who = self.package(fact.package, VersionRange.singleton(fact.version))
@@ -285,15 +290,20 @@ class _Writer:
             self.lines.append(f"And because {self.external(fact)}, {conclusion}.")
 
 
-def explain(tree: DerivationTree, describe: Describe | None = None, *, root: Package = ROOT) -> str:
+def explain(
+    tree: DerivationTree, describe: Describe | None = None, *, root: Package = ROOT,
+    why_none: WhyNone | None = None,
+) -> str:
     """The human report for a derivation tree.
 
     ``describe(package, versions)`` names a term (``'a>=1.0'``); the default writes
     specifiers. ``root`` is the package that stands for the user's request.
+    ``why_none(package, versions)`` may say why versions that exist were all unusable
+    (``'numpy 2.0.0 requires Python >=3.9'``); it replaces "there is no version of …".
     """
     describe = describe or default_describe
     tree = collapse_no_versions(tree)
-    writer = _Writer(describe, root)
+    writer = _Writer(describe, root, why_none)
     if not isinstance(tree, Derived):
         return f"Because {writer.external(tree)}, {writer.terms(())}."
     writer.build(tree)
@@ -301,13 +311,19 @@ def explain(tree: DerivationTree, describe: Describe | None = None, *, root: Pac
 
 
 def suggest(
-    tree: DerivationTree, describe: Describe | None = None, *, root: Package = ROOT
+    tree: DerivationTree, describe: Describe | None = None, *, root: Package = ROOT,
+    why_none: WhyNone | None = None,
 ) -> str | None:
     """A one-line hint of what to change, from the facts the proof rests on."""
     describe = describe or default_describe
     facts = leaves(tree)
     for fact in facts:
         if isinstance(fact, NoVersions) and is_full(fact.versions):
+            if why_none is not None and why_none(fact.package, fact.versions):
+                return (
+                    f"no version of `{fact.package}` can be used by this target (see why above): "
+                    "choose another interpreter with `--python`, or allow the files it has"
+                )
             return (
                 f"no version of `{fact.package}` is available: "
                 "check its name and your index settings"

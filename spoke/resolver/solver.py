@@ -82,6 +82,11 @@ class Provider(Protocol):
     def describe(self, package: Package, allowed: VersionRange) -> str:
         """Human text for a term, e.g. ``'requests>=2.0'`` or ``'requests'``."""
 
+    def why_no_versions(self, package: Package, allowed: VersionRange) -> str | None:
+        """Optional: why :meth:`choose_version` found nothing in ``allowed`` although versions
+        there exist, as a clause (``'numpy 2.0.0 requires Python >=3.9'``); None to say
+        "there is no version of …"."""
+
 
 class NoSolution(ResolutionImpossible):
     """The requirements contradict each other.
@@ -125,6 +130,10 @@ class Resolver:
     def _describer(self) -> Callable[[Package, VersionRange], str] | None:
         describe = getattr(self.provider, "describe", None)
         return describe if callable(describe) else None
+
+    def _why_none(self) -> Callable[[Package, VersionRange], str | None] | None:
+        why = getattr(self.provider, "why_no_versions", None)
+        return why if callable(why) else None
 
 
 class _Solve:
@@ -293,7 +302,7 @@ class _Solve:
         tree = self.store.derivation_tree(incompat_id)
         describe = self.resolver._describer()
         raise NoSolution(
-            explain(tree, describe, root=self.root),
+            explain(tree, describe, root=self.root, why_none=self.resolver._why_none()),
             derivation=tree,
-            hint=suggest(tree, describe, root=self.root),
+            hint=suggest(tree, describe, root=self.root, why_none=self.resolver._why_none()),
         )

@@ -24,7 +24,6 @@ from spoke.reqs.links import _VCS_PREFIXES
 
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
 _HASH_FRAGMENT = re.compile(r"^(sha256|sha384|sha512|sha1|md5)=([0-9a-fA-F]+)$")
-_EXTRAS_SUFFIX = re.compile(r"^(?P<path>.+?)\[(?P<extras>[A-Za-z0-9_.,\s-]*)\]$")
 _MAX_SHOWN = 80
 
 
@@ -134,27 +133,50 @@ def direct_source(item: Any, cwd: Path) -> DirectSource | None:
     )
 
 
+def folder_named_like(item: Any, cwd: Path) -> Path | None:
+    """The project folder in ``cwd`` whose name a plain name requirement also is, or None.
+
+    ``proj[a]`` is the project ``proj`` from the index even when a folder ``proj`` is here
+    (pip's rule: only a path separator or a leading ``.`` makes a path); the caller warns,
+    since the user may have meant the folder.
+    """
+    req = item.requirement
+    if req is None or req.url or item.editable:
+        return None
+    written = re.split(r"[\s\[\]<>=!~;@(),]", item.text, maxsplit=1)[0]
+    folder = cwd / written
+    if written and folder.is_dir() and ((folder / "pyproject.toml").is_file() or (folder / "setup.py").is_file()):
+        return folder
+    return None
+
+
 def _split_link(link: str, item: Any) -> tuple[str, tuple[str, ...], Any]:
-    """A bare link may carry ``[extras]`` (paths) and ``; marker`` after whitespace."""
+    """A bare link's location, ``[extras]`` and ``; marker``, by pip's rules
+    (:mod:`spoke.reqs.links`): extras end a path or a ``file:`` URL; a URL's marker follows
+    ``"; "``, a path's the first ``;``."""
+    from spoke.reqs.links import InvalidExtras, is_url, split_extras, split_marker
+
+    text, marker_text = split_marker(link)
     marker = None
-    text = link
-    parts = re.split(r"\s;", text, maxsplit=1)
-    if len(parts) == 2:
-        text, marker_text = parts
+    if marker_text is not None:
         from packaging.markers import InvalidMarker, Marker
 
         try:
-            marker = Marker(marker_text.strip())
+            marker = Marker(marker_text)
         except InvalidMarker as exc:
             raise RequirementError(
-                f"Invalid marker in `{_shown(link)}` ({item.source}): {str(exc).splitlines()[0]}"
+                f"Invalid marker in `{_shown(link)}` ({item.source}): {str(exc).splitlines()[0]}",
+                hint='A marker follows `;`, e.g. `.[tests]; python_version >= "3.10"`.',
             ) from None
-    text = text.strip()
     extras: tuple[str, ...] = ()
-    match = _EXTRAS_SUFFIX.match(text)
-    if match and not urlsplit(text).fragment:
-        text = match.group("path")
-        extras = tuple(sorted(e.strip() for e in match.group("extras").split(",") if e.strip()))
+    if not is_url(text) or (text.lower().startswith("file:") and "#" not in text):
+        try:
+            text, extras = split_extras(text)
+        except InvalidExtras as exc:
+            raise RequirementError(
+                f"Invalid extras `[{_shown(str(exc))}]` in `{_shown(link)}` ({item.source})",
+                hint="Extras are names separated by commas, e.g. `.[tests,docs]`.",
+            ) from None
     return text, extras, marker
 
 
@@ -225,13 +247,16 @@ def _classify(
     if not path.exists():
         raise RequirementError(
             f"`{_shown(str(path))}` does not exist ({origin})",
-            hint="Check the path; relative paths are taken from the current folder.",
+            hint="-e takes a project folder or a VCS URL (`-e .`, `-e git+https://…#egg=name`); "
+            "relative paths are taken from the current folder." if item.editable else
+            "Check the path; relative paths are taken from the current folder.",
         )
     if kind is None:
         raise RequirementError(
             f"Cannot install `{_shown(str(path))}`: not a wheel, a source archive or a project "
             f"folder ({origin})",
-            hint="Give a .whl, a .tar.gz/.zip source archive, or a folder with a pyproject.toml.",
+            hint="Give a .whl, a .tar.gz/.zip source archive, or a folder with a pyproject.toml; "
+            f"to install the requirements listed in a file, use `-r {_shown(location)}`.",
         )
     if item.editable:
         raise _editable_error(location, origin)
