@@ -132,15 +132,15 @@ class Context:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        from spoke.workers import DOWNLOADS
+        from spoke.prepare.workers import DOWNLOADS
 
         return ThreadPoolExecutor(max_workers=DOWNLOADS, thread_name_prefix="spoke-download")
 
     @cached_property
     def unpacks(self) -> Any:
-        """Worker threads that unpack downloaded wheels into the cache, :data:`~spoke.workers.UNPACKS`
+        """Worker threads that unpack downloaded wheels into the cache, :data:`~spoke.prepare.workers.UNPACKS`
         at a time, the biggest waiting archive first."""
-        from spoke.workers import UNPACKS, HeaviestFirst
+        from spoke.prepare.workers import UNPACKS, HeaviestFirst
 
         return HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")
 

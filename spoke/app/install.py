@@ -86,7 +86,7 @@ def _requirements(req_list: Sequence[UserRequirement]) -> list[Requirement]:
 
 def _direct_sources(ctx: Context, items: Sequence[UserRequirement], markers: dict[str, str]) -> list[Any]:
     """The URL, path and VCS requests whose markers apply to the target."""
-    from spoke.sources import direct_source
+    from spoke.reqs.direct import direct_source
 
     out = []
     for item in items:

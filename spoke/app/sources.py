@@ -8,7 +8,7 @@ resolve and an install. It owns, for one command:
   (for the install); the source is downloaded once, unpacked safely, asked for its metadata
   through ``prepare_metadata_for_build_wheel`` and built with ``build_wheel``. Built wheels are
   cached by the sdist's sha256 and the target's tag, so a second install builds nothing.
-* **direct sources** — :meth:`materialize` turns a :class:`~spoke.sources.DirectSource` (a
+* **direct sources** — :meth:`materialize` turns a :class:`~spoke.reqs.direct.DirectSource` (a
   wheel or archive URL or path, a project folder, a git URL, editable or not) into a
   :class:`DirectCandidate`: name, version, metadata and the PEP 610 record; :meth:`direct_wheel`
   then gives the wheel to install.
@@ -35,7 +35,7 @@ from packaging.version import Version
 
 from spoke.errors import BuildError, MetadataError, RequirementError
 from spoke.models import CoreMetadata, IndexFile, InstalledDist, Interpreter
-from spoke.sources import DirectSource, direct_url_record, path_to_url
+from spoke.reqs.direct import DirectSource, direct_url_record, path_to_url
 
 _MAX_BUILD_DEPTH = 6
 
@@ -176,7 +176,7 @@ class SourceBuilder:
     def builder(self) -> Any:
         """The PEP 517 frontend for this command (built on first use)."""
         if self._builder is None:
-            from spoke.build import Builder
+            from spoke.pep517 import Builder
 
             self._builder = Builder(
                 make_env=self._make_env if self._isolation else None,
@@ -194,7 +194,7 @@ class SourceBuilder:
         items = [*self._config_settings, *extra]
         if not items:
             return None
-        from spoke.build import parse_config_settings
+        from spoke.pep517 import parse_config_settings
 
         return parse_config_settings(items)
 
@@ -336,7 +336,7 @@ class SourceBuilder:
             return wheel
 
     def _unpack(self, archive: Path) -> Path:
-        from spoke.build import unpack_sdist
+        from spoke.pep517 import unpack_sdist
 
         return unpack_sdist(archive, self._fresh("src-"))
 

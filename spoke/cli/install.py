@@ -42,7 +42,7 @@ def gather_requirements(
 
 def _warn_folder_names(reqs: Sequence[UserRequirement], printer: Printer) -> None:
     """Warn when a name requirement is also a project folder here (pip reads it as a name)."""
-    from spoke.sources import folder_named_like
+    from spoke.reqs.direct import folder_named_like
 
     cwd = Path.cwd()
     for item in reqs:

@@ -13,7 +13,7 @@ primary index would silently fall through to the next one, the very hole the pol
 
 Each project is fetched once per :class:`IndexClient`, however many threads ask for it, and
 :meth:`IndexClient.prefetch` starts fetches in the background as soon as the resolver learns a
-name (see :mod:`spoke.singleflight`).
+name (see :mod:`spoke.net.singleflight`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from spoke.cache import write_later
 from spoke.errors import ConfigurationError, PackageNotFoundError, SpokeError
-from spoke.index._redact import redact
+from spoke.net.redact import redact_url as redact
 from spoke.index.find_links import FindLinks, local_path, scan_folder
 from spoke.index.simple import parse_html_page, parse_json_page, thinned_page
 from spoke.models import IndexFile
 from spoke.protocols import NullReporter, Reporter
-from spoke.singleflight import Once
+from spoke.net.singleflight import Once
 
 if TYPE_CHECKING:
     from packaging.tags import Tag

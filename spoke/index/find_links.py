@@ -24,7 +24,7 @@ from urllib.request import url2pathname
 from packaging.utils import canonicalize_name
 
 from spoke.errors import HTTPStatusError
-from spoke.index._redact import redact
+from spoke.net.redact import redact_url as redact
 from spoke.index.simple import parse_filename, parse_html_page
 from spoke.models import IndexFile
 from spoke.protocols import NullReporter, Reporter

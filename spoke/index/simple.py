@@ -42,7 +42,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from spoke.errors import SpokeError
-from spoke.index._redact import redact
+from spoke.net.redact import redact_url as redact
 from spoke.models import IndexFile, Yanked
 
 try:  # orjson decodes the big pages (numpy's: 7 MB) about three times as fast as json

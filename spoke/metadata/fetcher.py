@@ -35,7 +35,7 @@ from spoke.errors import (
     HTTPStatusError,
     UnsafeArchiveError,
 )
-from spoke.singleflight import Once
+from spoke.net.singleflight import Once
 from spoke.metadata.parse import check_matches, parse_core_metadata
 from spoke.metadata.zipread import (
     TAIL_SIZE,

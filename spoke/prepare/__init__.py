@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from spoke.cache import Cache, key_for
 from spoke.errors import BuildRequiredError, HashMismatchError
 from spoke.models import IndexFile, UnpackedWheel
-from spoke.workers import HeaviestFirst
+from spoke.prepare.workers import HeaviestFirst
 
 
 def wheel_download_path(cache: Cache, file: IndexFile) -> Path:
@@ -143,7 +143,7 @@ def start_prepare(
 
     Unpacking is CPU and file creation, best two at a time; downloads are network, best many
     at a time. In one pool, queued unpacks held back downloads (a big wheel chosen early was
-    still waiting for a worker a second later). A :class:`~spoke.workers.HeaviestFirst`
+    still waiting for a worker a second later). A :class:`~spoke.prepare.workers.HeaviestFirst`
     ``unpacks`` pool takes the biggest archive waiting first. The future carries the first
     failure. ``on_fetched`` is given what :func:`fetch_one` found, before the unpack starts.
     """

@@ -349,7 +349,7 @@ def serve() -> None:
     from spoke.net.client import HttpClient
     from spoke.prepare import start_prepare
     from spoke.prepare.unpack import unpack_wheel  # noqa: F401 - likewise
-    from spoke.workers import DOWNLOADS, UNPACKS, HeaviestFirst
+    from spoke.prepare.workers import DOWNLOADS, UNPACKS, HeaviestFirst
 
     http = HttpClient(
         setup.settings, cache_dir=setup.http_cache, reporter=_Forwarder(send, setup),

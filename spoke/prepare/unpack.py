@@ -53,8 +53,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from spoke.archive import member_name_problem
-from spoke.archive import printable as _printable
+from spoke.models.archive import member_name_problem
+from spoke.models.archive import printable as _printable
 from spoke.cache import Cache
 from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
 from spoke.metadata.zipread import zip_layout_problem

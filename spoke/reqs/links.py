@@ -13,11 +13,11 @@ does spoke, so that every line that works with pip works here with the same mean
    left side is no path (``name @ https://…/pkg.whl`` is PEP 508).
 4. Everything else is a PEP 508 requirement. ``proj[a]`` is the project ``proj`` with extra
    ``a`` even when a folder called ``proj`` is here (pip's rule; spoke warns about it, see
-   :func:`spoke.sources.folder_named_like`). ``-e proj`` is the exception: an editable is
+   :func:`spoke.reqs.direct.folder_named_like`). ``-e proj`` is the exception: an editable is
    always a folder or a VCS URL.
 
 Only the *form* is decided here; whether the path exists is the next stage's question
-(:mod:`spoke.sources`), which names the missing path in its error.
+(:mod:`spoke.reqs.direct`), which names the missing path in its error.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ mirror set up there is used) and reused by every later run. A file lock makes co
 pytest-xdist workers wait for one download; the folder appears complete or not at all.
 Functional tests can pass the folder as ``--find-links`` to build projects with isolation.
 
-:class:`VenvBuildEnv` is a :class:`spoke.build.BuildEnv` for tests: a venv without pip that
+:class:`VenvBuildEnv` is a :class:`spoke.pep517.BuildEnv` for tests: a venv without pip that
 the test interpreter's pip (``pip --python``) fills from that folder only, with the host's pip
 configuration shut out.
 """
@@ -153,7 +153,7 @@ def _venv_python(root: Path) -> Path:
 
 @dataclass(eq=False)
 class VenvBuildEnv:
-    """A :class:`spoke.build.BuildEnv`: a venv without pip, filled from a local folder of wheels.
+    """A :class:`spoke.pep517.BuildEnv`: a venv without pip, filled from a local folder of wheels.
 
     ``install`` runs the test interpreter's pip with ``--python`` (pip >= 22.3) against the
     venv, ``--no-index --find-links WHEELS`` and no host configuration, for the requirements

@@ -4,7 +4,7 @@ One table, built from pip's own parsing tests (``tests/unit/test_req.py``: marke
 wheels, editables, URLs, the ``=`` and "looks like a path" errors) and its documentation of
 requirement specifiers, plus the forms of spoke's issue 20 (``.[tests]``, ``..[a]``, an archive
 with extras, a marker after a path). Each row is read twice: as an argument (``parse_requirement``
-then :func:`spoke.sources.direct_source`) and as a line of a requirements file, which must
+then :func:`spoke.reqs.direct.direct_source`) and as a line of a requirements file, which must
 mean the same.
 """
 
@@ -16,7 +16,7 @@ import pytest
 
 from spoke.errors import RequirementError
 from spoke.reqs import parse_requirement, parse_requirements_file
-from spoke.sources import direct_source, folder_named_like
+from spoke.reqs.direct import direct_source, folder_named_like
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from spoke.workers import HeaviestFirst
+from spoke.prepare.workers import HeaviestFirst
 
 
 def test_the_heaviest_queued_job_runs_first() -> None:

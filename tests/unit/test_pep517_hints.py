@@ -1,10 +1,10 @@
-"""spoke.build.hints: the fix named from a failed build's output (captured from real builds)."""
+"""spoke.pep517.hints: the fix named from a failed build's output (captured from real builds)."""
 
 from __future__ import annotations
 
 import pytest
 
-from spoke.build.hints import OutputScanner, requirement_for_module
+from spoke.pep517.hints import OutputScanner, requirement_for_module
 
 
 def hint_for(output: str, *, isolated: bool = True, python_version: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """Rules every archive member name must follow, shared by the wheel and sdist unpackers.
 
-Stdlib only and below every other layer, so ``spoke.prepare`` (wheels) and ``spoke.build``
+Stdlib only and below every other layer, so ``spoke.prepare`` (wheels) and ``spoke.pep517``
 (source archives) apply one traversal guard rather than two copies of it.
 """
 

@@ -1,4 +1,4 @@
-"""spoke.build.frontend: real projects built by real backends (setuptools, hatchling, flit-core,
+"""spoke.pep517.frontend: real projects built by real backends (setuptools, hatchling, flit-core,
 pdm-backend, poetry-core) through the PEP 517 / 660 hooks.
 
 One build environment holding every backend serves the whole session (``VenvBuildEnv`` runs
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from spoke.build import Builder, parse_config_settings
+from spoke.pep517 import Builder, parse_config_settings
 from spoke.errors import BuildError, EditableUnsupported
 from tests.support.backends import VenvBuildEnv, pytest_backend_wheels
 

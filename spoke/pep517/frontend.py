@@ -23,7 +23,7 @@ Hook subprocesses inherit spoke's environment plus the build environment's ``env
 pip, spoke keeps ``PYTHONPATH`` and ``PYTHONHOME`` (a user who sets them usually means them
 for builds too; an environment that must not see them overrides them in its ``environ``).
 Their stdout and stderr are merged and fed line by line to ``log``; the last lines become the
-``notes`` of the error when the hook fails, and :mod:`spoke.build.hints` reads every line for
+``notes`` of the error when the hook fails, and :mod:`spoke.pep517.hints` reads every line for
 the one that names the fix (a missing compiler, header or module). Backend warnings that
 ``pyproject_hooks`` would re-raise in this process with :mod:`warnings` go to ``log`` as well,
 so nothing below the CLI prints.
@@ -49,8 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from spoke.build.hints import OutputScanner, requirement_for_module
-from spoke.build.pyproject import BuildSystem, read_build_system
+from spoke.pep517.hints import OutputScanner, requirement_for_module
+from spoke.pep517.pyproject import BuildSystem, read_build_system
 from spoke.errors import BuildError, EditableUnsupported
 
 __all__ = ["TAIL_LINES", "BuildEnv", "Builder", "ConfigSettings"]

@@ -1,4 +1,4 @@
-"""spoke.build.pyproject: ``[build-system]`` with PEP 517/518 defaults, and ``-C`` settings."""
+"""spoke.pep517.pyproject: ``[build-system]`` with PEP 517/518 defaults, and ``-C`` settings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spoke.build.pyproject import (
+from spoke.pep517.pyproject import (
     LEGACY_BACKEND,
     LEGACY_REQUIRES,
     BuildSystem,

@@ -1,4 +1,4 @@
-"""Classifying direct sources (:mod:`spoke.sources`) and their PEP 610 records."""
+"""Classifying direct sources (:mod:`spoke.reqs.direct`) and their PEP 610 records."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from spoke.errors import RequirementError
 from spoke.reqs import parse_requirement
-from spoke.sources import direct_source, direct_url_record
+from spoke.reqs.direct import direct_source, direct_url_record
 
 
 def classify(text: str, cwd: Path, *, editable: bool = False, hashes: tuple[str, ...] = ()):  # noqa: ANN201

@@ -1,4 +1,4 @@
-"""spoke.build.sdist: source archives of every format unpacked, hostile ones refused before any write."""
+"""spoke.pep517.sdist: source archives of every format unpacked, hostile ones refused before any write."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spoke.build.sdist import SdistLimits, unpack_sdist
+from spoke.pep517.sdist import SdistLimits, unpack_sdist
 from spoke.errors import BuildError, UnsafeArchiveError
 
 

@@ -43,9 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from spoke.archive import DRIVE as _DRIVE
-from spoke.archive import member_name_problem
-from spoke.archive import printable as _printable
+from spoke.models.archive import DRIVE as _DRIVE
+from spoke.models.archive import member_name_problem
+from spoke.models.archive import printable as _printable
 from spoke.errors import BuildError, UnsafeArchiveError
 
 __all__ = ["DEFAULT_SDIST_LIMITS", "SDIST_SUFFIXES", "SdistLimits", "unpack_sdist"]

@@ -1,22 +1,22 @@
 """PEP 517 / PEP 660 builds: source archives unpacked safely, metadata and wheels from backends.
 
-:mod:`spoke.build.sdist` unpacks an sdist (every member checked first);
-:mod:`spoke.build.pyproject` reads ``[build-system]`` and ``-C`` settings;
-:mod:`spoke.build.frontend` runs the backend's hooks in build environments the caller makes;
-:mod:`spoke.build.hints` turns a failed build's output into the fix to suggest.
+:mod:`spoke.pep517.sdist` unpacks an sdist (every member checked first);
+:mod:`spoke.pep517.pyproject` reads ``[build-system]`` and ``-C`` settings;
+:mod:`spoke.pep517.frontend` runs the backend's hooks in build environments the caller makes;
+:mod:`spoke.pep517.hints` turns a failed build's output into the fix to suggest.
 """
 
 from __future__ import annotations
 
-from spoke.build.frontend import TAIL_LINES, BuildEnv, Builder, ConfigSettings
-from spoke.build.pyproject import (
+from spoke.pep517.frontend import TAIL_LINES, BuildEnv, Builder, ConfigSettings
+from spoke.pep517.pyproject import (
     LEGACY_BACKEND,
     LEGACY_REQUIRES,
     BuildSystem,
     parse_config_settings,
     read_build_system,
 )
-from spoke.build.sdist import (
+from spoke.pep517.sdist import (
     DEFAULT_SDIST_LIMITS,
     SDIST_SUFFIXES,
     SdistLimits,
