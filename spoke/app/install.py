@@ -207,6 +207,8 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
         allow_prerelease=allow_pre,
         pinned=pinned,
         constraints=constraint_ranges,
+        upgrade_installed=request.upgrade_all,
+        fixed=fixed,
     )
     files_policy = FilePolicy(
         tags={tag: i for i, tag in enumerate(interp.tags)},
@@ -215,14 +217,7 @@ def _run_install(ctx: Context, request: InstallRequest, sources: Any) -> Install
         only_binary=request.only_binary,
         prefer_binary=request.prefer_binary,
     )
-    provider_class: Any = PackageProvider
-    extra_args: dict[str, Any] = {}
-    if request.upgrade_all:
-        from spoke.app.upgrade import UpgradeProvider
-
-        provider_class, extra_args = UpgradeProvider, {"fixed": fixed}
-    provider = provider_class(
-        **extra_args,
+    provider = PackageProvider(
         index=_Lazy(lambda: ctx.index),
         metadata=_Lazy(lambda: ctx.metadata),
         files_policy=files_policy,

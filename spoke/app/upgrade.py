@@ -28,14 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from packaging.markers import Marker
-from packaging.ranges import VersionRange
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from spoke.errors import PackageNotFoundError
 from spoke.models import CoreMetadata, InstalledDist
-from spoke.plan.provider import PackageProvider, split_package
 
 
 def left_in_place(dist: InstalledDist) -> bool:
@@ -65,54 +62,6 @@ def upgrade_roots(
         dist = installed[name]
         out.append(Requirement(name if name in keep else f"{name}>={dist.version}"))
     return out
-
-
-class UpgradeProvider(PackageProvider):
-    """A provider that takes the newest version, with the installed one as a candidate too.
-
-    * ``fixed`` projects (editable / direct-URL) only ever offer their installed version;
-    * any other installed project offers the newest index version, or its installed version
-      when that is newer or the index has nothing (or does not know the project at all);
-    * a chosen version equal to the installed one keeps the installed files (no download).
-    """
-
-    def __init__(self, *, fixed: frozenset[str] = frozenset(), **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._fixed = fixed
-
-    def installed_preferred(self, name: str) -> InstalledDist | None:
-        """The installed distribution (kept whenever the solver picks its version)."""
-        if self._policy.ignore_installed:
-            return None
-        return self._installed.get(name)
-
-    def choose_version(self, package: str, allowed: VersionRange) -> Version | None:
-        """Newest fitting version among the index's and the installed one."""
-        name, _extra = split_package(package)
-        dist = self.installed_preferred(name)
-        installed_ok = dist is not None and allowed.contains(dist.version, prereleases=True)
-        if name in self._fixed:
-            return dist.version if installed_ok and dist is not None else None
-        try:
-            pick = self._pick(name, allowed)
-        except PackageNotFoundError:
-            if dist is None:
-                return super().choose_version(package, allowed)
-            pick = None
-        if installed_ok and dist is not None and (pick is None or pick < dist.version):
-            return dist.version
-        return pick
-
-    def newest_usable(self, name: str) -> Version | None:
-        """The newest version the index offers for ``name`` that policy allows (not yanked;
-        final unless pre-releases are allowed), or None when nothing was seen."""
-        entry = self._choices.get(name)
-        if not entry:
-            return None
-        choices, _, ordered = entry
-        allow_pre = self._prerelease_ok(name)
-        usable = [v for v in ordered if not choices[v].yanked and (allow_pre or not v.is_prerelease)]
-        return max(usable) if usable else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

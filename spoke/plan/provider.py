@@ -58,6 +58,13 @@ class ResolvePolicy:
     allow_prerelease: frozenset[str] = frozenset()  # names whose request names a pre-release
     pinned: frozenset[str] = frozenset()  # names requested with == (yanked files allowed)
     constraints: Mapping[str, VersionRange] = field(default_factory=dict)
+    #: ``--upgrade-all`` / ``spoke upgrade``: the newest version of everything, the installed
+    #: one counted as a candidate too (kept when nothing newer fits, never downgraded by the
+    #: provider), and projects unknown to the indexes kept as they are.
+    upgrade_installed: bool = False
+    #: With ``upgrade_installed``: projects that only ever offer their installed version
+    #: (editable and direct-URL installs).
+    fixed: frozenset[str] = frozenset()
 
 
 class PackageProvider:
@@ -108,8 +115,13 @@ class PackageProvider:
     # -- what the plan needs afterwards ------------------------------------------------------
 
     def installed_preferred(self, name: str) -> InstalledDist | None:
-        """The installed distribution the solver should keep, if any."""
-        if self._policy.ignore_installed or self._policy.upgrade_all:
+        """The installed distribution the solver should keep, if any (with
+        ``upgrade_installed``: kept whenever the solver picks its version)."""
+        if self._policy.ignore_installed:
+            return None
+        if self._policy.upgrade_installed:
+            return self._installed.get(name)
+        if self._policy.upgrade_all:
             return None
         direct = self.direct.get(name)
         if direct is not None:
@@ -182,8 +194,21 @@ class PackageProvider:
 
     # -- resolver.Provider -------------------------------------------------------------------
 
+    def newest_usable(self, name: str) -> Version | None:
+        """The newest version the index offers for ``name`` that policy allows (not yanked;
+        final unless pre-releases are allowed), or None when nothing was seen."""
+        entry = self._choices.get(name)
+        if not entry:
+            return None
+        choices, _, ordered = entry
+        allow_pre = self._prerelease_ok(name)
+        usable = [v for v in ordered if not choices[v].yanked and (allow_pre or not v.is_prerelease)]
+        return max(usable) if usable else None
+
     def choose_version(self, package: str, allowed: VersionRange) -> Version | None:
         """Best version inside ``allowed``: the installed one when kept, else the newest fitting."""
+        if self._policy.upgrade_installed:
+            return self._choose_upgrading(package, allowed)
         name, _extra = split_package(package)
         dist = self.installed_preferred(name)
         if dist is not None and allowed.contains(dist.version, prereleases=True):
@@ -200,6 +225,27 @@ class PackageProvider:
             if choice is not None and choice.best.is_wheel:
                 self._on_choice(choice.best)
         return version
+
+    def _choose_upgrading(self, package: str, allowed: VersionRange) -> Version | None:
+        """``upgrade_installed``: the newest fitting version among the index's and the
+        installed one (a ``fixed`` project offers only its installed version)."""
+        name, _extra = split_package(package)
+        dist = self.installed_preferred(name)
+        installed_ok = dist is not None and allowed.contains(dist.version, prereleases=True)
+        if name in self._policy.fixed:
+            return dist.version if installed_ok and dist is not None else None
+        try:
+            pick = self._pick(name, allowed)
+        except PackageNotFoundError:
+            if dist is None:
+                if name in self._root_names:
+                    raise
+                self.missing_projects.add(name)
+                return None
+            pick = None  # unknown to the indexes: kept as installed
+        if installed_ok and dist is not None and (pick is None or pick < dist.version):
+            return dist.version
+        return pick
 
     def prioritize(self, package: str, allowed: VersionRange) -> Any:
         """Decide pinned packages first, then in the order they were discovered (deterministic)."""

@@ -12,14 +12,13 @@ from packaging.version import Version
 
 from spoke.app.upgrade import (
     Chosen,
-    UpgradeProvider,
     held_back,
     left_in_place,
     upgrade_roots,
 )
 from spoke.models import CoreMetadata, InstalledDist
 from spoke.plan.candidates import FilePolicy
-from spoke.plan.provider import ResolvePolicy
+from spoke.plan.provider import PackageProvider, ResolvePolicy
 from spoke.plan.resolve import make_plan, resolve
 from tests.unit.test_plan import MARKERS, FakeIndex, FakeMetadata
 
@@ -34,8 +33,7 @@ INSTALLED_DEPS = {("a", "1.0"): ["b<2"], ("c", "1.0"): ["b<2.5"]}
 
 
 def upgrade(universe, installed, named=(), fixed=frozenset()):
-    provider = UpgradeProvider(
-        fixed=frozenset(fixed),
+    provider = PackageProvider(
         index=FakeIndex(universe), metadata=FakeMetadata(universe),
         files_policy=FilePolicy(tags={t: i for i, t in enumerate(parse_tag("py3-none-any"))},
                                 python_version=Version("3.11.7")),
@@ -43,7 +41,7 @@ def upgrade(universe, installed, named=(), fixed=frozenset()):
         read_installed_metadata=lambda d: CoreMetadata(
             name=d.name, display_name=d.name, version=d.version,
             requires_dist=tuple(Requirement(r) for r in INSTALLED_DEPS.get((d.name, str(d.version)), ()))),
-        policy=ResolvePolicy(),
+        policy=ResolvePolicy(upgrade_installed=True, fixed=frozenset(fixed)),
     )
     roots = [Requirement(n) for n in named] + upgrade_roots(installed, named=[Requirement(n).name for n in named], fixed=fixed)
     res = resolve(roots, provider)
