@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 
@@ -79,3 +81,20 @@ class RecordingReporter(NullReporter):
 
     def warning(self, message: str) -> None:
         self.events.append(("warning", message))
+
+
+class BuildContext(Protocol):
+    """What building a source needs from the layers above it: an environment filled by
+    spoke's own resolver and installer (the resolve ↔ build cycle of DESIGN.md, through
+    one seam implemented once, in :mod:`spoke.app.install`)."""
+
+    def install_build_requirements(
+        self, python: Path, requirements: Sequence[str], *, label: str, stack: tuple[str, ...],
+    ) -> None:
+        """Install ``requirements`` (PEP 508 strings) into the environment of ``python``.
+
+        ``label`` names whose build needs them (for messages); ``stack`` is the chain of
+        builds under way, outermost first (a build inside a build environment carries it on,
+        so a cycle is found). Raises :class:`~spoke.errors.BuildError` saying whose build
+        needed what, and why it could not be had.
+        """

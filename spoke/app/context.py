@@ -91,11 +91,17 @@ class Context:
         reporter: Reporter | None = None,
         environ: Mapping[str, str] | None = None,
         workers: int = 16,
+        parent: Context | None = None,
+        build_stack: tuple[str, ...] = (),
     ) -> None:
         self.index_settings = index
         self.target_settings = target
         self.reporter: Reporter = reporter or NullReporter()
         self.environ = dict(environ or {})
+        # A build environment's context (see for_build_env) uses its parent's services.
+        self._parent = parent
+        #: The builds under way around this command, outermost first (a cycle is an error).
+        self.build_stack = build_stack
         self._cache_dir = cache_dir
         self._no_cache = no_cache
         self._workers = workers
@@ -103,6 +109,21 @@ class Context:
         self._offload_lock = threading.Lock()
         self.early_jobs: dict[str, Any] = {}  # URL → future of an early start_prepare
         self._early_lock = threading.Lock()
+
+    def for_build_env(self, python: Path, *, build_stack: tuple[str, ...]) -> Context:
+        """A context installing into the build environment of ``python``: its own target, and
+        this context's cache, HTTP client, index and metadata clients, pools and offload
+        process (a build environment never starts its own). Closing it closes nothing shared."""
+        t = self.target_settings
+        return Context(
+            index=self.index_settings,
+            target=TargetSettings(python=str(python), cwd=t.cwd, path_env=t.path_env),
+            cache_dir=None, environ=self.environ, reporter=self.reporter,
+            parent=self._root(), build_stack=build_stack,
+        )
+
+    def _root(self) -> Context:
+        return self._parent._root() if self._parent is not None else self
 
     @cached_property
     def command_line(self) -> str:
@@ -114,11 +135,15 @@ class Context:
     @cached_property
     def cache(self) -> Cache:
         """The cache (a temporary one with ``--no-cache-dir``)."""
+        if self._parent is not None:
+            return self._parent.cache
         return Cache.open(self._cache_dir, disabled=self._no_cache)
 
     @cached_property
     def executor(self) -> Any:
         """Worker threads for index pages, metadata and other short jobs."""
+        if self._parent is not None:
+            return self._parent.executor
         from concurrent.futures import ThreadPoolExecutor
 
         return ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="spoke")
@@ -130,6 +155,8 @@ class Context:
         A pool of their own: the solver's page and metadata requests are on the critical
         path, and queued behind sixty wheel downloads they were answered a second late.
         """
+        if self._parent is not None:
+            return self._parent.downloads
         from concurrent.futures import ThreadPoolExecutor
 
         from spoke.prepare.workers import DOWNLOADS
@@ -140,6 +167,8 @@ class Context:
     def unpacks(self) -> Any:
         """Worker threads that unpack downloaded wheels into the cache, :data:`~spoke.prepare.workers.UNPACKS`
         at a time, the biggest waiting archive first."""
+        if self._parent is not None:
+            return self._parent.unpacks
         from spoke.prepare.workers import UNPACKS, HeaviestFirst
 
         return HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")
@@ -182,6 +211,8 @@ class Context:
     @cached_property
     def http(self) -> Any:
         """The HTTP client."""
+        if self._parent is not None:
+            return self._parent.http
         from spoke.net.auth import UrlAndNetrcAuth
         from spoke.net.client import HttpClient
 
@@ -204,6 +235,8 @@ class Context:
     @cached_property
     def index(self) -> Any:
         """The index client (indexes and find-links, with the multi-index policy)."""
+        if self._parent is not None:
+            return self._parent.index
         from spoke.index.client import IndexClient
 
         s = self.index_settings
@@ -219,6 +252,8 @@ class Context:
     @cached_property
     def metadata(self) -> Any:
         """The metadata fetcher (PEP 658, range reads, whole wheels; cached by hash)."""
+        if self._parent is not None:
+            return self._parent.metadata
         from spoke.metadata import MetadataFetcher
 
         return MetadataFetcher(
@@ -302,6 +337,8 @@ class Context:
     def _offload(self) -> Any:
         """The child process that downloads and unpacks wheels (:mod:`spoke.prepare.offload`),
         made once (by whichever thread asks first) and started with the first wheel."""
+        if self._parent is not None:
+            return self._parent._offload()
         with self._offload_lock:
             if self.offload is None:
                 self.offload = self._make_offload()
@@ -318,7 +355,10 @@ class Context:
         return PrepareProcess(setup, self.reporter, self._prepare_here)
 
     def close(self) -> None:
-        """Release threads, connections and a temporary cache."""
+        """Release threads, connections and a temporary cache (a build environment's context
+        releases nothing: its services are its parent's)."""
+        if self._parent is not None:
+            return
         if self.offload is not None:
             self.offload.close()
         for pool in ("downloads", "unpacks", "executor"):

@@ -107,6 +107,39 @@ def _direct_roots(candidates: Sequence[Any]) -> list[Requirement]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class BuildEnvironments:
+    """The one :class:`~spoke.protocols.BuildContext`: build requirements are installed by
+    install's own stages, in a context sharing this command's services
+    (:meth:`Context.for_build_env`)."""
+
+    ctx: Context
+
+    def install_build_requirements(
+        self, python: Path, requirements: Sequence[str], *, label: str, stack: tuple[str, ...],
+    ) -> None:
+        """Install ``requirements`` into ``python``'s environment; a failure says whose build
+        needed what, then why the requirement could not be had."""
+        from spoke.errors import BuildError, SpokeError
+        from spoke.reqs import parse_requirement
+
+        reqs = tuple(parse_requirement(r, source=f"build requirements of {label}") for r in requirements)
+        self.ctx.reporter.debug(f"Installing build requirements of {label}: {', '.join(requirements)}")
+        child = self.ctx.for_build_env(python, build_stack=stack)
+        try:
+            run_install(child, InstallRequest(requirements=reqs))
+        except BuildError:
+            raise
+        except SpokeError as exc:
+            raise BuildError(
+                f"Cannot install the build requirements of {label} ({', '.join(requirements)}): "
+                f"{exc.message}",
+                notes=exc.notes, hint=exc.hint,
+            ) from exc
+        finally:
+            child.close()
+
+
 def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     """Resolve, plan and (unless dry-run) carry out an install."""
     from contextlib import nullcontext
@@ -123,6 +156,7 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
             canonicalize_name(r.requirement.name): r.config_settings
             for r in request.requirements if r.requirement is not None and r.config_settings
         },
+        build_context=BuildEnvironments(ctx),
     )
     # One spoke process changes an environment at a time: a second waits here, then sees
     # what the first installed.

@@ -13,7 +13,9 @@ resolve and an install. It owns, for one command:
   :class:`DirectCandidate`: name, version, metadata and the PEP 610 record; :meth:`direct_wheel`
   then gives the wheel to install.
 * **build environments** — a fresh virtual environment per build, filled by spoke's own
-  resolver and installer (same cache, same hardlinks), in a child :class:`Context`.
+  resolver and installer (same cache, same hardlinks) through the
+  :class:`~spoke.protocols.BuildContext` it is given (this module never calls the install
+  stages itself: they call it).
 
 Build folders live under the cache's ``builds`` bucket (same filesystem as the cache, so
 wheels move by rename) and are removed by :meth:`close`.
@@ -35,6 +37,7 @@ from packaging.version import Version
 
 from spoke.errors import BuildError, MetadataError, RequirementError
 from spoke.models import CoreMetadata, IndexFile, InstalledDist, Interpreter
+from spoke.protocols import BuildContext
 from spoke.reqs.direct import DirectSource, direct_url_record, path_to_url
 
 _MAX_BUILD_DEPTH = 6
@@ -142,8 +145,10 @@ class SourceBuilder:
         hashes: Mapping[str, Sequence[str]] | None = None,
         src_dir: Path | None = None,
         per_name_settings: Mapping[str, Sequence[str]] | None = None,
+        build_context: BuildContext,
     ) -> None:
         self._ctx = ctx
+        self._build_context = build_context
         self.interpreter = interpreter
         self._isolation = isolation
         self._config_settings = tuple(config_settings)
@@ -151,7 +156,7 @@ class SourceBuilder:
         self._src_dir = src_dir
         # `name -C key=value` lines of a requirements file: settings for that project's build only.
         self._per_name = per_name_settings or {}
-        self._stack: tuple[str, ...] = tuple(getattr(ctx, "build_stack", ()))
+        self._stack: tuple[str, ...] = ctx.build_stack
         self._current = "a build"  # the source being built (for messages about its environment)
         self._build_envs: dict[frozenset[str], _VenvForBuilds] = {}  # by build-system.requires
         self._lock = threading.RLock()
@@ -199,45 +204,10 @@ class SourceBuilder:
         return parse_config_settings(items)
 
     def install_into(self, python: Path, requirements: Sequence[str], *, label: str) -> None:
-        """Install ``requirements`` into the build environment at ``python`` with spoke itself.
-
-        A failure says whose build needed what, then why the requirement could not be had.
-        """
-        from spoke.app.context import Context, TargetSettings
-        from spoke.app.install import InstallRequest, run_install
-        from spoke.errors import SpokeError
-        from spoke.reqs import parse_requirement
-
-        reqs = tuple(parse_requirement(r, source=f"build requirements of {label}") for r in requirements)
-        parent = self._ctx
-        t = parent.target_settings
-        child = Context(
-            index=parent.index_settings,
-            target=TargetSettings(python=str(python), cwd=t.cwd, path_env=t.path_env),
-            cache_dir=None, environ=parent.environ,
-        )
-        parent.reporter.debug(f"Installing build requirements of {label}: {', '.join(requirements)}")
-        # Share what is not tied to a target: the cache and the HTTP client; and the index
-        # pages already read (a build environment is made from the target's own interpreter,
-        # so the same wheels fit it).
-        child.__dict__["cache"] = parent.cache
-        child.__dict__["http"] = parent.http
-        child.__dict__["index"] = parent.index
-        child.build_stack = (*self._stack, label.split(" ", 1)[0])  # type: ignore[attr-defined]
-        try:
-            run_install(child, InstallRequest(requirements=reqs))
-        except BuildError:
-            raise
-        except SpokeError as exc:
-            raise BuildError(
-                f"Cannot install the build requirements of {label} ({', '.join(requirements)}): "
-                f"{exc.message}",
-                notes=exc.notes, hint=exc.hint,
-            ) from exc
-        finally:
-            for shared in ("cache", "http", "index"):
-                child.__dict__.pop(shared, None)
-            child.close()
+        """Install ``requirements`` into the build environment at ``python``, through the
+        :class:`~spoke.protocols.BuildContext` this builder was given."""
+        stack = (*self._stack, label.split(" ", 1)[0])
+        self._build_context.install_build_requirements(python, requirements, label=label, stack=stack)
 
     def close(self) -> None:
         """Remove this command's build folders (built wheels stay in the cache)."""
