@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from spoke.app.context import Context
+from spoke.app.noop import EnvironmentState, observe_environment
 from spoke.app.target import check_target_allowed, installed_paths, select_scheme
 from spoke.errors import RequirementError
 from spoke.models import InstalledDist, Interpreter, Scheme
@@ -64,6 +65,9 @@ class InstallOutcome:
     report: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     held_back: tuple[Any, ...] = ()  # spoke.app.upgrade.HeldBack, with --upgrade-all
+    # The installed set as this install left it, observed while the environment's lock was still
+    # held (None with --dry-run): what a no-op record may vouch for (spoke.app.noop).
+    environment: EnvironmentState | None = None
 
 
 class _Lazy:
@@ -164,7 +168,13 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     try:
         with lock:
             recover_interrupted(ctx, interp, locked=not request.dry_run)
-            return _run_install(ctx, request, sources)
+            outcome = _run_install(ctx, request, sources)
+            if request.dry_run:
+                return outcome
+            # Observed before the lock is released: afterwards another process may change the
+            # environment, and a later look would vouch for a state this install never saw.
+            return replace(outcome, environment=observe_environment(
+                installed_paths(ctx, interp, select_scheme(ctx, interp))))
     finally:
         sources.close()
 

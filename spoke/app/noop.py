@@ -1,77 +1,402 @@
-"""Remembering that a request is already satisfied, so a repeated install costs almost nothing.
+"""One record that a request is already satisfied, read by both no-op shortcuts (standard library only).
 
-The common no-op — ``spoke install -r requirements.txt`` in an environment that already has
-everything — would otherwise pay for parsing every requirement, reading every installed
-``METADATA`` and running the solver, only to change nothing. After an install (or a no-op)
-succeeds, spoke records two fingerprints in the cache:
+The commonest ``spoke install`` changes nothing: the same command typed again, in an
+environment that already has everything. Answering it the long way costs parsing every
+requirement, reading every installed ``METADATA`` and running the solver. So when an install
+(or a no-op) finds its request satisfied, it writes a :class:`Record`: the answer (how many
+packages, what was printed) and everything the answer depended on.
 
-* the *request*: the interpreter, the requirement strings as typed, the flags that steer the
-  resolution, and the content of every requirements file read (nested ones included);
-* the *environment*: the name and modification time of every ``*.dist-info``/``*.egg-info``
-  entry in the target's site-packages folders, and of the folders themselves.
+**What a record checks.** A record holds while all of these are as they were:
 
-When both match a record, the answer is known without parsing or solving: nothing to do. Any
-install, upgrade or removal by any tool renames, creates or deletes a dist-info folder (or
-rewrites it, changing its mtime), so the environment fingerprint changes and the full path
-runs. A record is only ever a shortcut to the answer the solver gave for the same inputs;
-``-U``, ``--force-reinstall``, ``-I``, ``--dry-run`` and ``--report`` always take the full path.
+* the environment: the name and modification time of every ``*.dist-info``, ``*.egg-info`` and
+  ``*.pth`` entry of the target's site-packages folders, and of the folders themselves
+  (:func:`environment_fingerprint`). Installing, upgrading or removing anything, with any
+  tool, changes it;
+* the target interpreter's file (a rebuilt or replaced interpreter);
+* every file the answer read or looked for, by the digest of its bytes or as absent: the
+  requirements and constraints files (nested ones included), every configuration file spoke
+  looks for, and the environment's transaction journal, which must stay absent (an
+  interrupted change is settled by the full path first).
+
+**Two keys, one record.** The same record is stored under two keys in the cache's
+``satisfied`` bucket:
+
+* ``command-<key>``: the command *as typed* (:class:`Invocation`: the arguments, the working
+  folder, the environment variables spoke or pip read, whether each folder from the working
+  folder up holds a ``.venv``, spoke's version and where it runs from). :func:`answer` reads it
+  before the rest of spoke is imported (``spoke.cli.quick``), which is why this module imports
+  nothing but the standard library, and not even :mod:`dataclasses` (+6 ms here, on a 27 ms
+  answer): its values are typed named tuples. It is written only in the cache folder that the
+  raw inputs name (``--cache-dir``, ``SPOKE_CACHE_DIR`` / ``PIP_CACHE_DIR``, else the default):
+  with a cache folder set in a configuration file, there is no quick answer;
+* ``request-<key>``: the request *as understood* (the interpreter, the requirements, the
+  settings that steer resolution: see ``spoke.cli.install``), read after the settings are
+  loaded and the target is found. It answers the same request typed differently (``-v``, other
+  spellings, another working folder).
+
+**Only what was seen under the lock is recorded.** The environment is fingerprinted by the
+install itself while it still holds the environment's lock
+(:attr:`spoke.app.install.InstallOutcome.environment`), not afterwards: once the lock is
+released another process may change the environment, and a later look would vouch for a state
+the solver never saw (an uninstall landing in that window would be answered "already
+satisfied" until something else changed). Requirements files are digested as they are read,
+for the same reason.
+
+A record is only ever a shortcut to the answer the solver gave for the same inputs: any
+difference, a missing or damaged record, or a request the full path never shortcuts (``-U``,
+``--dry-run``…, decided by the writer) means the full path runs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
-from spoke.cache import BUCKETS, Cache, write_atomic
-from spoke.fingerprint import environment_fingerprint, file_digest
+__all__ = [
+    "BUCKET",
+    "FORMAT",
+    "EnvironmentState",
+    "Invocation",
+    "Record",
+    "answer",
+    "cache_root",
+    "command_key",
+    "environment_fingerprint",
+    "file_digest",
+    "file_digests",
+    "invocation_of",
+    "lookup_command",
+    "lookup_request",
+    "new_record",
+    "observe_environment",
+    "record_paths",
+    "request_key",
+]
 
-__all__ = ["environment_fingerprint", "lookup", "lookup_files", "remember", "request_key"]
+#: The record's format: a record of another format is ignored (and overwritten).
+FORMAT = 2
+#: The cache bucket of records: ``spoke.cache.BUCKETS["satisfied"]``, spelled out because this
+#: module runs before :mod:`spoke.cache` is imported (a unit test keeps the two equal).
+BUCKET = "satisfied-v1"
+
+_COMMANDS = frozenset({"install", "add"})
+_ENV_PREFIXES = ("PIP_", "SPOKE_", "XDG_", "PYTHON")
+_ENV_NAMES = frozenset({
+    "HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA", "PATH", "VIRTUAL_ENV", "CONDA_PREFIX",
+    "NO_COLOR", "FORCE_COLOR",
+})
 
 
-def request_key(interpreter: Path, parts: Sequence[str]) -> str:
-    """A key for the request: interpreter plus the ordered, typed parts of the command."""
-    h = hashlib.sha256(str(interpreter).encode())
+# ----------------------------------------------------------------------------- fingerprints
+
+
+def environment_fingerprint(paths: Iterable[object]) -> str:
+    """A digest of which distributions are installed in ``paths``, and when they changed.
+
+    The name and modification time of every ``*.dist-info``, ``*.egg-info`` and ``*.pth``
+    entry, and of the folders themselves: installing, upgrading or removing anything, with
+    any tool, changes it.
+    """
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(str(path).encode())
+        try:
+            st = os.stat(str(path))
+        except OSError:
+            h.update(b"-")
+            continue
+        h.update(str(st.st_mtime_ns).encode())
+        try:
+            entries = sorted(
+                (e.name, e.stat().st_mtime_ns)
+                for e in os.scandir(str(path))
+                if e.name.endswith((".dist-info", ".egg-info", ".pth"))
+            )
+        except OSError:
+            entries = []
+        for name, mtime in entries:
+            h.update(f"{name}:{mtime};".encode())
+    return h.hexdigest()
+
+
+def file_digest(path: object) -> str | None:
+    """The sha256 of a file's bytes; ``None`` when it cannot be read (absent)."""
+    try:
+        with open(str(path), "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def file_digests(paths: Iterable[object]) -> dict[str, str | None]:
+    """:func:`file_digest` of each of ``paths``, by absolute path."""
+    return {os.path.abspath(str(p)): file_digest(p) for p in paths}
+
+
+class EnvironmentState(NamedTuple):
+    """Which distributions the site-packages folders ``paths`` held, as one digest."""
+
+    paths: tuple[str, ...]
+    fingerprint: str
+
+
+def observe_environment(paths: Iterable[object]) -> EnvironmentState:
+    """The state of ``paths`` now (call it while holding the environment's lock)."""
+    folders = tuple(str(p) for p in paths)
+    return EnvironmentState(paths=folders, fingerprint=environment_fingerprint(folders))
+
+
+def _stat_key(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+# ----------------------------------------------------------------------------- the record
+
+
+class Record(NamedTuple):
+    """That a request was found satisfied, and everything that answer depended on."""
+
+    packages: int
+    """How many packages the resolution held ("Audited N packages")."""
+    message: str
+    """What the quick answer prints (``""``: nothing, as under ``-q``)."""
+    interpreter: str
+    interpreter_stat: tuple[int, int, int] | None
+    environment: EnvironmentState
+    files: Mapping[str, str | None]
+    """Every file read or looked for, by path: the digest of its bytes, ``None`` for absent."""
+
+    def holds(self) -> bool:
+        """Whether everything the answer depended on is still as recorded."""
+        if _stat_key(self.interpreter) != self.interpreter_stat:
+            return False
+        for path, digest in self.files.items():
+            if file_digest(path) != digest:
+                return False
+        return environment_fingerprint(self.environment.paths) == self.environment.fingerprint
+
+    def to_bytes(self) -> bytes:
+        """The record as stored (JSON)."""
+        return json.dumps({
+            "format": FORMAT,
+            "packages": self.packages,
+            "message": self.message,
+            "interpreter": self.interpreter,
+            "interpreter_stat": self.interpreter_stat,
+            "paths": list(self.environment.paths),
+            "environment": self.environment.fingerprint,
+            "files": dict(self.files),
+        }).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Record | None:
+        """The record stored as ``data``; ``None`` when damaged or of another format."""
+        try:
+            raw = json.loads(data)
+            if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+                return None
+            stat = raw["interpreter_stat"]
+            files = raw["files"]
+            record = cls(
+                packages=raw["packages"],
+                message=raw["message"],
+                interpreter=raw["interpreter"],
+                interpreter_stat=tuple(stat) if stat is not None else None,
+                environment=EnvironmentState(paths=tuple(raw["paths"]), fingerprint=raw["environment"]),
+                files=dict(files),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+        well_formed = (
+            isinstance(record.packages, int) and isinstance(record.message, str)
+            and isinstance(record.interpreter, str) and isinstance(record.environment.fingerprint, str)
+            and all(isinstance(p, str) for p in record.environment.paths)
+            and all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in record.files.items())
+        )
+        return record if well_formed else None
+
+
+def new_record(
+    *, packages: int, message: str, interpreter: object, environment: EnvironmentState,
+    files: Mapping[str, str | None],
+) -> Record:
+    """A record of a satisfied request, with the interpreter's file as it is now."""
+    return Record(
+        packages=packages, message=message, interpreter=str(interpreter),
+        interpreter_stat=_stat_key(str(interpreter)), environment=environment, files=dict(files),
+    )
+
+
+def _read(path: str) -> Record | None:
+    try:
+        with open(path, "rb") as fh:
+            return Record.from_bytes(fh.read())
+    except OSError:
+        return None
+
+
+def _record_path(root: str, kind: str, key: str) -> str:
+    return os.path.join(root, BUCKET, f"{kind}-{key}.json")
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+class Invocation(NamedTuple):
+    """A command as typed, the key of the quick answer (see :func:`invocation_of`)."""
+
+    argv: tuple[str, ...]
+    environ: tuple[tuple[str, str], ...]
+    """The environment variables spoke or pip read (sorted)."""
+    cwd: str
+    venvs: tuple[tuple[str, bool], ...]
+    """Whether each folder from ``cwd`` up holds a ``.venv`` (what target discovery looks at)."""
+
+
+def invocation_of(argv: Sequence[str], environ: Mapping[str, str], cwd: str | None = None) -> Invocation | None:
+    """The command as typed, when it is one the quick answer handles (``install``/``add``).
+
+    Taken when the command starts, before the target is discovered, so a ``.venv`` created
+    later only makes the record miss.
+    """
+    if not argv or argv[0] not in _COMMANDS:
+        return None
+    folder = os.path.abspath(os.getcwd() if cwd is None else cwd)
+    return Invocation(
+        argv=tuple(argv),
+        environ=tuple(sorted((k, v) for k, v in environ.items() if _relevant(k))),
+        cwd=folder,
+        venvs=_venv_markers(folder),
+    )
+
+
+def _relevant(name: str) -> bool:
+    return name in _ENV_NAMES or name.startswith(_ENV_PREFIXES)
+
+
+def _venv_markers(cwd: str) -> tuple[tuple[str, bool], ...]:
+    out: list[tuple[str, bool]] = []
+    folder = cwd
+    while True:
+        path = os.path.join(folder, ".venv")
+        out.append((path, os.path.isdir(path)))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return tuple(out)
+        folder = parent
+
+
+def _start(kind: str, *parts: str) -> hashlib._Hash:
+    from spoke import __version__  # spoke/__init__.py holds nothing else
+
+    h = hashlib.sha256(f"spoke-{kind}-{FORMAT}\0{__version__}\0{__file__}".encode("utf-8", "surrogateescape"))
     for part in parts:
         h.update(b"\0")
         h.update(part.encode("utf-8", "surrogateescape"))
+    return h
+
+
+def command_key(invocation: Invocation) -> str:
+    """The key of a command as typed (with spoke's version and where it runs from)."""
+    h = _start("command", sys.executable, invocation.cwd)
+    for arg in invocation.argv:
+        h.update(b"\0a")
+        h.update(arg.encode("utf-8", "surrogateescape"))
+    for name, value in invocation.environ:
+        h.update(f"\0e{name}={value}".encode("utf-8", "surrogateescape"))
+    for venv, present in invocation.venvs:
+        h.update(f"\0v{int(present)}{venv}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:40]
 
 
-def lookup(cache: Cache, key: str, fingerprint: str) -> int | None:
-    """The number of packages of a satisfied request recorded for this state, else None."""
-    found = lookup_files(cache, key, fingerprint)
-    return found[0] if found is not None else None
+def request_key(interpreter: object, parts: Sequence[str]) -> str:
+    """The key of a request as understood: the target interpreter and the request's parts."""
+    return _start("request", str(interpreter), *parts).hexdigest()[:40]
 
 
-def lookup_files(cache: Cache, key: str, fingerprint: str) -> tuple[int, dict[str, str | None]] | None:
-    """Like :func:`lookup`, with the requirements files (and digests) the answer read."""
-    record_path = cache.root / BUCKETS["satisfied"] / f"{key}.json"
-    try:
-        record = json.loads(record_path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if record.get("environment") != fingerprint:
-        return None
-    for path, digest in record.get("files", {}).items():
-        if file_digest(path) != digest:
+def cache_root(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The cache folder named by the raw inputs (``None``: the cache is off)."""
+    found: str | None = None
+    for i, arg in enumerate(argv):
+        if arg == "--no-cache-dir":
             return None
-    count = record.get("packages")
-    return (count, dict(record.get("files", {}))) if isinstance(count, int) else None
+        if arg == "--cache-dir" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--cache-dir="):
+            found = arg.partition("=")[2]
+    if found is None:
+        found = environ.get("SPOKE_CACHE_DIR") or environ.get("PIP_CACHE_DIR") or _default_cache_root(environ)
+    return os.path.abspath(os.path.expanduser(found))
 
 
-def remember(
-    cache: Cache, key: str, fingerprint: str, files: Iterable[str], packages: int,
-) -> dict[str, str | None] | None:
-    """Record that the request with ``key`` is satisfied in the environment ``fingerprint``;
-    return the requirements files' digests recorded (``None``: nothing, the cache is temporary)."""
-    if cache.temporary:
-        return None
-    digests = {str(Path(f).absolute()): file_digest(f) for f in files}
-    record = {"environment": fingerprint, "files": digests, "packages": packages}
+def _default_cache_root(environ: Mapping[str, str]) -> str:
+    """``platformdirs.user_cache_dir("spoke")`` without importing platformdirs (7 ms).
+
+    Were the two ever to disagree, no quick record would be written (the writer compares this
+    folder with the cache it used), which costs speed, never a wrong answer.
+    """
+    if sys.platform == "win32":
+        from platformdirs import user_cache_dir
+
+        return user_cache_dir("spoke", appauthor=False)
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Caches", "spoke")
+    xdg = (environ.get("XDG_CACHE_HOME") or "").strip()
+    return os.path.join(xdg or os.path.join(home, ".cache"), "spoke")
+
+
+# ----------------------------------------------------------------------------- reading, writing
+
+
+def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
+    """Exit code 0 (after printing what the full path printed) when a record of this command
+    as typed holds; else ``None`` (the full path runs)."""
     try:
-        write_atomic(cache.bucket("satisfied") / f"{key}.json", json.dumps(record).encode())
-    except OSError:
-        pass  # a read-only cache only costs speed
-    return digests
+        invocation = invocation_of(argv, environ)
+        if invocation is None:
+            return None
+        record = lookup_command(invocation)
+    except (OSError, ValueError, KeyError, TypeError, ImportError):
+        return None
+    if record is None:
+        return None
+    if record.message:
+        print(record.message, file=sys.stderr, flush=True)
+    return 0
+
+
+def lookup_command(invocation: Invocation) -> Record | None:
+    """The record of a command as typed, if there is one and it holds."""
+    root = cache_root(invocation.argv, dict(invocation.environ))
+    if root is None:
+        return None
+    record = _read(_record_path(root, "command", command_key(invocation)))
+    return record if record is not None and record.holds() else None
+
+
+def lookup_request(cache_root_used: object, key: str, *, paths: Iterable[object]) -> Record | None:
+    """The record of a request as understood, if there is one and it holds for the
+    site-packages folders ``paths`` the target has now."""
+    record = _read(_record_path(str(cache_root_used), "request", key))
+    if record is None or record.environment.paths != tuple(str(p) for p in paths):
+        return None
+    return record if record.holds() else None
+
+
+def record_paths(cache_root_used: object, *, request: str | None, invocation: Invocation | None) -> list[str]:
+    """Where a record goes: under the request's key (if any), and under the command's key
+    when :func:`answer` would look in this cache (see the module docstring)."""
+    root = os.path.abspath(str(cache_root_used))
+    out = [] if request is None else [_record_path(root, "request", request)]
+    if invocation is not None and cache_root(invocation.argv, dict(invocation.environ)) == root:
+        out.append(_record_path(root, "command", command_key(invocation)))
+    return out

@@ -13,6 +13,7 @@ from spoke.errors import UsageError
 from spoke.reqs.links import looks_like_path_or_url
 
 if TYPE_CHECKING:
+    from spoke.app.noop import EnvironmentState, Invocation
     from spoke.reqs import RequirementsFile, UserRequirement
 
 
@@ -104,8 +105,15 @@ def _names(values: Sequence[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
-    """Carry out ``spoke install``; return the exit code."""
+def run(
+    settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str], *,
+    invocation: Invocation | None = None,
+) -> int:
+    """Carry out ``spoke install``; return the exit code.
+
+    ``invocation``: the command as typed (:func:`spoke.app.noop.invocation_of`), under which a
+    satisfied request is also recorded for the quick answer (``None``: it is not).
+    """
     started = time.perf_counter()
     if not settings.get("cert", None):
         from spoke.net.client import warm_default_ssl_context
@@ -114,9 +122,10 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     _start_probe(settings, printer, environ)  # a new environment's probe runs while the requirements load
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     _warn_folder_names(reqs, printer)
-    fast = _satisfied_before(settings, positional, printer, environ)
+    fast = _satisfied_before(settings, positional, printer, environ, invocation)
     if fast is not None:
         return fast
+    read = _digests_as_read(reqs, from_files.files)
     upgrade_all = bool(settings.get("upgrade_all", None))
     if not reqs and not upgrade_all:
         raise UsageError(
@@ -156,20 +165,22 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
             outcome = run_install(ctx, request)
         finally:
             reporter.close()
-        # A request naming a folder or URL is never remembered as satisfied: a folder's files
-        # may change without any dist-info changing.
-        remember = not any(r.link or (r.requirement is not None and r.requirement.url) for r in reqs)
-        return _finish(ctx, outcome, request, settings, positional, printer,
-                       from_files.files if remember else None, started)
+        return _finish(ctx, outcome, request, settings, positional, printer, read, started,
+                       invocation=invocation)
     finally:
         ctx.close()
 
 
 def _finish(
     ctx: Any, outcome: Any, request: Any, settings: Any, positional: Sequence[str],
-    printer: Printer, files: Sequence[str] | None, started: float,
+    printer: Printer, files: Mapping[str, str | None] | None, started: float, *,
+    invocation: Invocation | None = None,
 ) -> int:
-    """Render an install's outcome; remember a satisfied request for the no-op shortcut."""
+    """Render an install's outcome; remember a satisfied request for the no-op shortcuts.
+
+    ``files``: the requirements files read, with their digests as read (``None``: the request
+    is never remembered).
+    """
     from spoke.app.install import write_report
 
     upgrade_all = request.upgrade_all
@@ -197,7 +208,7 @@ def _finish(
         return 0
     if plan.empty:
         printer.info(_audited(n))
-        _remember_satisfied(ctx, settings, positional, files, n, _said(printer, n))
+        _remember_satisfied(ctx, settings, positional, files, outcome, _said(printer, n), invocation)
         return 0
     if not plan.install:
         printer.info(f"Removed {len(plan.remove)} package{'s' if len(plan.remove) != 1 else ''}")
@@ -210,12 +221,12 @@ def _finish(
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
-    _remember_satisfied(ctx, settings, positional, files, n, _said(printer, n))
+    _remember_satisfied(ctx, settings, positional, files, outcome, _said(printer, n), invocation)
     return 0
 
 
 def _audited(n: int) -> str:
-    """What a satisfied install says (the next identical one says it too, see spoke.cli.quick)."""
+    """What a satisfied install says (the next identical one says it too, see spoke.app.noop)."""
     return f"Audited {n} package{'s' if n != 1 else ''}: all requirements already satisfied"
 
 
@@ -307,9 +318,24 @@ def _prefetch_roots(ctx: Any, reqs: Sequence[UserRequirement], settings: Any) ->
         ctx.index.prefetch(sorted(names))
 
 
-def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int | None:
-    """Exit code 0 when this exact request was satisfied by this exact environment before."""
-    from spoke.app.noop import environment_fingerprint, lookup_files, request_key
+def _digests_as_read(reqs: Sequence[UserRequirement], files: Sequence[str]) -> dict[str, str | None] | None:
+    """The requirements files just read, by digest; ``None`` when the request is never
+    remembered as satisfied (it names a folder or URL, whose files may change without any
+    dist-info changing). Taken now, before resolving: an edit landing during the install
+    must not be recorded as satisfied."""
+    from spoke.app.noop import file_digests
+
+    if any(r.link or (r.requirement is not None and r.requirement.url) for r in reqs):
+        return None
+    return file_digests(files)
+
+
+def _satisfied_before(
+    settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str],
+    invocation: Invocation | None,
+) -> int | None:
+    """Exit code 0 when a record says this request is satisfied by the environment as it is."""
+    from spoke.app.noop import lookup_request, request_key
 
     parts = _fast_path_key(settings, positional)
     if parts is None:
@@ -317,53 +343,66 @@ def _satisfied_before(settings: Any, positional: Sequence[str], printer: Printer
     ctx, reporter = make_context(settings, printer, environ)
     try:
         interp, paths = _installed_paths(ctx)
-        fingerprint = environment_fingerprint(paths)
-        found = lookup_files(ctx.cache, request_key(interp.executable, parts), fingerprint)
-        if found is None:
+        record = lookup_request(ctx.cache.root, request_key(interp.executable, parts), paths=paths)
+        if record is None:
             return None
-        count, files = found
-        printer.info(_audited(count))
-        _remember_quick(ctx, interp, paths, fingerprint, files, _said(printer, count))
+        printer.info(_audited(record.packages))
+        # The record held just now: the same state, now also under the command as typed.
+        _write_record(ctx, interp, record.environment, record.files, record.packages,
+                      _said(printer, record.packages), request=None, invocation=invocation)
         return 0
     finally:
         reporter.close()
         ctx.close()
 
 
-def _remember_quick(ctx: Any, interp: Any, paths: Sequence[Any], fingerprint: str,
-                    files: Mapping[str, str | None], message: str) -> None:
-    """Let :mod:`spoke.cli.quick` answer this exact command next time, before loading spoke.
-
-    ``message`` is what that answer prints (``""``: nothing, as with ``-q``).
-    """
-    from spoke.app.target import state_root
-    from spoke.cli import quick
-    from spoke.config.files import config_locations, site_config_path
-    from spoke.fingerprint import file_digest
-    from spoke.installer.transaction import JOURNAL, state_dir
-
-    if quick.recording() is None or ctx.cache.temporary:
-        return
-    looked_at = {str(c.path) for c in config_locations(ctx.environ, site_config=site_config_path(interp.sys_prefix))}
-    looked_at.add(str(state_dir(state_root(ctx, interp)) / JOURNAL))  # must stay absent
-    quick.remember(
-        cache_root_used=str(ctx.cache.root), interpreter=str(interp.executable), paths=[str(p) for p in paths],
-        fingerprint=fingerprint, files={**{p: file_digest(p) for p in sorted(looked_at)}, **files},
-        message=message,
-    )
-
-
-def _remember_satisfied(ctx: Any, settings: Any, positional: Sequence[str], files: Sequence[str] | None,
-                        count: int, message: str) -> None:
-    """Record, in the install's own context, that this request is now satisfied (and what
-    the next identical command prints, for :mod:`spoke.cli.quick`)."""
-    from spoke.app.noop import environment_fingerprint, remember, request_key
+def _remember_satisfied(
+    ctx: Any, settings: Any, positional: Sequence[str], files: Mapping[str, str | None] | None,
+    outcome: Any, message: str, invocation: Invocation | None,
+) -> None:
+    """Record that this request is now satisfied, in the state the install observed under the
+    environment's lock (``outcome.environment``), never in a state looked at afterwards."""
+    from spoke.app.noop import request_key
 
     parts = _fast_path_key(settings, positional)
-    if parts is None or files is None:
+    if parts is None or files is None or outcome.environment is None:
         return
-    interp, paths = _installed_paths(ctx)
-    fingerprint = environment_fingerprint(paths)
-    digests = remember(ctx.cache, request_key(interp.executable, parts), fingerprint, files, count)
-    if digests is not None:
-        _remember_quick(ctx, interp, paths, fingerprint, digests, message)
+    interp = outcome.interpreter
+    _write_record(ctx, interp, outcome.environment, files, len(outcome.resolution), message,
+                  request=request_key(interp.executable, parts), invocation=invocation)
+
+
+def _write_record(
+    ctx: Any, interp: Any, environment: EnvironmentState, files: Mapping[str, str | None],
+    packages: int, message: str, *, request: str | None, invocation: Invocation | None,
+) -> None:
+    """Write one :class:`~spoke.app.noop.Record` under the request's key and, for the quick
+    answer, the command's (``message``: what that answer prints, ``""`` under ``-q``).
+
+    The record also checks every configuration file spoke looks for (digest, or absent) and
+    the environment's journal (must stay absent).
+    """
+    from spoke.app.noop import file_digests, new_record, record_paths
+    from spoke.app.target import state_root
+    from spoke.cache import write_atomic
+    from spoke.config.files import config_locations, site_config_path
+    from spoke.installer.transaction import JOURNAL, state_dir
+
+    if ctx.cache.temporary:
+        return
+    where = record_paths(ctx.cache.root, request=request, invocation=invocation)
+    if not where:
+        return
+    configs = file_digests(c.path for c in config_locations(
+        ctx.environ, site_config=site_config_path(interp.sys_prefix)))
+    journal = str(state_dir(state_root(ctx, interp)) / JOURNAL)
+    data = new_record(
+        packages=packages, message=message, interpreter=interp.executable, environment=environment,
+        files={**files, **configs, journal: None},
+    ).to_bytes()
+    try:
+        for path in where:
+            write_atomic(Path(path), data)
+    except OSError:
+        pass  # a read-only cache only costs speed
+

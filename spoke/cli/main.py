@@ -160,9 +160,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     """Run spoke; return the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
-    from spoke.cli import quick
+    from spoke.app.noop import invocation_of
 
-    quick.note_request(argv, environ)
+    invocation = invocation_of(argv, environ)  # the command as typed, for the quick no-op answer
     from spoke.cli.render import Printer
 
     printer = Printer(environ=environ)
@@ -188,6 +188,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         printer = Printer(verbosity=verbosity, environ=environ, color=False if settings.get("no_color", None) else None)
         module_name, _, function = COMMANDS[command][0].partition(":")
         run: Callable[..., int] = getattr(import_module(module_name), function or "run")
+        if invocation is not None:  # `install`/`add` as typed: it may record the quick answer
+            return run(settings, positional, printer, environ, invocation=invocation)
         return run(settings, positional, printer, environ)
     except SpokeError as exc:
         printer.error(exc)

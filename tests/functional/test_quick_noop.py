@@ -1,18 +1,24 @@
-"""The quick no-op (spoke.cli.quick): a repeated install answered before spoke is loaded.
+"""The no-op record (spoke.app.noop): a repeated install answered before spoke is loaded.
 
 The real CLI writes the record; whether a given state would be answered is asked of
-``quick.answer`` in this process with the subprocess's exact arguments, environment and
+``noop.answer`` in this process with the subprocess's exact arguments, environment and
 working folder, and once through the CLI itself (``-X importtime`` shows what was loaded).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import io
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from spoke.cli import quick
+from spoke.app import noop
+from spoke.cli.main import main
 from tests.functional.conftest import _merged, run_checked
 from tests.support.packages import Pkg
 
@@ -32,7 +38,7 @@ def setup(spoke, index, venv, hermetic, tmp_path, monkeypatch):  # noqa: ANN001,
     monkeypatch.chdir(work)
 
     def answered(*extra: str, env_extra: dict[str, str | None] | None = None) -> bool:
-        return quick.answer([*args, *extra], _merged(hermetic, env_extra)) == 0
+        return noop.answer([*args, *extra], _merged(hermetic, env_extra)) == 0
 
     return server, env, reqs, args, answered
 
@@ -40,7 +46,7 @@ def setup(spoke, index, venv, hermetic, tmp_path, monkeypatch):  # noqa: ANN001,
 def test_a_repeated_install_is_answered_without_loading_spoke(setup, spoke, hermetic, tmp_path) -> None:  # noqa: ANN001
     server, env, reqs, args, answered = setup
     assert answered()
-    assert list((tmp_path / "cache" / "satisfied-v1").glob("quick-*.json"))
+    assert list((tmp_path / "cache" / "satisfied-v1").glob("command-*.json"))
     server.clear_log()
     result = run_checked([sys.executable, "-X", "importtime", "-m", "spoke", *args], env=hermetic,
                          cwd=tmp_path / "work")
@@ -95,6 +101,64 @@ def test_no_record_for_a_cache_folder_set_in_a_configuration_file(spoke, index, 
     args = ["install", "alpha", "--python", str(env.python), "-i", server.simple_url]
     spoke(*args, env=extra)
     assert "already satisfied" in spoke(*args, env=extra).stderr  # the ordinary shortcut
-    assert not list(Path(tmp_path).rglob("quick-*.json"))
+    assert not list(Path(tmp_path).rglob("command-*.json"))
     monkeypatch.chdir(tmp_path / "work")
-    assert quick.answer(args, _merged(hermetic, extra)) is None
+    assert noop.answer(args, _merged(hermetic, extra)) is None
+
+
+class _Stderr(io.StringIO):
+    """The stderr of an in-process ``spoke install`` that calls ``then`` (once) just before the
+    first line starting with ``prefix`` is written."""
+
+    def __init__(self, prefix: str, then: Callable[[], None]) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._then: Callable[[], None] | None = then
+
+    def write(self, text: str) -> int:
+        if self._then is not None and text.startswith(self._prefix):
+            then, self._then = self._then, None
+            then()
+        return super().write(text)
+
+
+def test_a_change_landing_after_the_lock_is_released_is_never_recorded_as_satisfied(
+    spoke, index, venv, hermetic, tmp_path, monkeypatch,
+) -> None:  # noqa: ANN001
+    """The race of issue 12: the install released the environment's lock, another process
+    uninstalled a dependency, and only then was the environment fingerprinted and recorded as
+    satisfied; both shortcuts then said "already satisfied" with ``beta`` missing.
+
+    The window is made to happen every time: the install runs in this process, and its first
+    line after the lock ("Resolved …", printed before the record is written) runs a second
+    spoke process that uninstalls ``beta``.
+    """
+    server = index(*PACKAGES)
+    env = venv()
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    monkeypatch.chdir(work)
+    reqs = work / "requirements.txt"
+    reqs.write_text("alpha\n")
+    args = ["install", "-r", str(reqs), "--python", str(env.python), "-i", server.simple_url]
+
+    def uninstall_in_the_window() -> None:
+        fd = os.open(env.path, os.O_RDONLY)  # the lock is flock on the environment's folder
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pytest.fail("the install still held the environment's lock: this is not the window")
+        finally:
+            os.close(fd)
+        assert "- beta==2.0" in spoke("uninstall", "-y", "beta", "--python", str(env.python)).stderr
+
+    stderr = _Stderr("Resolved ", uninstall_in_the_window)
+    with contextlib.redirect_stderr(stderr):
+        assert main(args, hermetic) == 0
+    assert "+ beta==2.0" in stderr.getvalue()
+    assert list((tmp_path / "cache" / "satisfied-v1").glob("command-*.json"))  # a record was written ...
+    assert noop.answer(args, hermetic) is None  # ... and it does not hold for the environment now
+    # The record of the request as understood does not hold either: typed with -v (another
+    # command, the same request), the full path runs and puts beta back.
+    assert "+ beta==2.0" in spoke(*args, "-v").stderr
+    assert noop.answer([*args, "-v"], hermetic) == 0
