@@ -81,7 +81,7 @@ __all__ = [
 FORMAT = 2
 #: The cache bucket of records: ``spoke.cache.BUCKETS["satisfied"]``, spelled out because this
 #: module runs before :mod:`spoke.cache` is imported (a unit test keeps the two equal).
-BUCKET = "satisfied-v1"
+BUCKET = "satisfied-v2"
 
 _COMMANDS = frozenset({"install", "add"})
 _ENV_PREFIXES = ("PIP_", "SPOKE_", "XDG_", "PYTHON")

@@ -37,48 +37,11 @@ from packaging.version import Version
 
 from spoke.errors import BuildError, MetadataError, RequirementError
 from spoke.models import CoreMetadata, IndexFile, InstalledDist, Interpreter
+from spoke.models.direct import DirectCandidate, DirectProject, DirectSource, DirectWheel
 from spoke.protocols import BuildContext
-from spoke.reqs.direct import DirectSource, direct_url_record, path_to_url
+from spoke.reqs.direct import direct_url_record, path_to_url
 
 _MAX_BUILD_DEPTH = 6
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DirectCandidate:
-    """A direct source, looked at: what it is called, its version and what it needs.
-
-    ``wheel`` is a wheel file ready to unpack (the source was a wheel, or it was built while
-    reading its metadata); otherwise ``source_dir`` is the project to build. ``direct_url`` is
-    the PEP 610 record written into the install.
-    """
-
-    name: NormalizedName
-    version: Version
-    metadata: CoreMetadata
-    source: DirectSource
-    direct_url: dict[str, Any] = field(hash=False, compare=False)
-    wheel: Path | None = None
-    source_dir: Path | None = None
-    metadata_dir: Path | None = None
-    build_key: str | None = None
-    legacy_editable: bool = False  # -e of a backend without PEP 660: installed as a .pth file
-
-    @property
-    def editable(self) -> bool:
-        """True for ``-e``."""
-        return self.source.editable
-
-    def keeps(self, dist: InstalledDist) -> bool:
-        """True when ``dist`` is this very source already installed (nothing to redo).
-
-        A project folder is always reinstalled (its files may have changed, as pip does);
-        an archive or a VCS commit is kept when the installed record names the same one.
-        """
-        if self.source.kind == "dir" or dist.version != self.version:
-            return False
-        from spoke.env.installed import read_direct_url
-
-        return read_direct_url(dist) == self.direct_url
 
 
 class _VenvForBuilds:
@@ -360,20 +323,20 @@ class SourceBuilder:
         path, sha = self._fetch(source.url, source.filename, None, source.hashes)
         meta = _wheel_metadata(path)
         _check_identity(meta, name, version, source.filename)
-        return DirectCandidate(
+        return DirectWheel(
             name=name, version=version, metadata=meta, source=source,
             direct_url=direct_url_record(source, sha256=sha), wheel=path,
         )
 
-    def _from_cache(self, source: DirectSource, record: dict[str, Any], folder: Path) -> DirectCandidate | None:
+    def _from_cache(self, source: DirectSource, record: dict[str, Any], folder: Path) -> DirectWheel | None:
         """The candidate of a source whose wheel was built before (same archive or commit)."""
         cached = self._cached_wheel(folder)
         if cached is None:
             return None
         meta = _wheel_metadata(cached)
         _check_name(source, meta.name)
-        return DirectCandidate(name=meta.name, version=meta.version, metadata=meta, source=source,
-                               direct_url=record, wheel=cached)
+        return DirectWheel(name=meta.name, version=meta.version, metadata=meta, source=source,
+                           direct_url=record, wheel=cached)
 
     def _direct_sdist(self, source: DirectSource) -> DirectCandidate:
         path, sha = self._fetch(source.url, source.filename, None, source.hashes)
@@ -391,7 +354,7 @@ class SourceBuilder:
         return self._direct_project(source, root, record, build_key=str(folder))
 
     def _direct_project(self, source: DirectSource, root: Path, record: dict[str, Any],
-                        build_key: str | None = None) -> DirectCandidate:
+                        build_key: str | None = None) -> DirectProject:
         from spoke.errors import EditableUnsupported
 
         label = f"{source.name or root.name} ({source.label()})"
@@ -403,7 +366,7 @@ class SourceBuilder:
             meta_dir, meta = self._metadata(root, label, settings=source.config_settings)
             legacy = True
         _check_name(source, meta.name)
-        return DirectCandidate(
+        return DirectProject(
             name=meta.name, version=meta.version, metadata=meta, source=source, direct_url=record,
             source_dir=root, metadata_dir=meta_dir, build_key=build_key, legacy_editable=legacy,
         )
@@ -462,9 +425,8 @@ class SourceBuilder:
 
     def direct_wheel(self, cand: DirectCandidate) -> Path:
         """The wheel to install for a direct candidate (built now if needed)."""
-        if cand.wheel is not None:
+        if isinstance(cand, DirectWheel):
             return cand.wheel
-        assert cand.source_dir is not None
         label = f"{cand.name} ({cand.source.label()})"
         if cand.legacy_editable:
             return legacy_editable_wheel(cand, self._fresh("editable-"))
@@ -514,7 +476,7 @@ def _check_identity(meta: CoreMetadata, name: str, version: Version, filename: s
         )
 
 
-def legacy_editable_wheel(cand: DirectCandidate, folder: Path) -> Path:
+def legacy_editable_wheel(cand: DirectProject, folder: Path) -> Path:
     """An editable wheel for a backend without PEP 660: its metadata plus a ``.pth`` file.
 
     The ``.pth`` file puts the project's import root (``src/`` when the project uses that
@@ -525,7 +487,7 @@ def legacy_editable_wheel(cand: DirectCandidate, folder: Path) -> Path:
 
     from spoke.prepare.unpack import record_hash
 
-    assert cand.source_dir is not None and cand.metadata_dir is not None
+    assert cand.metadata_dir is not None
     root = cand.source_dir
     import_root = root / "src" if (root / "src").is_dir() and not (root / cand.name).is_dir() else root
     dist_info = f"{cand.name.replace('-', '_')}-{cand.version}.dist-info"

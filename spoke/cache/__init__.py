@@ -7,7 +7,7 @@ Layout under the cache root (``platformdirs.user_cache_dir("spoke")`` unless ``-
     wheels-v1/        downloaded archives, keyed by sha256
     archives-v1/      wheels unpacked once, content-addressed by the wheel's sha256
     interpreters-v1/  probe results, keyed by interpreter path and mtime
-    satisfied-v1/     requests known to be satisfied by an environment state (see app.noop)
+    satisfied-v2/     requests known to be satisfied by an environment state (see app.noop)
     builds-v1/        wheels built from sdists and commits (by hash and target), build folders
     vcs-v1/           bare mirrors of git repositories
     pages-v1/         big JSON index pages thinned to what a target can use (by page digest)

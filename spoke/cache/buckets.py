@@ -15,7 +15,7 @@ BUCKETS = {
     "archives": "archives-v1",
     "interpreters": "interpreters-v1",
     "builds": "builds-v1",
-    "satisfied": "satisfied-v1",
+    "satisfied": "satisfied-v2",
     "vcs": "vcs-v1",
     "pages": "pages-v1",
 }

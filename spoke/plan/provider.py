@@ -28,6 +28,7 @@ from packaging.version import Version
 
 from spoke.errors import BuildRequiredError, PackageNotFoundError
 from spoke.models import CoreMetadata, IndexFile, InstalledDist
+from spoke.models.direct import DirectCandidate
 from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
 from spoke.resolver import Unavailable
 
@@ -44,6 +45,19 @@ def package_key(name: str, extra: str | None = None) -> str:
     """The resolver key of a project or one of its extras (names normalized)."""
     base = canonicalize_name(name)
     return f"{base}[{canonicalize_name(extra)}]" if extra else base
+
+
+def direct_keeps(cand: DirectCandidate, dist: InstalledDist) -> bool:
+    """True when ``dist`` is the direct candidate ``cand`` already installed (nothing to redo).
+
+    A project folder is always reinstalled (its files may have changed, as pip does); an
+    archive or a VCS commit is kept when the installed PEP 610 record names the same one.
+    """
+    if cand.source.kind == "dir" or dist.version != cand.version:
+        return False
+    from spoke.env.installed import read_direct_url
+
+    return read_direct_url(dist) == cand.direct_url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,7 +97,7 @@ class PackageProvider:
         executor: Executor | None = None,
         warn: Callable[[str], None] = lambda message: None,
         on_choice: Callable[[IndexFile], None] | None = None,
-        direct: Mapping[str, Any] | None = None,
+        direct: Mapping[str, DirectCandidate] | None = None,
         sdist_metadata: Callable[[IndexFile], CoreMetadata] | None = None,
     ) -> None:
         self._index = index
@@ -98,9 +112,9 @@ class PackageProvider:
         # Told of the file of each version the solver decides on, so the caller can start
         # fetching it while the rest of the graph is solved (backtracking is rare).
         self._on_choice = on_choice
-        # Projects given by URL, path or VCS (spoke.app.sources.DirectCandidate by name): the
-        # one version they offer replaces whatever an index has.
-        self.direct: Mapping[str, Any] = direct or {}
+        # Projects given by URL, path or VCS, by name: the one version they offer replaces
+        # whatever an index has.
+        self.direct: Mapping[str, DirectCandidate] = direct or {}
         # Builds the metadata of a source distribution (None: sources cannot be used).
         self._sdist_metadata = sdist_metadata
         self._lock = threading.Lock()
@@ -126,7 +140,7 @@ class PackageProvider:
         direct = self.direct.get(name)
         if direct is not None:
             dist = self._installed.get(name)
-            return dist if dist is not None and direct.keeps(dist) else None
+            return dist if dist is not None and direct_keeps(direct, dist) else None
         if name in self._policy.upgrade:
             return None
         return self._installed.get(name)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
@@ -17,7 +16,8 @@ from packaging.version import Version
 
 from spoke.errors import NoMatchingDistribution, ResolutionImpossible
 from spoke.models import CoreMetadata, IndexFile, InstalledDist
-from spoke.plan.provider import PackageProvider, split_package
+from spoke.models.direct import DirectCandidate, DirectWheel
+from spoke.plan.provider import PackageProvider, direct_keeps, split_package
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,13 +34,13 @@ class ResolvedPackage:
     requested: bool
     extras: tuple[str, ...] = ()
     yanked: bool = False
-    direct: Any = None  # spoke.app.sources.DirectCandidate for URL, path and VCS requests
+    direct: DirectCandidate | None = None  # for URL, path and VCS requests
 
     @property
     def is_source(self) -> bool:
         """True when installing this package needs a build (an sdist or a direct source)."""
         if self.direct is not None:
-            return self.direct.wheel is None
+            return not isinstance(self.direct, DirectWheel)
         return self.file is not None and not self.file.is_wheel
 
 
@@ -173,7 +173,7 @@ def make_plan(
     for pkg in resolution.packages:
         dist = installed.get(pkg.name)
         redo = force_reinstall or pkg.name in also or (
-            pkg.direct is not None and dist is not None and not pkg.direct.keeps(dist)
+            pkg.direct is not None and dist is not None and not direct_keeps(pkg.direct, dist)
         )
         if dist is not None and dist.version == pkg.version and not redo:
             keep.append(dist)

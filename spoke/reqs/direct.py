@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from spoke.errors import RequirementError
+from spoke.models.direct import DirectSource
 from spoke.reqs.links import _VCS_PREFIXES
 
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
@@ -31,46 +32,10 @@ def _shown(text: str) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DirectSource:
-    """One direct source, classified.
+def _redacted(url: str) -> str:
+    from spoke.net.redact import redact_url
 
-    ``kind`` is ``"wheel"``, ``"sdist"`` (a source archive), ``"dir"`` (a project folder) or
-    ``"vcs"``. ``url`` is the location without its fragment: ``file://`` for local paths, the
-    VCS URL as written (``git+https://…@rev``) for VCS. ``path`` is set for local files and
-    folders. ``hashes`` holds ``algo:hex`` values from ``--hash`` and the URL's fragment.
-    """
-
-    kind: str
-    url: str
-    text: str
-    origin: str
-    path: Path | None = None
-    name: str | None = None
-    extras: tuple[str, ...] = ()
-    marker: Any = None
-    editable: bool = False
-    subdirectory: str | None = None
-    hashes: tuple[str, ...] = ()
-    config_settings: tuple[str, ...] = ()
-
-    @property
-    def filename(self) -> str:
-        """The archive's file name (last path segment of the URL)."""
-        return unquote(urlsplit(self.url).path.rstrip("/").rsplit("/", 1)[-1])
-
-    @property
-    def is_local(self) -> bool:
-        """True for a local file or folder."""
-        return self.path is not None
-
-    def label(self) -> str:
-        """How errors name this source (a path for local ones, else the redacted URL)."""
-        if self.path is not None:
-            return str(self.path)
-        from spoke.net.redact import redact_url
-
-        return redact_url(self.url)
+    return redact_url(url)
 
 
 def path_to_url(path: Path) -> str:
@@ -193,7 +158,7 @@ def _classify(
         values = _fragment_values(fragment)
         sub = values.get("subdirectory")
         return DirectSource(
-            kind="vcs", url=url, name=name or values.get("egg"),
+            kind="vcs", url=url, name=name or values.get("egg"), shown_url=_redacted(url),
             subdirectory=_check_subdirectory(sub, origin) if sub else None,
             hashes=tuple(item.hashes),
             **{k: v for k, v in base.items() if k != "name"},  # type: ignore[arg-type]
@@ -221,7 +186,8 @@ def _classify(
             )
         if item.editable:
             raise _editable_error(location, origin)
-        return DirectSource(kind=kind, url=url, subdirectory=subdirectory, hashes=tuple(hashes), **base)  # type: ignore[arg-type]
+        return DirectSource(kind=kind, url=url, subdirectory=subdirectory, hashes=tuple(hashes),
+                            shown_url=_redacted(url), **base)  # type: ignore[arg-type]
     if scheme == "file":
         path = url_to_path(url)
     elif scheme:

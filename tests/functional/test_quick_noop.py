@@ -46,7 +46,7 @@ def setup(spoke, index, venv, hermetic, tmp_path, monkeypatch):  # noqa: ANN001,
 def test_a_repeated_install_is_answered_without_loading_spoke(setup, spoke, hermetic, tmp_path) -> None:  # noqa: ANN001
     server, env, reqs, args, answered = setup
     assert answered()
-    assert list((tmp_path / "cache" / "satisfied-v1").glob("command-*.json"))
+    assert list((tmp_path / "cache" / "satisfied-v2").glob("command-*.json"))
     server.clear_log()
     result = run_checked([sys.executable, "-X", "importtime", "-m", "spoke", *args], env=hermetic,
                          cwd=tmp_path / "work")
@@ -156,7 +156,7 @@ def test_a_change_landing_after_the_lock_is_released_is_never_recorded_as_satisf
     with contextlib.redirect_stderr(stderr):
         assert main(args, hermetic) == 0
     assert "+ beta==2.0" in stderr.getvalue()
-    assert list((tmp_path / "cache" / "satisfied-v1").glob("command-*.json"))  # a record was written ...
+    assert list((tmp_path / "cache" / "satisfied-v2").glob("command-*.json"))  # a record was written ...
     assert noop.answer(args, hermetic) is None  # ... and it does not hold for the environment now
     # The record of the request as understood does not hold either: typed with -v (another
     # command, the same request), the full path runs and puts beta back.
