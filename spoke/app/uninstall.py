@@ -82,7 +82,7 @@ def plan_autoremove(ctx: Context) -> UninstallPlan:
 
 
 def _installed(ctx: Context, interp: Interpreter):  # type: ignore[no-untyped-def]
-    from spoke.app.install import select_scheme
+    from spoke.app.target import select_scheme
     from spoke.app.target import recover_interrupted
     from spoke.env.installed import installed_distributions
 

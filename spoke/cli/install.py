@@ -181,7 +181,7 @@ def _finish(
     ``files``: the requirements files read, with their digests as read (``None``: the request
     is never remembered).
     """
-    from spoke.app.install import write_report
+    from spoke.cli.report import build_report, write_report
 
     upgrade_all = request.upgrade_all
     for warning in outcome.warnings:
@@ -191,8 +191,8 @@ def _finish(
     plan = outcome.plan
     n = len(outcome.resolution)
     printer.info(f"Resolved {n} package{'s' if n != 1 else ''} in {format_duration(outcome.timings.get('resolve', 0))}")
-    if outcome.report is not None and request.report:
-        text = write_report(outcome.report, request.report)
+    if request.report:
+        text = write_report(build_report(outcome.interpreter, outcome.plan), request.report)
         if text is not None:
             printer.stdout(text)
     if outcome.dry_run:
