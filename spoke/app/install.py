@@ -23,38 +23,11 @@ from spoke.app.noop import EnvironmentState, observe_environment
 from spoke.app.target import installed_paths, select_scheme
 from spoke.models import Interpreter
 from spoke.plan.resolve import Plan, Resolution
-from spoke.reqs import UserRequirement
+from spoke.app.requests import InstallRequest
 
 if TYPE_CHECKING:
     from spoke.app.sources import SourceBuilder
     from spoke.app.upgrade import HeldBack
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InstallRequest:
-    """Everything ``spoke install`` was asked to do."""
-
-    requirements: tuple[UserRequirement, ...]
-    constraints: tuple[UserRequirement, ...] = ()
-    upgrade: bool = False
-    upgrade_strategy: str = "only-if-needed"
-    force_reinstall: bool = False
-    ignore_installed: bool = False
-    no_deps: bool = False
-    pre: bool = False
-    dry_run: bool = False
-    no_binary: frozenset[str] = frozenset()
-    only_binary: frozenset[str] = frozenset()
-    prefer_binary: bool = False
-    require_hashes: bool = False
-    link_mode: str = "auto"
-    compile: bool = False
-    report: str | None = None
-    upgrade_all: bool = False  # one joint resolution over everything installed (spoke.app.upgrade)
-    build_isolation: bool = True
-    remove: tuple[str, ...] = ()  # also uninstall these, in the same transaction (rollback)
-    config_settings: tuple[str, ...] = ()
-    src_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,7 @@ from spoke.reqs.links import looks_like_path_or_url
 
 if TYPE_CHECKING:
     from spoke.app.noop import EnvironmentState, Invocation
+    from spoke.app.requests import InstallRequest
     from spoke.reqs import RequirementsFile, UserRequirement
 
 
@@ -121,47 +122,24 @@ def run(
         warm_default_ssl_context()  # ready by the first request (unless this is a no-op)
     _start_probe(settings, printer, environ)  # a new environment's probe runs while the requirements load
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
+    request = install_request(settings, reqs, constraints, from_files)
     _warn_folder_names(reqs, printer)
-    fast = _satisfied_before(settings, positional, printer, environ, invocation)
+    fast = _satisfied_before(settings, request, positional, printer, environ, invocation)
     if fast is not None:
         return fast
     read = _digests_as_read(reqs, from_files.files)
-    upgrade_all = bool(settings.get("upgrade_all", None))
-    if not reqs and not upgrade_all:
+    if not reqs and not request.upgrade_all:
         raise UsageError(
             "You must give at least one requirement to install",
             hint="For example `spoke install requests`, or `spoke install -r requirements.txt`.",
         )
-    require_hashes = bool(settings.get("require_hashes", None)) or from_files.require_hashes or any(r.hashes for r in reqs)
     ctx, reporter = make_context(settings, printer, environ, extra=from_files)
     try:
         try:
-            _prefetch_roots(ctx, reqs, settings)
+            _prefetch_roots(ctx, request)
             _say_interpreter(ctx, printer)
-            from spoke.app.install import InstallRequest, run_install
+            from spoke.app.install import run_install
 
-            request = InstallRequest(
-                requirements=tuple(reqs),
-                constraints=tuple(constraints),
-                upgrade=bool(settings.get("upgrade", None)),
-                upgrade_strategy=settings.get("upgrade_strategy", None) or "only-if-needed",
-                force_reinstall=bool(settings.get("force_reinstall", None)),
-                ignore_installed=bool(settings.get("ignore_installed", None)),
-                no_deps=bool(settings.get("no_deps", None)),
-                pre=bool(settings.get("pre", None)) or from_files.pre,
-                dry_run=bool(settings.get("dry_run", None)),
-                no_binary=_names([*(settings.get("no_binary", None) or ()), *from_files.no_binary]),
-                only_binary=_names([*(settings.get("only_binary", None) or ()), *from_files.only_binary]),
-                prefer_binary=bool(settings.get("prefer_binary", None)) or from_files.prefer_binary,
-                require_hashes=require_hashes,
-                link_mode=settings.get("link_mode", None) or "auto",
-                compile=bool(settings.get("compile", None)),
-                report=settings.get("report", None),
-                upgrade_all=upgrade_all,
-                build_isolation=not settings.get("no_build_isolation", None),
-                config_settings=tuple(settings.get("config_settings", None) or ()),
-                src_dir=Path(settings.get("src", None)).absolute() if settings.get("src", None) else None,
-            )
             outcome = run_install(ctx, request)
         finally:
             reporter.close()
@@ -169,6 +147,39 @@ def run(
                        invocation=invocation)
     finally:
         ctx.close()
+
+
+def install_request(
+    settings: Any, reqs: Sequence[UserRequirement], constraints: Sequence[UserRequirement],
+    from_files: RequirementsFile,
+) -> InstallRequest:
+    """``spoke install``'s typed request: the one place its settings are read, merged with what
+    the requirements files said (``--pre``, ``--only-binary``… lines)."""
+    from spoke.app.requests import InstallRequest
+
+    get = settings.get
+    return InstallRequest(
+        requirements=tuple(reqs),
+        constraints=tuple(constraints),
+        upgrade=bool(get("upgrade", None)),
+        upgrade_strategy=get("upgrade_strategy", None) or "only-if-needed",
+        force_reinstall=bool(get("force_reinstall", None)),
+        ignore_installed=bool(get("ignore_installed", None)),
+        no_deps=bool(get("no_deps", None)),
+        pre=bool(get("pre", None)) or from_files.pre,
+        dry_run=bool(get("dry_run", None)),
+        no_binary=_names([*(get("no_binary", None) or ()), *from_files.no_binary]),
+        only_binary=_names([*(get("only_binary", None) or ()), *from_files.only_binary]),
+        prefer_binary=bool(get("prefer_binary", None)) or from_files.prefer_binary,
+        require_hashes=bool(get("require_hashes", None)) or from_files.require_hashes or any(r.hashes for r in reqs),
+        link_mode=get("link_mode", None) or "auto",
+        compile=bool(get("compile", None)),
+        report=get("report", None),
+        upgrade_all=bool(get("upgrade_all", None)),
+        build_isolation=not get("no_build_isolation", None),
+        config_settings=tuple(get("config_settings", None) or ()),
+        src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
+    )
 
 
 def _finish(
@@ -208,7 +219,7 @@ def _finish(
         return 0
     if plan.empty:
         printer.info(_audited(n))
-        _remember_satisfied(ctx, settings, positional, files, outcome, _said(printer, n), invocation)
+        _remember_satisfied(ctx, settings, request, positional, files, outcome, _said(printer, n), invocation)
         return 0
     if not plan.install:
         printer.info(f"Removed {len(plan.remove)} package{'s' if len(plan.remove) != 1 else ''}")
@@ -221,7 +232,7 @@ def _finish(
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
-    _remember_satisfied(ctx, settings, positional, files, outcome, _said(printer, n), invocation)
+    _remember_satisfied(ctx, settings, request, positional, files, outcome, _said(printer, n), invocation)
     return 0
 
 
@@ -254,17 +265,17 @@ _NOT_IN_KEY = frozenset({"verbose", "quiet", "no_color", "cache_dir", "no_cache_
                          "disable_pip_version_check", "timeout", "retries"})
 
 
-def _fast_path_key(settings: Any, positional: Sequence[str]) -> list[str] | None:
+def _fast_path_key(settings: Any, request: InstallRequest, positional: Sequence[str]) -> list[str] | None:
     """The request's key parts, or None when this request must always take the full path."""
-    get = settings.get
-    if (get("upgrade", None) or get("force_reinstall", None) or get("ignore_installed", None)
-            or get("dry_run", None) or get("report", None) or get("target", None)
-            or get("editables", None) or get("upgrade_all", None)):
+    if (request.upgrade or request.force_reinstall or request.ignore_installed or request.dry_run
+            or request.report or request.upgrade_all or settings.get("target", None)
+            or any(r.editable for r in request.requirements)):
         return None
     if any(looks_like_path_or_url(a) for a in positional):
         return None
     values = getattr(settings, "values", {})
     flags = sorted((k, repr(v)) for k, v in values.items() if k not in _NOT_IN_KEY)
+    get = settings.get
     files = [str(Path(p).absolute()) for p in [*(get("requirements", None) or ()), *(get("constraints", None) or ())]]
     return [*positional, "\0files", *files, "\0flags", *(f"{k}={v}" for k, v in flags)]
 
@@ -288,7 +299,7 @@ def _start_probe(settings: Any, printer: Printer, environ: Mapping[str, str]) ->
         ctx.close()  # a --no-cache-dir context's temporary cache goes with it
 
 
-def _prefetch_roots(ctx: Any, reqs: Sequence[UserRequirement], settings: Any) -> None:
+def _prefetch_roots(ctx: Any, request: InstallRequest) -> None:
     """Start fetching the index pages of the projects named, while the rest of spoke loads.
 
     The first requests then overlap the quarter second of imports and set-up that comes
@@ -297,7 +308,7 @@ def _prefetch_roots(ctx: Any, reqs: Sequence[UserRequirement], settings: Any) ->
     the environment already satisfies stays off the network.
     """
     names = {
-        r.requirement.name for r in reqs
+        r.requirement.name for r in request.requirements
         if r.requirement is not None and not r.requirement.url and r.requirement.marker is None
         and r.link is None and not r.editable
     }
@@ -309,8 +320,7 @@ def _prefetch_roots(ctx: Any, reqs: Sequence[UserRequirement], settings: Any) ->
     from spoke.env.installed import installed_distributions
 
     interp = ctx.interpreter
-    get = settings.get
-    if not (get("upgrade", None) or get("force_reinstall", None) or get("ignore_installed", None)
+    if not (request.upgrade or request.force_reinstall or request.ignore_installed
             or ctx.target_settings.target is not None):
         present = installed_distributions(installed_paths(ctx, interp, select_scheme(ctx, interp)))
         names = {n for n in names if canonicalize_name(n) not in present}
@@ -331,13 +341,13 @@ def _digests_as_read(reqs: Sequence[UserRequirement], files: Sequence[str]) -> d
 
 
 def _satisfied_before(
-    settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str],
-    invocation: Invocation | None,
+    settings: Any, request: InstallRequest, positional: Sequence[str], printer: Printer,
+    environ: Mapping[str, str], invocation: Invocation | None,
 ) -> int | None:
     """Exit code 0 when a record says this request is satisfied by the environment as it is."""
     from spoke.app.noop import lookup_request, request_key
 
-    parts = _fast_path_key(settings, positional)
+    parts = _fast_path_key(settings, request, positional)
     if parts is None:
         return None
     ctx, reporter = make_context(settings, printer, environ)
@@ -357,14 +367,14 @@ def _satisfied_before(
 
 
 def _remember_satisfied(
-    ctx: Any, settings: Any, positional: Sequence[str], files: Mapping[str, str | None] | None,
-    outcome: Any, message: str, invocation: Invocation | None,
+    ctx: Any, settings: Any, outcome_request: InstallRequest, positional: Sequence[str],
+    files: Mapping[str, str | None] | None, outcome: Any, message: str, invocation: Invocation | None,
 ) -> None:
     """Record that this request is now satisfied, in the state the install observed under the
     environment's lock (``outcome.environment``), never in a state looked at afterwards."""
     from spoke.app.noop import request_key
 
-    parts = _fast_path_key(settings, positional)
+    parts = _fast_path_key(settings, outcome_request, positional)
     if parts is None or files is None or outcome.environment is None:
         return
     interp = outcome.interpreter

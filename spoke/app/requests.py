@@ -1,0 +1,45 @@
+"""What each command was asked to do: one frozen, typed request per command.
+
+The CLI builds a command's request once from its settings (and what requirements files
+said); the stages (:mod:`spoke.app.stages`) read its fields. Kept apart from the stages so a
+command can build its request without importing the resolver (the no-op path stays light).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spoke.reqs import UserRequirement
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallRequest:
+    """Everything ``spoke install`` was asked to do."""
+
+    requirements: tuple[UserRequirement, ...]
+    constraints: tuple[UserRequirement, ...] = ()
+    upgrade: bool = False
+    upgrade_strategy: str = "only-if-needed"
+    force_reinstall: bool = False
+    ignore_installed: bool = False
+    no_deps: bool = False
+    pre: bool = False
+    dry_run: bool = False
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+    prefer_binary: bool = False
+    require_hashes: bool = False
+    link_mode: str = "auto"
+    compile: bool = False
+    report: str | None = None
+    upgrade_all: bool = False  # one joint resolution over everything installed (spoke.app.upgrade)
+    build_isolation: bool = True
+    remove: tuple[str, ...] = ()  # also uninstall these, in the same transaction (rollback)
+    config_settings: tuple[str, ...] = ()
+    src_dir: Path | None = None
+
+
+__all__ = ["InstallRequest"]
