@@ -432,14 +432,10 @@ class HttpClient:
                 hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
                 written = 0
             if status == 200:
-                announced = resp.headers.get("Content-Length", "").strip()
-                total = int(announced) if announced.isdigit() else None
-                resumable = resp.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
-                etag = resp.headers.get("ETag")
-                validator = etag if etag and not etag.startswith("W/") else resp.headers.get("Last-Modified")
+                total, resumable, validator = _resume_facts(resp.headers)
             if not started:
-                length = resp.headers.get("Content-Length")
-                self._reporter.download_start(name, int(length) if length and length.isdigit() else None)
+                length = resp.headers.get("Content-Length", "")
+                self._reporter.download_start(name, int(length) if length.isdigit() else None)
                 started.append(True)
             try:
                 for chunk in _body_chunks(resp):
@@ -751,6 +747,18 @@ def _body_chunks(resp: BaseHTTPResponse) -> Iterator[bytes]:
         return
     while chunk := read1(_CHUNK, decode_content=False):
         yield chunk
+
+
+def _resume_facts(headers: Any) -> tuple[int | None, bool, str | None]:
+    """From a whole answer's headers: the file's size, whether a broken body can be resumed
+    with a range request, and the validator (strong ETag or Last-Modified) that pins it."""
+    announced = headers.get("Content-Length", "").strip()
+    etag = headers.get("ETag")
+    return (
+        int(announced) if announced.isdigit() else None,
+        headers.get("Accept-Ranges", "").strip().lower() == "bytes",
+        etag if etag and not etag.startswith("W/") else headers.get("Last-Modified"),
+    )
 
 
 def _range_start(headers: Mapping[str, str]) -> int | None:

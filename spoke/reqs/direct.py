@@ -199,7 +199,16 @@ def _classify(
         path = Path(unquote(url)).expanduser()
     if not path.is_absolute():
         path = cwd / path
-    path = Path(_normalize(path))
+    return _classify_local(Path(_normalize(path)), location, item=item, subdirectory=subdirectory,
+                           hashes=tuple(hashes), base=base)
+
+
+def _classify_local(
+    path: Path, location: str, *, item: Any, subdirectory: str | None, hashes: tuple[str, ...],
+    base: dict[str, Any],
+) -> DirectSource:
+    """A local folder, wheel or source archive (``path`` absolute and normalised)."""
+    origin = item.source
     if path.is_dir():
         if subdirectory:
             path = path / subdirectory
@@ -208,7 +217,7 @@ def _classify(
                 f"`{_shown(str(path))}` is a folder but not a Python project ({origin})",
                 hint="A project folder holds a pyproject.toml or a setup.py.",
             )
-        return DirectSource(kind="dir", url=path_to_url(path), path=path, hashes=tuple(hashes), **base)  # type: ignore[arg-type]
+        return DirectSource(kind="dir", url=path_to_url(path), path=path, hashes=hashes, **base)
     kind = _kind_of_file(path.name)
     if not path.exists():
         raise RequirementError(
@@ -227,7 +236,7 @@ def _classify(
     if item.editable:
         raise _editable_error(location, origin)
     return DirectSource(kind=kind, url=path_to_url(path), path=path, subdirectory=subdirectory,
-                        hashes=tuple(hashes), **base)  # type: ignore[arg-type]
+                        hashes=hashes, **base)
 
 
 def _normalize(path: Path) -> str:

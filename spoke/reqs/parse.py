@@ -356,32 +356,34 @@ def parse_requirements_file(
                 _apply_line_option(_LINE_OPTIONS[flag][0], value, where, file, env, acc,
                                    scalars, constraint, _stack + (resolved,))
             continue
-        req_text, opts = _split_requirement_options(line)
-        if editable is not None:
-            req_text = _unquoted(req_text, where)
-        hashes: list[str] = []
-        settings: list[str] = []
-        if opts:
-            try:
-                tokens = shlex.split(opts)
-            except ValueError as exc:
-                raise RequirementError(f"Cannot parse `{_shown(line)}` ({where}): {exc}") from None
-            for flag, value in _split_options(tokens, {k: (v, True) for k, v in _REQ_OPTIONS.items()}, where):
-                kind = _REQ_OPTIONS[flag]
-                if kind == "hash":
-                    hashes.append(_check_hash(value, where))
-                elif kind == "config-settings":
-                    settings.append(value)
-        req = parse_requirement(req_text, source=where, constraint=constraint, hashes=tuple(hashes),
-                                editable=editable is not None)
-        if settings:
-            req = _replace(req, config_settings=tuple(settings))
         key = "constraints" if constraint else "requirements"
-        acc[key].append(req)  # type: ignore[union-attr]
+        acc[key].append(_requirement_line(line, where, constraint=constraint, editable=editable is not None))  # type: ignore[union-attr]
     return RequirementsFile(
         **{k: tuple(v) for k, v in acc.items()},  # type: ignore[arg-type]
         **scalars,  # type: ignore[arg-type]
     )
+
+
+def _requirement_line(line: str, where: str, *, constraint: bool, editable: bool) -> UserRequirement:
+    """A requirement line: the requirement, then its own options (``--hash``, ``-C``)."""
+    req_text, opts = _split_requirement_options(line)
+    if editable:
+        req_text = _unquoted(req_text, where)
+    hashes: list[str] = []
+    settings: list[str] = []
+    if opts:
+        try:
+            tokens = shlex.split(opts)
+        except ValueError as exc:
+            raise RequirementError(f"Cannot parse `{_shown(line)}` ({where}): {exc}") from None
+        for flag, value in _split_options(tokens, {k: (v, True) for k, v in _REQ_OPTIONS.items()}, where):
+            kind = _REQ_OPTIONS[flag]
+            if kind == "hash":
+                hashes.append(_check_hash(value, where))
+            elif kind == "config-settings":
+                settings.append(value)
+    req = parse_requirement(req_text, source=where, constraint=constraint, hashes=tuple(hashes), editable=editable)
+    return _replace(req, config_settings=tuple(settings)) if settings else req
 
 
 def _unquoted(text: str, where: str) -> str:
