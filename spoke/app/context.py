@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from spoke.cache import Cache
+from spoke.net.settings import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from spoke.protocols import NullReporter, Reporter
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
@@ -29,8 +30,8 @@ class IndexSettings:
     find_links: tuple[str, ...] = ()
     no_index: bool = False
     strategy: str = "first-index"
-    timeout: float = 15.0
-    retries: int = 5
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
     cert: str | None = None
     client_cert: str | None = None
     trusted_hosts: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from typing import Any
 
 from spoke.app.context import DEFAULT_INDEX, Context, IndexSettings, TargetSettings
 from spoke.cli.render import CliReporter, Printer
+from spoke.net.settings import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
 
 def index_settings(settings: Any, extra: Any = None) -> IndexSettings:
@@ -32,8 +33,8 @@ def index_settings(settings: Any, extra: Any = None) -> IndexSettings:
         find_links=find_links,
         no_index=no_index,
         strategy=settings.get("index_strategy", None) or "first-index",
-        timeout=float(settings.get("timeout", None) or 15.0),
-        retries=int(settings.get("retries", None) if settings.get("retries", None) is not None else 5),
+        timeout=float(settings.get("timeout", None) or DEFAULT_TIMEOUT),
+        retries=int(settings.get("retries", None) if settings.get("retries", None) is not None else DEFAULT_RETRIES),
         cert=settings.get("cert", None) or _env(settings, "requests_ca_bundle") or _env(settings, "ssl_cert_file"),
         client_cert=settings.get("client_cert", None),
         trusted_hosts=trusted,

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from spoke.net.settings import DEFAULT_RETRIES, DEFAULT_TIMEOUT
+
 OptionKind = Literal["str", "path", "bool", "count", "int", "float", "list", "choice"]
 """How an option's value is typed: ``list`` options append and are multi-valued."""
 
@@ -153,10 +155,10 @@ OPTIONS: Final[tuple[Option, ...]] = (
          default="first-index",
          help="How to pick among several indexes: only the first that knows a project "
               "(first-index), or the best version from any (unsafe-best-match)."),
-    _opt("timeout", "--timeout", "--default-timeout", kind="float", default=15.0, metavar="SEC",
-         help="Set the socket timeout (default 15 seconds)."),
-    _opt("retries", kind="int", default=5, metavar="N",
-         help="Maximum attempts to establish a new HTTP connection. (default: 5)"),
+    _opt("timeout", "--timeout", "--default-timeout", kind="float", default=DEFAULT_TIMEOUT, metavar="SEC",
+         help=f"Set the socket timeout (default {DEFAULT_TIMEOUT:g} seconds)."),
+    _opt("retries", kind="int", default=DEFAULT_RETRIES, metavar="N",
+         help=f"Maximum attempts to establish a new HTTP connection. (default: {DEFAULT_RETRIES})"),
     _opt("proxy", kind="str", metavar="URL",
          help="Specify a proxy in the form scheme://[user:passwd@]proxy.server:port."),
     _opt("cert", kind="path", metavar="PATH",

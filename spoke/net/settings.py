@@ -9,6 +9,13 @@ from typing import Any
 
 from spoke import __version__
 
+#: Seconds a connection or a read may wait before it fails: pip's ``--timeout`` default. The
+#: one declaration: the option table, the index settings and :class:`NetSettings` import it.
+DEFAULT_TIMEOUT = 15.0
+#: Retries after the first attempt: pip's ``--retries`` default (declared once, like
+#: :data:`DEFAULT_TIMEOUT`).
+DEFAULT_RETRIES = 5
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NetSettings:
@@ -23,8 +30,8 @@ class NetSettings:
     ``max_connections`` bounds the kept-alive connections per host.
     """
 
-    timeout: float = 15.0
-    retries: int = 5
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
     cert: str | None = None
     client_cert: str | None = None
     trusted_hosts: tuple[str, ...] = ()
