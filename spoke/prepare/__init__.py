@@ -106,18 +106,39 @@ def fetch_one(
 
 def unpack_fetched(
     file: IndexFile, fetched: UnpackedWheel | tuple[Path, str | None], *, cache: Cache, keep_archive: bool = False,
+    http: object = None,
 ) -> UnpackedWheel:
     """The second stage of preparing a wheel: unpack what :func:`fetch_one` gave.
 
     The downloaded archive is removed once unpacked unless ``keep_archive`` (an early unpack
     running beside the solver keeps it, so a concurrent ``prepare`` never finds it missing).
+    Another spoke process sharing the cache may remove it too, between :func:`fetch_one`
+    finding it and the unpack opening it: then the wheel it unpacked is used, or, when the
+    index gave no hash to find that by, the archive is fetched again with ``http``.
     """
-    from spoke.prepare.unpack import unpack_wheel
+    from spoke.prepare.unpack import cached_unpacked, unpack_wheel
 
     if isinstance(fetched, UnpackedWheel):
         return fetched
     path, sha = fetched
-    unpacked = unpack_wheel(path, cache=cache, sha256=sha)
+    for attempt in range(1, _VANISHED_ARCHIVE_ATTEMPTS + 1):
+        try:
+            unpacked = unpack_wheel(path, cache=cache, sha256=sha)
+            break
+        except FileNotFoundError:
+            # Only the cache's own copy vanishes this way: a local file the user named is gone
+            # for real. The attempts are bounded in case some other cause keeps removing it.
+            if local_path(file.url) is not None or http is None or attempt == _VANISHED_ARCHIVE_ATTEMPTS:
+                raise
+            hit = cached_unpacked(cache, sha) if sha else None
+            if hit is not None:
+                return hit
+            # The new copy is unpacked against ``sha``, so it is held to whatever the first
+            # one was checked against (the index's hash or the user's --hash values).
+            again = fetch_one(file, http=http, cache=cache)
+            if isinstance(again, UnpackedWheel):
+                return again
+            path = again[0]
     if local_path(file.url) is None and not keep_archive:
         # The unpacked tree is what installs use; the archive itself is not needed again.
         try:
@@ -125,6 +146,11 @@ def unpack_fetched(
         except OSError:
             pass
     return unpacked
+
+
+#: How often an archive that another process removed is fetched again before its absence is
+#: an error (each time takes a whole download, and one more process had to win the race).
+_VANISHED_ARCHIVE_ATTEMPTS = 3
 
 
 def start_prepare(
@@ -174,8 +200,8 @@ def start_prepare(
             return
         try:
             weight = {"weight": file.size or 0} if isinstance(unpacks, HeaviestFirst) else {}
-            unpacks.submit(unpack_fetched, file, result, cache=cache, keep_archive=keep_archive, **weight
-                           ).add_done_callback(unpacked)
+            unpacks.submit(unpack_fetched, file, result, cache=cache, keep_archive=keep_archive, http=http,
+                           **weight).add_done_callback(unpacked)
         except BaseException as exc:  # noqa: BLE001 - e.g. the pool is shutting down; never leave `out` pending
             out.set_exception(exc)
 

@@ -137,5 +137,6 @@ class FakeHttp:
         digest = hashlib.sha256(route.content).hexdigest()
         if expected_hashes and expected_hashes.get("sha256", digest) != digest:
             raise HashMismatchError(f"{url} does not match its sha256")
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)  # as the real client does
         Path(dest).write_bytes(route.content)
         return {"sha256": digest}
