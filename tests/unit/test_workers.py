@@ -13,9 +13,15 @@ from spoke.prepare.workers import HeaviestFirst
 
 def test_the_heaviest_queued_job_runs_first() -> None:
     pool = HeaviestFirst(1)
-    gate = threading.Event()
+    gate, holding = threading.Event(), threading.Event()
     order: list[str] = []
-    first = pool.submit(gate.wait)  # holds the only worker while the rest queue up
+
+    def hold() -> None:
+        holding.set()
+        gate.wait(timeout=10)
+
+    first = pool.submit(hold)  # holds the only worker while the rest queue up ...
+    assert holding.wait(timeout=10)  # ... once it has it: else the worker takes the heaviest of all
     jobs = [pool.submit(order.append, name, weight=w) for name, w in [("small", 1), ("big", 50), ("mid", 10),
                                                                        ("mid-later", 10)]]
     gate.set()
