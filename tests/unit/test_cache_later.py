@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from spoke.cache import flush_later, remove_later, write_later
@@ -52,15 +53,46 @@ def test_pending_writes_are_finished_before_the_process_ends(tmp_path: Path) -> 
         assert all(Path(f"{target}{i}").read_bytes() == b"x" * 100000 for i in range(50))
 
 
+def _hold_the_writer(folder: Path) -> threading.Event:
+    """Keep the background writer busy until the returned event is set: whatever is queued
+    after this is certainly not on disk yet."""
+    release, holding = threading.Event(), threading.Event()
+
+    def blocked() -> bytes:
+        holding.set()
+        release.wait(timeout=30)
+        return b""
+
+    write_later(folder / "held", blocked)
+    assert holding.wait(timeout=30)
+    return release
+
+
 def test_the_http_store_reads_its_own_writes_before_they_land(tmp_path: Path) -> None:
     store = HttpCacheStore(tmp_path)
     entry = CachedResponse(url="u", status=200, headers={}, vary={}, stored_at=1.0, content=b"body")
-    store.save("u", {}, entry)
-    assert store.load("u", {}).content == b"body"  # whether or not it is on disk yet
-    store.delete("u", {})
-    assert store.load("u", {}) is None
-    flush_later()
-    assert store.load("u", {}) is None and not store.path_for("u", {}).exists()
-    store.save("u", {}, entry)
+    release = _hold_the_writer(tmp_path)
+    try:
+        store.save("u", {}, entry)
+        assert not store.path_for("u", {}).exists()  # queued behind the held write
+        assert store.load("u", {}).content == b"body"  # so this answer came from memory
+    finally:
+        release.set()
     flush_later()
     assert store.path_for("u", {}).exists() and store.load("u", {}).content == b"body"
+
+
+def test_the_http_store_forgets_a_deleted_entry_before_the_file_goes(tmp_path: Path) -> None:
+    store = HttpCacheStore(tmp_path)
+    entry = CachedResponse(url="u", status=200, headers={}, vary={}, stored_at=1.0, content=b"body")
+    store.save("u", {}, entry)
+    flush_later()
+    release = _hold_the_writer(tmp_path)
+    try:
+        store.delete("u", {})
+        assert store.path_for("u", {}).exists()  # the removal is queued behind the held write
+        assert store.load("u", {}) is None
+    finally:
+        release.set()
+    flush_later()
+    assert store.load("u", {}) is None and not store.path_for("u", {}).exists()
