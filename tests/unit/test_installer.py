@@ -95,7 +95,18 @@ def test_install_lays_out_every_kind_of_file(tmp_path: Path, demo: UnpackedWheel
     assert not (dist_info / "direct_url.json").exists()
     assert (dist_info / "METADATA").exists() and (dist_info / "entry_points.txt").exists()
     assert sorted(p.name for p in site.iterdir()) == ["demo", "demo-1.0.dist-info", "demo_extra.py"]
-    assert set(result.paths) == {str(p) for p in env.rglob("*") if p.is_file()}
+    # Every file the wheel and its entry points call for, named here rather than read back from
+    # the disk: a file missing, extra (the [other.group] entry point is no script) or written
+    # but left out of the result fails.
+    expected = {
+        "bin/demo-cli", "bin/demo-gui", "bin/demo-nested", "bin/noexec.sh", "bin/plain.sh", "bin/rewritten",
+        "include/site/python3/demo/demo.h", "share/demo/readme.txt",
+        "lib/site-packages/demo/__init__.py", "lib/site-packages/demo/cli.py", "lib/site-packages/demo_extra.py",
+        *(f"lib/site-packages/demo-1.0.dist-info/{name}"
+          for name in ("INSTALLER", "METADATA", "RECORD", "REQUESTED", "WHEEL", "entry_points.txt")),
+    }
+    assert {Path(p).relative_to(env).as_posix() for p in result.paths} == expected
+    assert {p.relative_to(env).as_posix() for p in env.rglob("*") if p.is_file()} == expected
 
 
 def test_files_are_hardlinks_except_written_ones(tmp_path: Path, demo: UnpackedWheel) -> None:
