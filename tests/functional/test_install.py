@@ -250,11 +250,21 @@ def test_no_cache_dir_leaves_no_cache(spoke, index, venv, hermetic) -> None:
     assert not cache.exists() or not any(cache.rglob("*.py"))
 
 
-def test_cache_dir_option(spoke, index, venv, tmp_path) -> None:
+def test_cache_dir_option(spoke, index, venv, tmp_path, hermetic) -> None:
     server = index(*ALPHA)
-    env = venv()
-    spoke("install", "beta", "--cache-dir", str(tmp_path / "c"), "--python", str(env.python), "-i", server.simple_url)
-    assert any((tmp_path / "c").iterdir())
+
+    def install(cache: Path, env) -> list[str]:  # noqa: ANN001
+        """Install beta with ``--cache-dir cache``; the files downloaded."""
+        server.clear_log()
+        spoke("install", "beta", "--cache-dir", str(cache), "--python", str(env.python), "-i", server.simple_url)
+        assert dist_infos(env) == {"beta-2.1.dist-info"}
+        return [r.path for r in server.requests if r.path.startswith("/files/")]
+
+    assert install(tmp_path / "c", venv(name="one"))
+    assert not install(tmp_path / "c", venv(name="two"))  # served from the folder the option named
+    assert install(tmp_path / "other", venv(name="three"))  # another folder, another cache
+    default = Path(hermetic["SPOKE_CACHE_DIR"])
+    assert not default.exists() or not [p for p in default.rglob("*") if p.is_file()]
 
 
 def test_find_links_folder_without_index(spoke, index, venv, tmp_path, build_cache) -> None:
