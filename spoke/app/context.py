@@ -7,16 +7,25 @@ never creates an HTTP client, never opens a connection and never starts a thread
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from spoke.cache import Cache
 from spoke.net.settings import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from spoke.protocols import NullReporter, Reporter
+
+if TYPE_CHECKING:
+    from spoke.index.client import IndexClient
+    from spoke.metadata import MetadataFetcher
+    from spoke.models import Interpreter
+    from spoke.net.client import HttpClient
+    from spoke.net.settings import NetSettings
+    from spoke.prepare.offload import Setup
+    from spoke.prepare.preparer import Preparer
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 
@@ -106,10 +115,6 @@ class Context:
         self._cache_dir = cache_dir
         self._no_cache = no_cache
         self._workers = workers
-        self.offload: Any = None  # see _offload
-        self._offload_lock = threading.Lock()
-        self.early_jobs: dict[str, Any] = {}  # URL → future of an early start_prepare
-        self._early_lock = threading.Lock()
 
     def for_build_env(self, python: Path, *, build_stack: tuple[str, ...]) -> Context:
         """A context installing into the build environment of ``python``: its own target, and
@@ -141,38 +146,22 @@ class Context:
         return Cache.open(self._cache_dir, disabled=self._no_cache)
 
     @cached_property
-    def executor(self) -> Any:
+    def executor(self) -> ThreadPoolExecutor:
         """Worker threads for index pages, metadata and other short jobs."""
         if self._parent is not None:
             return self._parent.executor
-        from concurrent.futures import ThreadPoolExecutor
-
         return ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="spoke")
 
     @cached_property
-    def downloads(self) -> Any:
-        """Worker threads that download wheels (:attr:`unpacks` unpacks them).
-
-        A pool of their own: the solver's page and metadata requests are on the critical
-        path, and queued behind sixty wheel downloads they were answered a second late.
-        """
+    def preparer(self) -> Preparer:
+        """The prepare stage's scheduler: pools, the offload process, early jobs
+        (:class:`spoke.prepare.preparer.Preparer`)."""
         if self._parent is not None:
-            return self._parent.downloads
-        from concurrent.futures import ThreadPoolExecutor
+            return self._parent.preparer
+        from spoke.prepare.preparer import Preparer
 
-        from spoke.prepare.workers import DOWNLOADS
-
-        return ThreadPoolExecutor(max_workers=DOWNLOADS, thread_name_prefix="spoke-download")
-
-    @cached_property
-    def unpacks(self) -> Any:
-        """Worker threads that unpack downloaded wheels into the cache, :data:`~spoke.prepare.workers.UNPACKS`
-        at a time, the biggest waiting archive first."""
-        if self._parent is not None:
-            return self._parent.unpacks
-        from spoke.prepare.workers import UNPACKS, HeaviestFirst
-
-        return HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")
+        return Preparer(cache=self.cache, http=lambda: self.http, reporter=self.reporter,
+                        setup=self._offload_setup)
 
     def start_inspecting(self) -> None:
         """Find the target interpreter and start probing it in the background (see
@@ -196,7 +185,7 @@ class Context:
         )
 
     @cached_property
-    def interpreter(self) -> Any:
+    def interpreter(self) -> Interpreter:
         """The target :class:`~spoke.models.Interpreter`, inspected once and cached."""
         from spoke.env.discovery import check_version_request
         from spoke.env.interpreter import inspect_interpreter
@@ -210,7 +199,7 @@ class Context:
     # -- network services --------------------------------------------------------------------
 
     @cached_property
-    def http(self) -> Any:
+    def http(self) -> HttpClient:
         """The HTTP client."""
         if self._parent is not None:
             return self._parent.http
@@ -221,7 +210,7 @@ class Context:
         auth = UrlAndNetrcAuth(netrc, auth_urls)
         return HttpClient(settings, cache_dir=self.cache.bucket("http"), reporter=self.reporter, auth=auth)
 
-    def _net_setup(self) -> tuple[Any, Path | None, tuple[str, ...]]:
+    def _net_setup(self) -> tuple[NetSettings, Path | None, tuple[str, ...]]:
         """The network settings, the ``.netrc`` file (if any) and the URLs carrying credentials."""
         from spoke.net.client import NetSettings
 
@@ -234,7 +223,7 @@ class Context:
         return settings, netrc if netrc.exists() else None, (*s.index_urls, *s.find_links)
 
     @cached_property
-    def index(self) -> Any:
+    def index(self) -> IndexClient:
         """The index client (indexes and find-links, with the multi-index policy)."""
         if self._parent is not None:
             return self._parent.index
@@ -251,120 +240,35 @@ class Context:
         )
 
     @cached_property
-    def metadata(self) -> Any:
+    def metadata(self) -> MetadataFetcher:
         """The metadata fetcher (PEP 658, range reads, whole wheels; cached by hash)."""
         if self._parent is not None:
             return self._parent.metadata
         from spoke.metadata import MetadataFetcher
 
         return MetadataFetcher(
-            self.http, cache=self.cache, executor=self.executor, reporter=self.reporter,
-            on_download=self._unpack_early, download_whole=self._download_whole,
+            self.http, cache=self.cache, executor=self.executor, reporter=self.reporter, wheels=self.preparer,
         )
 
-    def _download_whole(self, file: Any, dest: Path) -> Path | None:
-        """Download ``file`` whole for its metadata in the :attr:`offload` process, which
-        unpacks it next; the archive's path, or ``None`` when this process should download it.
-
-        Sixty of the large set's wheels are small enough to be fetched whole for their
-        metadata; fetched here, beside the solver, each waited for the interpreter lock at
-        every 16 KB read.
-        """
-        from concurrent.futures import Future
-
-        offload = self._offload()
-        if not offload.ready:
-            return None  # the first wheels are fetched here while the child starts (see on_download)
-        fetched: Future[Path | None] = Future()
-        with self._early_lock:
-            if file.url in self.early_jobs:
-                return None
-            job = offload.submit(file, (), True, fetched=fetched)
-            if job is None:
-                return None
-            self.early_jobs[file.url] = job
-        return fetched.result()
-
-    def _unpack_early(self, file: Any, path: Path) -> None:
-        """A wheel fetched whole for its metadata is unpacked now, while the solver works on."""
-        self.prepare_early(file, keep_archive=True)
-
-    def prepare_early(self, file: Any, *, keep_archive: bool = False) -> None:
-        """Start fetching and unpacking ``file`` in the background, once per URL.
-
-        If the solver settles on that file, ``prepare`` awaits the job (``early_jobs``) instead
-        of doing the work again; an abandoned job costs its download only. A job's failure
-        resurfaces when ``prepare`` awaits it.
-        """
-        with self._early_lock:
-            if file.url in self.early_jobs:
-                return
-            self.early_jobs[file.url] = self.start_prepare(file, keep_archive=keep_archive)
-
-    def start_prepare(self, file: Any, *, allowed_hashes: Sequence[str] = (), keep_archive: bool = False) -> Any:
-        """Start fetching and unpacking ``file``; a future of the unpacked wheel.
-
-        A wheel already unpacked in the cache is answered at once; the others go to the
-        :attr:`offload` process once it is ready, and are prepared here before that (a small
-        install is often over by then) or if it cannot take them.
-        """
-        from concurrent.futures import Future
-
-        from spoke.prepare.unpack import cached_unpacked
-
-        if file.is_wheel:
-            hit = cached_unpacked(self.cache, file.sha256) if file.sha256 and not allowed_hashes else None
-            if hit is not None:
-                done: Future[Any] = Future()
-                done.set_result(hit)
-                return done
-            offload = self._offload()
-            if offload.ready:
-                offloaded = offload.submit(file, allowed_hashes, keep_archive)
-                if offloaded is not None:
-                    return offloaded
-            else:
-                offload.start()  # for the wheels to come; this one is not kept waiting
-        return self._prepare_here(file, allowed_hashes, keep_archive)
-
-    def _prepare_here(self, file: Any, allowed_hashes: Sequence[str], keep_archive: bool) -> Any:
-        from spoke.prepare import start_prepare
-
-        return start_prepare(
-            file, http=self.http, cache=self.cache, downloads=self.downloads, unpacks=self.unpacks,
-            allowed_hashes=allowed_hashes, keep_archive=keep_archive,
-        )
-
-    def _offload(self) -> Any:
-        """The child process that downloads and unpacks wheels (:mod:`spoke.prepare.offload`),
-        made once (by whichever thread asks first) and started with the first wheel."""
-        if self._parent is not None:
-            return self._parent._offload()
-        with self._offload_lock:
-            if self.offload is None:
-                self.offload = self._make_offload()
-            return self.offload
-
-    def _make_offload(self) -> Any:
-        from spoke.prepare.offload import PrepareProcess, Setup
+    def _offload_setup(self) -> Setup:
+        """What the offload process needs to work as this process would (:mod:`spoke.prepare.offload`)."""
+        from spoke.prepare.offload import Setup
 
         settings, netrc, auth_urls = self._net_setup()
-        setup = Setup(
+        return Setup(
             settings=settings, netrc=netrc, auth_urls=auth_urls, cache_root=self.cache.root,
             http_cache=self.cache.bucket("http"), progress=getattr(self.reporter, "draws_progress", True),
         )
-        return PrepareProcess(setup, self.reporter, self._prepare_here)
 
     def close(self) -> None:
         """Release threads, connections and a temporary cache (a build environment's context
         releases nothing: its services are its parent's)."""
         if self._parent is not None:
             return
-        if self.offload is not None:
-            self.offload.close()
-        for pool in ("downloads", "unpacks", "executor"):
-            if pool in self.__dict__:
-                self.__dict__[pool].shutdown(wait=True, cancel_futures=True)
+        if "preparer" in self.__dict__:
+            self.preparer.close()
+        if "executor" in self.__dict__:
+            self.executor.shutdown(wait=True, cancel_futures=True)
         if "http" in self.__dict__:
             self.http.close()
         if "cache" in self.__dict__:

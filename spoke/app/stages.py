@@ -341,7 +341,7 @@ def _fetch_early(ctx: Context) -> Callable[[IndexFile], None]:
 
     def on_choice(file: IndexFile) -> None:
         if file.size is None or file.size > WHOLE_FILE_SIZE:
-            ctx.prepare_early(file)
+            ctx.preparer.prefetch(file)
 
     return on_choice
 
@@ -396,25 +396,24 @@ def prepare_plan(ctx: Context, request: ResolveRequest, plan: Plan, sources: Sou
     replacement is at hand); one that only adds returns futures, so each wheel is linked in
     as soon as it is ready while the last ones still download.
     """
-    from spoke.prepare import gather, start_all
     from spoke.prepare.unpack import unpack_wheel
 
     started = time.perf_counter()
     ctx.reporter.phase("download")
     hashes = hashes_by_name(request) if request.require_hashes else None
     files = [p.file for p in plan.install if p.file is not None and p.direct is None and p.file.is_wheel]
+    preparer = ctx.preparer
     if not request.require_hashes:
         for file in files:
-            ctx.prepare_early(file)  # downloads run while sources build
+            preparer.prefetch(file)  # downloads run while sources build
     unpacked: dict[str, UnpackedWheel | Future[UnpackedWheel]] = {}
     for pkg in plan.install:
         if pkg.direct is not None:
             unpacked[pkg.name] = unpack_wheel(sources.direct_wheel(pkg.direct), cache=ctx.cache)
         elif pkg.file is not None and not pkg.file.is_wheel:
             unpacked[pkg.name] = unpack_wheel(sources.sdist_wheel(pkg.file), cache=ctx.cache)
-    jobs = start_all(files, start=lambda f, allowed: ctx.start_prepare(f, allowed_hashes=allowed),
-                     hashes=hashes, started=ctx.early_jobs)
-    unpacked.update(gather(jobs) if plan.remove else jobs)
+    jobs = preparer.start(files, hashes=hashes)
+    unpacked.update(preparer.result(jobs) if plan.remove else jobs)
     return Prepared(unpacked=unpacked, wheels=len(files), started=started)
 
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -54,6 +55,18 @@ WHOLE_FILE_SIZE = 1 << 20
 """Wheels up to this size (when the index gives sizes) are downloaded whole for their metadata."""
 
 
+class WholeWheels(Protocol):
+    """Where the fetcher sends the wheels it must download whole (the prepare stage's
+    :class:`~spoke.prepare.preparer.Preparer`)."""
+
+    def download_whole(self, file: IndexFile, dest: Path) -> Path | None:
+        """Download ``file`` (to ``dest`` or elsewhere) and answer where it is; ``None``: the
+        fetcher downloads it itself."""
+
+    def downloaded(self, file: IndexFile, path: Path) -> None:
+        """The fetcher downloaded ``file`` whole to ``path`` (it may be unpacked now)."""
+
+
 class MetadataFetcher:
     """Core metadata of index files; see the module docstring for the order of attempts.
 
@@ -70,16 +83,13 @@ class MetadataFetcher:
         cache: Cache,
         executor: Executor | None = None,
         reporter: Reporter | None = None,
-        on_download: Callable[[IndexFile, Path], None] | None = None,
-        download_whole: Callable[[IndexFile, Path], Path | None] | None = None,
+        wheels: WholeWheels | None = None,
     ) -> None:
         self._http = http
         self._cache = cache
-        # Told of every whole wheel downloaded for its metadata (the app unpacks it early).
-        self._on_download = on_download
-        # Asked first to download a whole wheel (to the given path or elsewhere, answering
-        # where); ``None`` from it means the fetcher downloads the wheel itself.
-        self._download_whole = download_whole
+        # Where wheels needed whole go (the prepare stage: it downloads them beside the solver
+        # and unpacks them next); None: the fetcher downloads them itself and tells no one.
+        self._wheels = wheels
         self._executor = executor
         self._reporter = reporter if reporter is not None else NullReporter()
         self._once: Once[CoreMetadata] = Once()
@@ -200,8 +210,8 @@ class MetadataFetcher:
 
     def _download(self, file: IndexFile) -> Path:
         dest = self.wheel_path_for(file)
-        if self._download_whole is not None:
-            elsewhere = self._download_whole(file, dest)
+        if self._wheels is not None:
+            elsewhere = self._wheels.download_whole(file, dest)
             if elsewhere is not None:
                 return elsewhere
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -213,8 +223,8 @@ class MetadataFetcher:
             expected_hashes=dict(file.hashes) or None,
             progress_name=file.filename,
         )
-        if self._on_download is not None:
-            self._on_download(file, dest)
+        if self._wheels is not None:
+            self._wheels.downloaded(file, dest)
         return dest
 
     # -- caching ------------------------------------------------------------------------------

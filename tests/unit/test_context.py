@@ -13,10 +13,11 @@ def test_a_build_environment_shares_every_service_and_closes_none(tmp_path: Path
     parent = Context(index=IndexSettings(), target=TargetSettings(cwd=tmp_path), cache_dir=tmp_path / "cache")
     child = parent.for_build_env(tmp_path / "env" / "bin" / "python", build_stack=("a",))
     grandchild = child.for_build_env(tmp_path / "env2" / "bin" / "python", build_stack=("a", "b"))
-    for name in ("cache", "executor", "downloads", "unpacks", "http"):
+    for name in ("cache", "executor", "preparer", "http"):
         assert getattr(child, name) is getattr(parent, name), name
         assert getattr(grandchild, name) is getattr(parent, name), name
-    assert child._offload() is parent._offload()  # one offload process per command
+    # one offload process and one set of download and unpack pools per command
+    assert child.preparer.downloads is parent.preparer.downloads
     assert child.target_settings.python == str(tmp_path / "env" / "bin" / "python")
     assert grandchild.build_stack == ("a", "b")
     grandchild.close()

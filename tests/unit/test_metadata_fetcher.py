@@ -285,14 +285,18 @@ def test_a_whole_wheel_is_asked_of_the_downloader_first(cache, tmp_path):
     elsewhere = tmp_path / "elsewhere" / WHEEL
     asked: list[tuple[str, object]] = []
 
-    def downloader(f, dest):
-        asked.append((f.filename, dest))
-        elsewhere.parent.mkdir()
-        elsewhere.write_bytes(wheel)
-        return elsewhere
+    class Elsewhere:
+        def download_whole(self, f, dest):
+            asked.append((f.filename, dest))
+            elsewhere.parent.mkdir()
+            elsewhere.write_bytes(wheel)
+            return elsewhere
+
+        def downloaded(self, f, path):
+            raise AssertionError("the fetcher downloaded nothing itself")
 
     http = _serve(wheel, ranges=False)
-    fetcher = MetadataFetcher(http, cache=cache, download_whole=downloader)
+    fetcher = MetadataFetcher(http, cache=cache, wheels=Elsewhere())
     assert fetcher.get(file).name == "foo"
     assert asked == [(WHEEL, fetcher.wheel_path_for(file))]
     assert [c[0] for c in http.calls] == ["range"]  # the fetcher itself downloaded nothing
@@ -302,8 +306,15 @@ def test_a_downloader_that_declines_leaves_the_download_to_the_fetcher(cache):
     wheel = _padded_wheel()
     http = _serve(wheel, ranges=False)
     told: list[str] = []
-    fetcher = MetadataFetcher(http, cache=cache, download_whole=lambda f, dest: None,
-                              on_download=lambda f, path: told.append(f.filename))
+
+    class Declines:
+        def download_whole(self, f, dest):
+            return None
+
+        def downloaded(self, f, path):
+            told.append(f.filename)
+
+    fetcher = MetadataFetcher(http, cache=cache, wheels=Declines())
     assert fetcher.get(_file(content=wheel)).name == "foo"
     assert [c[0] for c in http.calls] == ["range", "download"]
     assert told == [WHEEL]

@@ -305,32 +305,48 @@ class _FakeOffload:
         pass
 
 
-def _context(cache: Cache) -> Any:
-    from spoke.app.context import Context, IndexSettings, TargetSettings
+def _preparer(cache: Cache, offload: _FakeOffload) -> Any:
+    from spoke.net.client import HttpClient
+    from spoke.prepare.preparer import Preparer
 
-    return Context(index=IndexSettings(), target=TargetSettings(), cache_dir=cache.root)
+    return Preparer(cache=cache, http=lambda: HttpClient(NetSettings(timeout=5, retries=0)),
+                    reporter=RecordingReporter(), setup=lambda: _setup(cache), offload=offload)  # type: ignore[arg-type]
 
 
 def test_until_the_child_is_ready_wheels_are_prepared_in_this_process(cache: Cache, wheel: Path) -> None:
-    ctx = _context(cache)
-    ctx.offload = _FakeOffload(ready=False)
+    offload = _FakeOffload(ready=False)
+    preparer = _preparer(cache, offload)
     try:
-        unpacked = ctx.start_prepare(_index_file(wheel)).result(timeout=60)
+        unpacked = preparer.start_one(_index_file(wheel)).result(timeout=60)
         assert (unpacked.root / "demo" / "__init__.py").exists()
-        assert ctx.offload.started == 1 and ctx.offload.submitted == []
+        assert offload.started == 1 and offload.submitted == []
         # Nor is a wheel wanted for its metadata sent to a child that is not ready.
-        assert ctx._download_whole(_index_file(wheel), cache.root / "x.whl") is None
+        assert preparer.download_whole(_index_file(wheel), cache.root / "x.whl") is None
     finally:
-        ctx.close()
+        preparer.close()
 
 
 def test_once_the_child_is_ready_it_takes_the_wheels(cache: Cache, wheel: Path) -> None:
-    ctx = _context(cache)
-    ctx.offload = _FakeOffload(ready=True)
+    offload = _FakeOffload(ready=True)
+    preparer = _preparer(cache, offload)
     try:
-        ctx.start_prepare(_index_file(wheel))
-        assert ctx._download_whole(_index_file(wheel, sha256="1" * 64), cache.root / "x.whl") == (
+        preparer.start_one(_index_file(wheel))
+        assert preparer.download_whole(_index_file(wheel, sha256="1" * 64), cache.root / "x.whl") == (
             Path("/somewhere") / wheel.name)
-        assert ctx.offload.submitted == [wheel.name, wheel.name] and ctx.offload.started == 0
+        assert offload.submitted == [wheel.name, wheel.name] and offload.started == 0
     finally:
-        ctx.close()
+        preparer.close()
+
+
+def test_a_wheel_fetched_early_is_awaited_by_the_plan_not_fetched_again(cache: Cache, wheel: Path) -> None:
+    offload = _FakeOffload(ready=True)
+    preparer = _preparer(cache, offload)
+    try:
+        file = _index_file(wheel, sha256="2" * 64)
+        preparer.prefetch(file)
+        preparer.prefetch(file)  # once per URL
+        jobs = preparer.start([file])
+        assert offload.submitted == [wheel.name]  # the plan's job is the early one
+        assert set(jobs) == {"demo"}
+    finally:
+        preparer.close()
