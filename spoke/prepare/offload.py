@@ -89,11 +89,16 @@ class PrepareProcess:
     request the child could not finish.
     """
 
-    def __init__(self, setup: Setup, reporter: Any, redo: Redo) -> None:
+    def __init__(self, setup: Setup, reporter: Any, redo: Redo, *, command: Sequence[str] | None = None) -> None:
+        """``command`` is the child's command line: by default this interpreter running
+        :func:`serve` (tests give one that misbehaves). It is sent the import path and
+        ``setup`` first, whatever it is."""
+        self._command = list(command) if command is not None else [sys.executable, "-I", "-S", "-c", _BOOT]
         self._setup = setup
         self._reporter = reporter
         self._redo = redo
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the state and the pending jobs
+        self._write_lock = threading.Lock()  # one request at a time into the child's stdin
         self._pending: dict[int, _Job] = {}
         self._ids = itertools.count()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -114,7 +119,7 @@ class PrepareProcess:
             return self._state == "running"
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _BOOT],
+                self._command,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 close_fds=True,
             )
@@ -153,21 +158,32 @@ class PrepareProcess:
         unpacked, or the job moved to this process), or the download's error.
         """
         future: Future[Any] = Future()
+        allowed = tuple(allowed_hashes)
         with self._lock:
             if not self._start():
                 return None
             job = next(self._ids)
-            allowed = tuple(allowed_hashes)
+            # Registered before it is sent, so the answer always finds its job.
             self._pending[job] = _Job(future, file, allowed, keep_archive, fetched)
-            try:
-                assert self._stdin is not None
-                request = (job, file, allowed, keep_archive, fetched is not None)
-                self._stdin.write(pickle.dumps(request, protocol=_PROTOCOL))
-                self._stdin.flush()
-            except (OSError, ValueError, pickle.PickleError):
-                del self._pending[job]
-                self._state = "broken"
-                return None  # the reader redoes what was already sent
+            stdin = self._stdin
+        # The write happens outside ``_lock``: a full pipe blocks it until the child reads, and
+        # the child stops reading while its own answers wait to be read by :meth:`_read`, which
+        # takes ``_lock`` for each one. ``_write_lock`` alone keeps requests from interleaving;
+        # two may reach the child out of their numbers' order, which is fine: answers carry them.
+        try:
+            assert stdin is not None
+            data = pickle.dumps((job, file, allowed, keep_archive, fetched is not None), protocol=_PROTOCOL)
+            with self._write_lock:
+                stdin.write(data)
+                stdin.flush()
+        except (OSError, ValueError, pickle.PickleError):
+            with self._lock:
+                if self._state == "running":
+                    self._state = "broken"
+                unsent = self._pending.pop(job, None)
+            if unsent is not None:
+                return None  # the caller prepares it; the reader redoes what was already sent
+            # The reader, finding the child gone, took the job over already: its future holds.
         return future
 
     def _read(self, stdout: IO[bytes]) -> None:
@@ -269,12 +285,16 @@ class PrepareProcess:
 # --- the child ---------------------------------------------------------------------------
 
 
-class _Forwarder:
-    """The child's reporter: events go to the parent, progress at most every 0.1 s per file."""
+class Forwarder:
+    """The child's reporter: events go to ``send`` (to the parent), progress at most every
+    0.1 s per file by ``clock``, and only when ``progress`` (a bar is drawn)."""
 
-    def __init__(self, send: Callable[[tuple[Any, ...]], None], setup: Setup) -> None:
+    def __init__(
+        self, send: Callable[[tuple[Any, ...]], None], *, progress: bool, clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._send = send
-        self._progress = setup.progress
+        self._progress = progress
+        self._clock = clock
         self._lock = threading.Lock()
         self._unsent: dict[str, tuple[int, float]] = {}
 
@@ -290,7 +310,7 @@ class _Forwarder:
     def download_progress(self, name: str, nbytes: int) -> None:
         if not self._progress:
             return
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             count, since = self._unsent.get(name, (0, now))
             count += nbytes
@@ -352,7 +372,7 @@ def serve() -> None:
     from spoke.prepare.workers import DOWNLOADS, UNPACKS, HeaviestFirst
 
     http = HttpClient(
-        setup.settings, cache_dir=setup.http_cache, reporter=_Forwarder(send, setup),
+        setup.settings, cache_dir=setup.http_cache, reporter=Forwarder(send, progress=setup.progress),
         auth=UrlAndNetrcAuth(setup.netrc, setup.auth_urls),
     )
     cache = Cache(setup.cache_root)

@@ -4,9 +4,11 @@ when the child fails."""
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import signal
+import sys
 import threading
-import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,7 @@ from spoke.cache import Cache
 from spoke.errors import HashMismatchError, HTTPStatusError
 from spoke.models import IndexFile, UnpackedWheel
 from spoke.net.settings import NetSettings
-from spoke.prepare import offload
-from spoke.prepare.offload import PrepareProcess, Setup, _Forwarder
+from spoke.prepare.offload import Forwarder, PrepareProcess, Setup
 from spoke.prepare.unpack import cached_unpacked
 from spoke.protocols import RecordingReporter
 from tests.unit._httpd import LoopbackServer, Reply, always
@@ -40,6 +41,16 @@ def _index_file(wheel: Path, sha256: str | None = None) -> IndexFile:
         name=canonicalize_name(name), version=Version(version), filename=wheel.name, url=wheel.as_uri(),
         hashes={"sha256": sha256 or hashlib.sha256(wheel.read_bytes()).hexdigest()},
     )
+
+
+def _child(script: str) -> list[str]:
+    """The command line of a child that reads the import path, then runs ``script`` (a stand-in
+    for :func:`spoke.prepare.offload.serve` that misbehaves)."""
+    return [sys.executable, "-c", "import sys,pickle;sys.path[:]=pickle.load(sys.stdin.buffer)\n" + script]
+
+
+#: A child that reads its set-up and first request, then ends without answering.
+_DIES = "pickle.load(sys.stdin.buffer);pickle.load(sys.stdin.buffer)"
 
 
 def _served(server: LoopbackServer, wheel: Path, reply: Reply) -> IndexFile:
@@ -122,46 +133,83 @@ def test_an_error_of_the_childs_reaches_the_caller_whole(cache: Cache, wheel: Pa
     assert cached_unpacked(cache, hashlib.sha256(wheel.read_bytes()).hexdigest()) is None
 
 
-def test_work_of_a_child_that_dies_is_done_by_the_parent(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
-    # A child that reads its set-up and first request, then ends without answering.
-    monkeypatch.setattr(offload, "_BOOT", "import sys,pickle;[pickle.load(sys.stdin.buffer) for _ in range(3)]")
+def test_work_of_a_child_that_dies_is_done_by_the_parent(cache: Cache, wheel: Path) -> None:
     redo = _Redo()
-    child = PrepareProcess(_setup(cache), RecordingReporter(), redo)
+    child = PrepareProcess(_setup(cache), RecordingReporter(), redo, command=_child(_DIES))
     try:
         future = child.submit(_index_file(wheel))
         assert future is not None
         assert future.result(timeout=60) == "redone here"
         assert [f.filename for f in redo.calls] == [wheel.name]
-        for _ in range(600):  # the child is known broken soon after
-            if child.submit(_index_file(wheel)) is None:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("a broken child kept taking work")
+        # The child was known broken before its work was handed back: it takes no more.
+        assert child.submit(_index_file(wheel)) is None
+        assert len(redo.calls) == 1
     finally:
         child.close()
 
 
-def test_a_child_that_cannot_start_leaves_the_work_to_the_caller(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise OSError("no processes left")
-
-    monkeypatch.setattr(offload.subprocess, "Popen", refuse)
-    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+def test_a_child_that_cannot_start_leaves_the_work_to_the_caller(cache: Cache, wheel: Path, tmp_path: Path) -> None:
+    redo = _Redo()
+    child = PrepareProcess(_setup(cache), RecordingReporter(), redo, command=[str(tmp_path / "no-such-python")])
     assert child.submit(_index_file(wheel)) is None
+    assert not child.ready and redo.calls == []
     child.close()
 
 
-def test_closing_cancels_what_the_child_has_not_answered(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_closing_cancels_what_the_child_has_not_answered(cache: Cache, wheel: Path) -> None:
     # A child that takes requests and never answers, until its input ends.
-    monkeypatch.setattr(offload, "_BOOT", "import sys;sys.stdin.buffer.read()")
     redo = _Redo()
-    child = PrepareProcess(_setup(cache), RecordingReporter(), redo)
+    child = PrepareProcess(_setup(cache), RecordingReporter(), redo, command=_child("sys.stdin.buffer.read()"))
     future = child.submit(_index_file(wheel))
     assert future is not None
     child.close()
     assert future.cancelled()
     assert redo.calls == []
+
+
+#: A child that answers only once the parent has read a flood of its messages: it waits for the
+#: first request to start arriving, sends 2 MB of answers to no job (more than the pipe to the
+#: parent holds), then reads the request and answers it.
+_FLOODS = """
+import os
+stdin, out = sys.stdin.buffer, sys.stdout.buffer
+pickle.load(stdin)  # the set-up
+open(sys.argv[1], "w").write(str(os.getpid()))
+stdin.peek(1)  # the parent is writing its first request now
+for n in range(2000):
+    out.write(pickle.dumps(("ok", 10**6 + n, b"x" * 1000)))
+out.flush()
+job = pickle.load(stdin)[0]
+out.write(pickle.dumps(("ok", job, "answered")))
+out.flush()
+stdin.read()
+"""
+
+
+def test_a_request_too_big_for_the_pipe_does_not_stop_the_answers_being_read(cache: Cache, wheel: Path,
+                                                                              tmp_path: Path) -> None:
+    # The request blocks in the pipe until the child reads it, and the child reads it only
+    # once its flood of answers is read: sending while holding the lock the reader takes for
+    # each answer would wait for ever.
+    pid_file = tmp_path / "child.pid"
+    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo(),
+                           command=[*_child(_FLOODS), str(pid_file)])
+    submitted: list[Future[Any] | None] = []
+    sender = threading.Thread(
+        target=lambda: submitted.append(child.submit(_index_file(wheel), ("sha256:" + "0" * (2 << 20),))),
+        daemon=True,
+    )
+    sender.start()
+    sender.join(timeout=60)  # bounds the failure only
+    try:
+        assert not sender.is_alive(), "the request and the answers waited for each other"
+        (future,) = submitted
+        assert future is not None and future.result(timeout=60) == "answered"
+    finally:
+        if sender.is_alive():  # free the stuck threads: the child's end breaks the pipe
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+            sender.join(timeout=60)
+        child.close()
 
 
 def test_spoke_errors_survive_pickling_whatever_their_constructor() -> None:
@@ -174,12 +222,10 @@ def test_spoke_errors_survive_pickling_whatever_their_constructor() -> None:
     assert str(copy) == "404 for x"
 
 
-def test_progress_is_sent_at_most_every_tenth_of_a_second_and_never_lost(monkeypatch) -> None:  # noqa: ANN001
+def test_progress_is_sent_at_most_every_tenth_of_a_second_and_never_lost() -> None:
     sent: list[tuple[Any, ...]] = []
     clock = [100.0]
-    monkeypatch.setattr(offload.time, "monotonic", lambda: clock[0])
-    forwarder = _Forwarder(sent.append, Setup(
-        settings=None, netrc=None, auth_urls=(), cache_root=Path("."), http_cache=None, progress=True))
+    forwarder = Forwarder(sent.append, progress=True, clock=lambda: clock[0])
     forwarder.download_start("f", 300)
     forwarder.download_progress("f", 100)  # held back: too soon
     clock[0] += 0.2
@@ -196,8 +242,7 @@ def test_progress_is_sent_at_most_every_tenth_of_a_second_and_never_lost(monkeyp
 
 def test_no_progress_is_sent_when_no_bar_is_drawn() -> None:
     sent: list[tuple[Any, ...]] = []
-    forwarder = _Forwarder(sent.append, Setup(
-        settings=None, netrc=None, auth_urls=(), cache_root=Path("."), http_cache=None, progress=False))
+    forwarder = Forwarder(sent.append, progress=False)
     forwarder.download_start("f", None)
     forwarder.download_progress("f", 100)
     forwarder.download_done("f")
@@ -258,9 +303,8 @@ def test_a_failed_download_is_announced_to_whoever_waits_for_the_archive(cache: 
             child.close()
 
 
-def test_when_a_child_dies_whoever_waits_for_the_archive_fetches_it(cache: Cache, wheel: Path, monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(offload, "_BOOT", "import sys,pickle;[pickle.load(sys.stdin.buffer) for _ in range(3)]")
-    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
+def test_when_a_child_dies_whoever_waits_for_the_archive_fetches_it(cache: Cache, wheel: Path) -> None:
+    child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo(), command=_child(_DIES))
     fetched: Future[Any] = Future()
     try:
         done = child.submit(_index_file(wheel), (), True, fetched=fetched)
@@ -271,16 +315,28 @@ def test_when_a_child_dies_whoever_waits_for_the_archive_fetches_it(cache: Cache
         child.close()
 
 
-def test_the_child_says_when_it_is_ready(cache: Cache) -> None:
+def test_the_child_says_when_it_is_ready(cache: Cache, wheel: Path) -> None:
     child = PrepareProcess(_setup(cache), RecordingReporter(), _Redo())
     try:
         assert not child.ready
         child.start()
-        for _ in range(600):
-            if child.ready:
-                break
-            time.sleep(0.05)
+        future = child.submit(_index_file(wheel))
+        assert future is not None
+        # The child says it is ready before it answers anything, and the answers are read in
+        # order: once one has arrived, the child is known ready.
+        future.result(timeout=60)
         assert child.ready
+    finally:
+        child.close()
+
+
+def test_a_child_that_never_says_it_is_ready_is_never_taken_for_ready(cache: Cache, wheel: Path) -> None:
+    redo = _Redo()
+    child = PrepareProcess(_setup(cache), RecordingReporter(), redo, command=_child(_DIES))
+    try:
+        future = child.submit(_index_file(wheel))
+        assert future is not None and future.result(timeout=60) == "redone here"
+        assert not child.ready
     finally:
         child.close()
 
