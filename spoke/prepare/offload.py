@@ -239,10 +239,15 @@ class PrepareProcess:
 
     def _take_over(self, job: _Job) -> None:
         """Prepare in this process what the child did not (whoever waits for the archive
-        alone fetches it themselves)."""
+        alone fetches it themselves); once closing, nobody waits: the job is cancelled."""
         job.tell_fetched()
         future = job.done
         if future.done():
+            return
+        with self._lock:
+            closing = self._state == "closed"
+        if closing:
+            future.cancel()
             return
         try:
             redone = self._redo(job.file, job.allowed_hashes, job.keep_archive)
@@ -261,7 +266,9 @@ class PrepareProcess:
         redone.add_done_callback(copy)
 
     def close(self) -> None:
-        """End the child once its running jobs are done (queued ones are dropped)."""
+        """End the child: queued jobs are dropped and running downloads stop at their next
+        chunk (their partial files removed); what was finished stays in the cache. The command
+        is ending, so nobody waits for these speculative jobs any more."""
         with self._lock:
             if self._state == "running":
                 self._state = "closed"
@@ -285,16 +292,27 @@ class PrepareProcess:
 # --- the child ---------------------------------------------------------------------------
 
 
+class Cancelled(BaseException):
+    """The parent closed the child: a download nobody waits for stops at its next chunk.
+
+    A ``BaseException`` so that the HTTP client's retry loop (which retries an ``Exception``)
+    lets it through; the client removes the partial file on the way out.
+    """
+
+
 class Forwarder:
     """The child's reporter: events go to ``send`` (to the parent), progress at most every
-    0.1 s per file by ``clock``, and only when ``progress`` (a bar is drawn)."""
+    0.1 s per file by ``clock``, and only when ``progress`` (a bar is drawn). Once ``stopped``
+    is set, a download reporting its start or progress is cut short (:class:`Cancelled`)."""
 
     def __init__(
         self, send: Callable[[tuple[Any, ...]], None], *, progress: bool, clock: Callable[[], float] = time.monotonic,
+        stopped: threading.Event | None = None,
     ) -> None:
         self._send = send
         self._progress = progress
         self._clock = clock
+        self._stopped = stopped
         self._lock = threading.Lock()
         self._unsent: dict[str, tuple[int, float]] = {}
 
@@ -304,10 +322,16 @@ class Forwarder:
     def phase_done(self, name: str, summary: str) -> None:
         pass
 
+    def _check_stopped(self) -> None:
+        if self._stopped is not None and self._stopped.is_set():
+            raise Cancelled
+
     def download_start(self, name: str, total: int | None) -> None:
+        self._check_stopped()
         self._send(("event", "download_start", (name, total)))
 
     def download_progress(self, name: str, nbytes: int) -> None:
+        self._check_stopped()
         if not self._progress:
             return
         now = self._clock()
@@ -341,6 +365,7 @@ def serve() -> None:
     os.dup2(2, 1)  # nothing printed by accident can garble the answers
     setup: Setup = pickle.load(stdin)
     write_lock = threading.Lock()
+    stopped = threading.Event()  # set when the parent closes: running downloads stop
 
     def send(message: tuple[Any, ...]) -> None:
         try:
@@ -363,8 +388,6 @@ def serve() -> None:
     import urllib3  # noqa: F401 - imported now rather than by the first download
 
     from spoke.cache import Cache
-    from spoke.errors import SpokeError
-    from spoke.models import UnpackedWheel
     from spoke.net.auth import UrlAndNetrcAuth
     from spoke.net.client import HttpClient
     from spoke.prepare import start_prepare
@@ -372,13 +395,37 @@ def serve() -> None:
     from spoke.prepare.workers import DOWNLOADS, UNPACKS, HeaviestFirst
 
     http = HttpClient(
-        setup.settings, cache_dir=setup.http_cache, reporter=Forwarder(send, progress=setup.progress),
+        setup.settings, cache_dir=setup.http_cache, reporter=Forwarder(send, progress=setup.progress, stopped=stopped),
         auth=UrlAndNetrcAuth(setup.netrc, setup.auth_urls),
     )
     cache = Cache(setup.cache_root)
     downloads = ThreadPoolExecutor(max_workers=DOWNLOADS, thread_name_prefix="spoke-download")
     unpacks = HeaviestFirst(UNPACKS, thread_name_prefix="spoke-unpack")
     send(("ready",))
+
+    try:
+        _take_requests(stdin, send, stopped, lambda file, allowed_hashes, keep_archive, on_fetched: start_prepare(
+            file, http=http, cache=cache, downloads=downloads, unpacks=unpacks,
+            allowed_hashes=allowed_hashes, keep_archive=keep_archive, on_fetched=on_fetched,
+        ))
+    finally:
+        downloads.shutdown(wait=True, cancel_futures=True)
+        unpacks.shutdown(wait=True, cancel_futures=True)
+        http.close()  # also finishes the cache writes (spoke.cache.write_later)
+        out.close()
+        # Nothing is left to tear down: the parent waits for this exit, and freeing the
+        # interpreter's objects one by one took longer than the work of ending.
+        os._exit(0)
+
+
+def _take_requests(
+    stdin: IO[bytes], send: Callable[[tuple[Any, ...]], None], stopped: threading.Event,
+    start: Callable[[Any, Sequence[str], bool, Callable[[Any], None] | None], Future[Any]],
+) -> None:
+    """Read requests until stdin ends (then set ``stopped``); start each with ``start`` and
+    answer it when it is done: ``ok``, a SpokeError whole, or ``redo`` for anything else."""
+    from spoke.errors import SpokeError
+    from spoke.models import UnpackedWheel
 
     def answer(job: int, done: Future[Any]) -> None:
         if done.cancelled():
@@ -391,31 +438,20 @@ def serve() -> None:
         else:
             send(("redo", job, f"{type(exc).__name__}: {exc}"))
 
-    try:
-        while True:
-            try:
-                job, file, allowed_hashes, keep_archive, tell_fetched = pickle.load(stdin)
-            except EOFError:
-                break
-            on_fetched = None
-            if tell_fetched:
-                def on_fetched(result: Any, job: int = job) -> None:
-                    path = None if isinstance(result, UnpackedWheel) else str(result[0])
-                    send(("fetched", job, path))
-            try:
-                started = start_prepare(
-                    file, http=http, cache=cache, downloads=downloads, unpacks=unpacks,
-                    allowed_hashes=allowed_hashes, keep_archive=keep_archive, on_fetched=on_fetched,
-                )
-            except BaseException as exc:  # noqa: BLE001
-                send(("redo", job, f"{type(exc).__name__}: {exc}"))
-                continue
-            started.add_done_callback(lambda done, job=job: answer(job, done))
-    finally:
-        downloads.shutdown(wait=True, cancel_futures=True)
-        unpacks.shutdown(wait=True, cancel_futures=True)
-        http.close()  # also finishes the cache writes (spoke.cache.write_later)
-        out.close()
-        # Nothing is left to tear down: the parent waits for this exit, and freeing the
-        # interpreter's objects one by one took longer than the work of ending.
-        os._exit(0)
+    while True:
+        try:
+            job, file, allowed_hashes, keep_archive, tell_fetched = pickle.load(stdin)
+        except EOFError:
+            stopped.set()  # the parent is closing: nobody waits for what still runs
+            return
+        on_fetched = None
+        if tell_fetched:
+            def on_fetched(result: Any, job: int = job) -> None:
+                path = None if isinstance(result, UnpackedWheel) else str(result[0])
+                send(("fetched", job, path))
+        try:
+            started = start(file, allowed_hashes, keep_archive, on_fetched)
+        except BaseException as exc:  # noqa: BLE001
+            send(("redo", job, f"{type(exc).__name__}: {exc}"))
+            continue
+        started.add_done_callback(lambda done, job=job: answer(job, done))

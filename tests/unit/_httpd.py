@@ -39,6 +39,7 @@ class Reply:
     drop_after: int | None = None
     stall: float = 0.0
     length: int | None = None
+    trickle: float = 0.0  # send the body in 64 KB pieces, this long apart (bounded by MAX_STALL each)
 
 
 Handler = Callable[[Recorded, int], Reply]
@@ -82,6 +83,8 @@ class LoopbackServer:
     def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Handler] = {}
         self.log: list[Recorded] = []
+        self.sent: dict[str, int] = {}  # bytes of trickled bodies that left, by path
+        self.piece_sent = threading.Event()  # set as each trickled piece leaves
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._tls = tls
@@ -137,6 +140,22 @@ class LoopbackServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
+    def _trickle(self, handler: BaseHTTPRequestHandler, recorded: Recorded, reply: Reply) -> None:
+        """Send ``reply.body`` slowly, counting in :attr:`sent` what left; stop when the client
+        hangs up."""
+        piece = 64 * 1024
+        for start in range(0, len(reply.body), piece):
+            try:
+                handler.wfile.write(reply.body[start : start + piece])
+                handler.wfile.flush()
+            except OSError:
+                handler.close_connection = True
+                return
+            with self._lock:
+                self.sent[recorded.path] = self.sent.get(recorded.path, 0) + len(reply.body[start : start + piece])
+            self.piece_sent.set()
+            time.sleep(min(reply.trickle, MAX_STALL))
+
     def _answer(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         recorded = Recorded(
             method,
@@ -170,5 +189,8 @@ class LoopbackServer:
                 handler.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            return
+        if reply.trickle:
+            self._trickle(handler, recorded, reply)
             return
         handler.wfile.write(reply.body)

@@ -167,6 +167,28 @@ def test_closing_cancels_what_the_child_has_not_answered(cache: Cache, wheel: Pa
     assert redo.calls == []
 
 
+def test_closing_cuts_a_speculative_download_short_and_keeps_nothing_of_it(cache: Cache, tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "big"
+    folder.mkdir()
+    big = make_wheel(folder, name="big", version="1.0", files={"big/blob.bin": os.urandom(2 << 20)})
+    redo = _Redo()
+    with LoopbackServer() as server:
+        file = _served(server, big, Reply(body=big.read_bytes(), trickle=0.1))  # ~3 s to send whole
+        child = PrepareProcess(_setup(cache), RecordingReporter(), redo)
+        future = child.submit(file)
+        assert future is not None
+        assert server.piece_sent.wait(60)  # the download is under way
+        child.close()
+        path = "/files/" + big.name
+        assert server.sent[path] < big.stat().st_size  # the child hung up before the end
+    assert future.cancelled() and redo.calls == []  # nobody redoes it here either
+    assert cached_unpacked(cache, file.sha256) is None
+    leftovers = [p.name for p in cache.root.rglob("*") if p.is_file() and (p.name.startswith(".tmp") or p.suffix == ".whl")]
+    assert leftovers == []  # the partial download was removed
+
+
 #: A child that answers only once the parent has read a flood of its messages: it waits for the
 #: first request to start arriving, sends 2 MB of answers to no job (more than the pipe to the
 #: parent holds), then reads the request and answers it.
