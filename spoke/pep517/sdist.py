@@ -24,7 +24,7 @@ consulted as a second opinion when present; it is never the only line of defence
 Preflight itself must not be the weak spot: tarfile reads an extended header (pax records, GNU
 long names) into memory whole and parses chained ones recursively, so such headers are bounded
 before tarfile reads them (:class:`_GuardedTarInfo`); a zip's layout is checked as a wheel's is
-(:func:`spoke.metadata.zipread.zip_layout_problem`: local headers against the central directory,
+(:func:`spoke.models.zipformat.zip_layout_problem`: local headers against the central directory,
 no prepended or unlisted bytes); names, link targets and link resolution have bounded cost.
 """
 
@@ -43,10 +43,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from spoke.errors import BuildError, UnsafeArchiveError
 from spoke.models.archive import DRIVE as _DRIVE
 from spoke.models.archive import member_name_problem
 from spoke.models.archive import printable as _printable
-from spoke.errors import BuildError, UnsafeArchiveError
+from spoke.models.zipformat import zip_layout_problem
 
 __all__ = ["DEFAULT_SDIST_LIMITS", "SDIST_SUFFIXES", "SdistLimits", "unpack_sdist"]
 
@@ -319,7 +320,12 @@ def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> lis
             if total > limits.max_total_size:
                 raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
             if total > ratio_limit:
-                raise _unsafe(archive, raw, f"compression ratio too high (archive bomb?): {total} bytes in a {archive.stat().st_size}-byte archive")
+                raise _unsafe(
+                    archive,
+                    raw,
+                    f"compression ratio too high (archive bomb?): {total} bytes in a "
+                    f"{archive.stat().st_size}-byte archive",
+                )
             member = _Member(name, _FILE, info.size, bool(info.mode & 0o111))
             regular[name] = member
         elif info.isdir():
@@ -335,12 +341,19 @@ def _tar_members(archive: Path, tf: tarfile.TarFile, limits: SdistLimits) -> lis
                 raise _unsafe(archive, raw, f"hard link to `{info.linkname}`: {problem}")
             source = regular.get(target)
             if source is None:
-                raise _unsafe(archive, raw, f"hard link to `{info.linkname}`, which is not an earlier file of the archive")
+                raise _unsafe(
+                    archive, raw, f"hard link to `{info.linkname}`, which is not an earlier file of the archive"
+                )
             total += source.size
             if total > limits.max_total_size:
                 raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
             if total > ratio_limit:
-                raise _unsafe(archive, raw, f"compression ratio too high (archive bomb?): {total} bytes in a {archive.stat().st_size}-byte archive")
+                raise _unsafe(
+                    archive,
+                    raw,
+                    f"compression ratio too high (archive bomb?): {total} bytes in a "
+                    f"{archive.stat().st_size}-byte archive",
+                )
             member = _Member(name, _HARDLINK, source.size, source.executable, target=target)
         else:
             raise _unsafe(archive, raw, "special file (device, FIFO or socket)")
@@ -411,11 +424,7 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile, limits: SdistLimits) -> lis
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise _unsafe(archive, None, f"more than {limits.max_members} members")
-    # The same structural check as for wheels, before any member's data is read. (It lives
-    # with the other zip-format code in spoke.metadata.zipread, which imports nothing above
-    # spoke.errors.)
-    from spoke.metadata.zipread import zip_layout_problem
-
+    # The same structural check as for wheels, before any member's data is read.
     layout = zip_layout_problem(zf)
     if layout is not None:
         raise _unsafe(archive, layout.member, layout.reason)
@@ -452,7 +461,11 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile, limits: SdistLimits) -> lis
         if total > limits.max_total_size:
             raise _unsafe(archive, raw, f"total size over {limits.max_total_size} bytes")
         if total > ratio_limit:
-            raise _unsafe(archive, raw, f"compression ratio too high (zip bomb?): {total} bytes in a {archive.stat().st_size}-byte archive")
+            raise _unsafe(
+                archive,
+                raw,
+                f"compression ratio too high (zip bomb?): {total} bytes in a {archive.stat().st_size}-byte archive",
+            )
         members.append(_Member(name, _FILE, info.file_size, bool(unix_mode & 0o111), handle=info))
     return members
 

@@ -20,7 +20,7 @@ The checks, in the order they run (all but the last two before anything is writt
 1. the central directory: names (no ``..``, absolute path, drive, backslash, NUL, over-long
    component, control character), no duplicates, no symlinks or special files, no
    encryption, declared sizes and the archive's compression ratio within :class:`UnpackLimits`;
-2. the layout (:func:`spoke.metadata.zipread.zip_layout_problem`): every local header agrees
+2. the layout (:func:`spoke.models.zipformat.zip_layout_problem`): every local header agrees
    with its central entry, and the members tile the file from byte 0 to the central
    directory — no prepended payload, no unlisted entry, no overlap, nothing after the end;
 3. the dist-info folder against the filename, ``WHEEL``, and every member listed in ``RECORD``;
@@ -53,12 +53,12 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from spoke.models.archive import member_name_problem
-from spoke.models.archive import printable as _printable
 from spoke.cache import Cache
 from spoke.errors import HashMismatchError, MetadataError, UnsafeArchiveError
-from spoke.metadata.zipread import zip_layout_problem
 from spoke.models import UnpackedWheel
+from spoke.models.archive import member_name_problem
+from spoke.models.archive import printable as _printable
+from spoke.models.zipformat import zip_layout_problem
 
 try:  # zlib-ng inflates the same streams about twice as fast as the zlib CPython links
     from zlib_ng import zlib_ng as _inflating
@@ -75,7 +75,9 @@ _UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 #: Errors zipfile raises for bad member data or a header it cannot read.
 _DATA_ERRORS = (zipfile.BadZipFile, zlib.error, _inflating.error, EOFError, NotImplementedError, UnicodeDecodeError)
 #: Hash algorithms a RECORD may use; PEP 427 forbids md5 and sha1.
-_RECORD_ALGORITHMS = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"})
+_RECORD_ALGORITHMS = frozenset(
+    {"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
