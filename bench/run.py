@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
     )
     for name, version in setup.versions.items():
         say(f"  {name}: {version}")
-    for name, why in setup.problems.items():
+    for name in setup.problems:
         if name in args.tools:
             say(f"  {name} is unavailable; its cells will read 'failed'")
 

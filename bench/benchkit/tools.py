@@ -152,7 +152,7 @@ def bootstrap_tools(
             done = runner(argv, env=env, cwd=repo, timeout=_BOOTSTRAP_TIMEOUT)
             if not done.ok:
                 why = tail(done.stderr or done.stdout)
-                return ToolSetup(tools=tools, problems={name: why for name in TOOL_NAMES})
+                return ToolSetup(tools=tools, problems=dict.fromkeys(TOOL_NAMES, why))
         base_marker.write_text("pip and uv installed\n", encoding="utf-8")
 
     spoke_marker = root / ".bench-spoke-ready"

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from bench_fakes import FakeRunner, failing
 
 BENCH_DIR = Path(__file__).resolve().parent.parent

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from bench_fakes import FakeRunner, failing
 
+from bench_fakes import FakeRunner, failing
 from benchkit.tools import TOOL_NAMES, ToolsVenv, bootstrap_tools, install_command
 
 TOOLS = ToolsVenv(root=Path("/w/tools"))
@@ -80,7 +80,7 @@ def test_bootstrap_installs_once_then_reuses(tmp_path: Path):
     installs = [c.argv for c in runner.calls if "install" in c.argv]
     base = [str(ToolsVenv(root=root).python), "-m", "pip", "install", "--index-url",
             "https://pypi.org/simple", "--disable-pip-version-check"]
-    assert installs == [base + [str(source)], base + ["--force-reinstall", "--no-deps", str(source)]]
+    assert installs == [[*base, str(source)], [*base, "--force-reinstall", "--no-deps", str(source)]]
 
     # A change to any source file reinstalls spoke too.
     (source / "spoke").mkdir(exist_ok=True)

@@ -154,7 +154,7 @@ def tabulate(rows: Sequence[Sequence[str]]) -> list[str]:
     if not rows:
         return []
     sizes = [max(len(c) for c in col) for col in zip_longest(*rows, fillvalue="")]
-    lines = [" ".join(c.ljust(s) for c, s in zip(row, sizes)).rstrip() for row in rows]
+    lines = [" ".join(c.ljust(s) for c, s in zip(row, sizes, strict=False)).rstrip() for row in rows]
     lines.insert(1, " ".join("-" * s for s in sizes))
     return lines
 

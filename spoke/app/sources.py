@@ -28,15 +28,14 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from spoke.errors import BuildError, MetadataError, RequirementError
-from spoke.models import CoreMetadata, IndexFile, InstalledDist, Interpreter
+from spoke.models import CoreMetadata, IndexFile, Interpreter
 from spoke.models.direct import DirectCandidate, DirectProject, DirectSource, DirectWheel
 from spoke.protocols import BuildContext
 from spoke.reqs.direct import direct_url_record, path_to_url
@@ -207,7 +206,9 @@ class SourceBuilder:
         except (OSError, StopIteration):
             return None
 
-    def _fetch(self, url: str, filename: str, hashes: Mapping[str, str] | None, allowed: Sequence[str]) -> tuple[Path, str]:
+    def _fetch(
+        self, url: str, filename: str, hashes: Mapping[str, str] | None, allowed: Sequence[str]
+    ) -> tuple[Path, str]:
         """Download (or find locally) an archive; check hashes; return (path, sha256)."""
         from spoke.prepare import check_allowed_hashes, file_digests, local_path
 

@@ -82,8 +82,7 @@ def plan_autoremove(ctx: Context) -> UninstallPlan:
 
 
 def _installed(ctx: Context, interp: Interpreter):  # type: ignore[no-untyped-def]
-    from spoke.app.target import select_scheme
-    from spoke.app.target import recover_interrupted
+    from spoke.app.target import recover_interrupted, select_scheme
     from spoke.env.installed import installed_distributions
 
     recover_interrupted(ctx, interp)

@@ -24,7 +24,9 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     started = time.perf_counter()
     path = Path(positional[0] if positional else ".venv").absolute()
     cache_dir = settings.get("cache_dir", None)
-    cache = Cache.open(Path(cache_dir).expanduser() if cache_dir else None, disabled=bool(settings.get("no_cache_dir", None)))
+    cache = Cache.open(
+        Path(cache_dir).expanduser() if cache_dir else None, disabled=bool(settings.get("no_cache_dir", None))
+    )
     try:
         exe = find_interpreter(
             python=settings.get("python", None) or "python3", virtual_env=None, cwd=Path.cwd(),

@@ -18,13 +18,13 @@ from typing import Literal
 
 from spoke.config.environ import EnvironmentFacts
 from spoke.config.files import (
+    SKIPPED_DEVNULL,
     ConfigFile,
     config_locations,
     parse_ini,
     pip_encoding,
     read_config_file,
     read_ini_text,
-    SKIPPED_DEVNULL,
 )
 from spoke.config.options import normalize_key
 from spoke.errors import ConfigurationError

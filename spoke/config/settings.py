@@ -270,7 +270,7 @@ def _apply_env(
     layers: _Layers, option: Option, environ: Mapping[str, str], prefix: str, *, pip_rules: bool
 ) -> None:
     """Apply the first set variable among ``option``'s names (primary first)."""
-    for key, name in zip(option.keys, option.env_names(prefix)):
+    for key, name in zip(option.keys, option.env_names(prefix), strict=False):
         raw = environ.get(name)
         if raw is not None and not is_empty(raw):
             layers.assign(

@@ -234,7 +234,7 @@ def read_metadata(dist: InstalledDist) -> CoreMetadata:
         ) from None
     try:
         raw, _unparsed = parse_email(data)
-    except Exception as e:  # parse_email is lenient, but a binary file can still upset it
+    except Exception as e:  # noqa: BLE001 - parse_email is lenient, but a binary file can still upset it
         raise MetadataError(f"The metadata file `{path}` cannot be parsed: {e}") from None
     name = raw.get("name")
     version_text = raw.get("version")

@@ -137,7 +137,7 @@ def _schemes(sysconfig, is_venv):
         prefix_name = "posix_prefix"
     names = sysconfig.get_scheme_names()
     venv_name = "venv" if "venv" in names else ("nt" if os.name == "nt" else "posix_prefix")
-    template_vars = dict((key, PREFIX_SENTINEL) for key in _BASE_VARS)
+    template_vars = dict.fromkeys(_BASE_VARS, PREFIX_SENTINEL)
     py_xy = "python%d.%d" % sys.version_info[:2]
     default = _paths(sysconfig, default_name)
     if is_venv:
@@ -151,7 +151,7 @@ def _schemes(sysconfig, is_venv):
     user = None
     try:
         user = _paths(sysconfig, _user_scheme_name(sysconfig))
-    except Exception:  # a broken HOME or an exotic platform: no --user then
+    except Exception:  # noqa: BLE001 - a broken HOME or an exotic platform: no --user then
         user = None
     return {"default": default, "user": user, "prefix_template": prefix_template, "venv_template": venv_template}
 
@@ -178,12 +178,12 @@ def _user_site(site, is_venv, include_system):
         return None, False
     try:
         path = site.getusersitepackages()
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever breaks it, there is no user site
         return None, False
     enabled = not os.environ.get("PYTHONNOUSERSITE")
-    if hasattr(os, "getuid") and hasattr(os, "geteuid"):
-        if os.getuid() != os.geteuid() or os.getgid() != os.getegid():
-            enabled = False
+    if (hasattr(os, "getuid") and hasattr(os, "geteuid")
+            and (os.getuid() != os.geteuid() or os.getgid() != os.getegid())):
+        enabled = False
     return path, enabled
 
 

@@ -28,12 +28,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from spoke.cache import write_later
 from spoke.errors import ConfigurationError, PackageNotFoundError, SpokeError
-from spoke.net.redact import redact_url as redact
 from spoke.index.find_links import FindLinks, local_path, scan_folder
 from spoke.index.simple import parse_html_page, parse_json_page, thinned_page
 from spoke.models import IndexFile
-from spoke.protocols import NullReporter, Reporter
+from spoke.net.redact import redact_url as redact
 from spoke.net.singleflight import Once
+from spoke.protocols import NullReporter, Reporter
 
 if TYPE_CHECKING:
     from packaging.tags import Tag

@@ -24,12 +24,12 @@ from urllib.request import url2pathname
 from packaging.utils import canonicalize_name
 
 from spoke.errors import HTTPStatusError
-from spoke.net.redact import redact_url as redact
 from spoke.index.simple import parse_filename, parse_html_page
 from spoke.models import IndexFile
+from spoke.net.redact import redact_url as redact
 from spoke.protocols import NullReporter, Reporter
 
-__all__ = ["FindLinks", "scan_folder", "local_path"]
+__all__ = ["FindLinks", "local_path", "scan_folder"]
 
 _HTML_SUFFIXES = (".html", ".htm")
 

@@ -42,8 +42,8 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from spoke.errors import SpokeError
-from spoke.net.redact import redact_url as redact
 from spoke.models import IndexFile, Yanked
+from spoke.net.redact import redact_url as redact
 
 try:  # orjson decodes the big pages (numpy's: 7 MB) about three times as fast as json
     import orjson
@@ -123,7 +123,7 @@ class _Thinner:
     :meth:`skip` turns the others away from their filename alone, before any parsing.
     """
 
-    __slots__ = ("supported", "witnessed", "witnessed_text", "fits")
+    __slots__ = ("fits", "supported", "witnessed", "witnessed_text")
 
     def __init__(self, supported: frozenset[Tag] | None) -> None:
         self.supported = supported

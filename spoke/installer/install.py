@@ -193,7 +193,9 @@ def plan_install(
                                 mode=0o755)
     dist_info_files += _metadata_files(f"{site_s}/{wheel.dist_info}", wheel.dist_info, requested=requested,
                                        installer=installer, direct_url=direct_url)
-    return InstallPlan(site=site, dist_info=dist_info_dir, files=tuple(files.values()), dist_info_files=tuple(dist_info_files))
+    return InstallPlan(
+        site=site, dist_info=dist_info_dir, files=tuple(files.values()), dist_info_files=tuple(dist_info_files)
+    )
 
 
 def _script_placement(wheel: UnpackedWheel, placement: Placement, interpreter: str) -> Placement:

@@ -139,10 +139,13 @@ def plan_uninstall(
         declared += _entry_point_scripts(meta_dir, scripts_dir)
     real_roots = [os.path.realpath(r) for r in roots]
     outside = [
-        p for p in declared
+        p
+        for p in declared
         # The parent is resolved (a venv's lib64 → lib), the file itself is not: removing a
         # symlink removes the link, never its target.
-        if not any(_inside(os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p)), r) for r in real_roots)
+        if not any(
+            _inside(os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p)), r) for r in real_roots
+        )
     ]
     if outside:
         raise UninstallError(
@@ -166,7 +169,7 @@ def plan_uninstall(
             files[pyc] = None
     meta_dirs: list[str] = []
     if meta_dir.is_dir():
-        for folder, dirnames, filenames in os.walk(meta_dir):
+        for folder, _dirnames, filenames in os.walk(meta_dir):
             meta_dirs.append(folder)
             for filename in filenames:
                 files[os.path.join(folder, filename)] = None
@@ -240,7 +243,9 @@ def uninstall(
             os.rmdir(folder)
         except OSError as exc:
             if exc.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):
-                raise UninstallError(f"Cannot uninstall {plan.name}: cannot remove {folder}: {exc.strerror or exc}") from exc
+                raise UninstallError(
+                    f"Cannot uninstall {plan.name}: cannot remove {folder}: {exc.strerror or exc}"
+                ) from exc
     if plan.dist_info.is_dir():
         # Something appeared in the metadata folder after the plan: it belongs to this
         # distribution all the same, and a half-removed dist-info would confuse every tool.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from pathlib import Path
-
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement
     from packaging.utils import NormalizedName
     from packaging.version import Version
-    from packaging.requirements import Requirement
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

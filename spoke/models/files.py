@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-
 if TYPE_CHECKING:
+    from packaging.tags import Tag
     from packaging.utils import NormalizedName
     from packaging.version import Version
-    from packaging.tags import Tag
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

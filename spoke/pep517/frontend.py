@@ -49,9 +49,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from spoke.errors import BuildError, EditableUnsupported
 from spoke.pep517.hints import OutputScanner, requirement_for_module
 from spoke.pep517.pyproject import BuildSystem, read_build_system
-from spoke.errors import BuildError, EditableUnsupported
 
 __all__ = ["TAIL_LINES", "BuildEnv", "Builder", "ConfigSettings"]
 
@@ -359,7 +359,10 @@ class Builder:
         module = scanner.module or backend.split(":", 1)[0]
         requirement = requirement_for_module(module)
         if tree.system.backend_path and module.split(".")[0] == backend.split(":")[0].split(".")[0]:
-            hint = f"The backend is meant to come from the source tree: check `backend-path` ({', '.join(tree.system.backend_path)})."
+            hint = (
+                "The backend is meant to come from the source tree: "
+                f"check `backend-path` ({', '.join(tree.system.backend_path)})."
+            )
         elif self.isolated:
             hint = (
                 f"`{module}` is not among what `[build-system] requires` installs: add `{requirement}` there "
@@ -410,8 +413,10 @@ class Builder:
                     detail = "unreadable answer"
         if not isinstance(data, dict):
             raise BuildError(
-                f"Cannot list the packages of `{self._python}` to check the build requirements of {tree.label}: {detail}",
-                label=tree.label, hint="Check that the interpreter exists and runs.",
+                f"Cannot list the packages of `{self._python}` to check the build requirements of "
+                f"{tree.label}: {detail}",
+                label=tree.label,
+                hint="Check that the interpreter exists and runs.",
             )
         markers = {**self._target_markers(), "extra": ""}
         versions: dict[str, str] = data["versions"]
@@ -430,7 +435,9 @@ class Builder:
                     pass
             names.append(f"`{req.name}`")
             problems.append(
-                f"`{text}` is not installed" if version is None else f"`{text}` is needed, {req.name} {version} is installed"
+                f"`{text}` is not installed"
+                if version is None
+                else f"`{text}` is needed, {req.name} {version} is installed"
             )
         if problems:
             raise BuildError(

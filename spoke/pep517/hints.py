@@ -28,7 +28,9 @@ _NO_COMPILER = re.compile(
     r"|(?:^|[\s/:])(?P<d>gcc|cc|clang|g\+\+|c\+\+|x86_64-linux-gnu-gcc):(?: command)? not found",
 )
 _MSVC = re.compile(r"Microsoft Visual C\+\+ [\d.]+ or greater is required|error: Microsoft Visual C\+\+")
-_RUST = re.compile(r"can't find Rust compiler|cargo: (?:command )?not found|Cargo, the Rust package manager, is not installed")
+_RUST = re.compile(
+    r"can't find Rust compiler|cargo: (?:command )?not found|Cargo, the Rust package manager, is not installed"
+)
 _MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '(?P<module>[\w.]+)'")
 # A compiler that ran and failed: the cause is in its output, usually just above.
 _COMPILE_FAILED = re.compile(r"error: command '[^']+' failed with exit (?:code|status) \d+")
@@ -153,7 +155,10 @@ class OutputScanner:
                 f"(https://visualstudio.microsoft.com/visual-cpp-build-tools/), {_WHEEL_INSTEAD}."
             )
         if self.rust:
-            return f"This package is written partly in Rust: install a Rust toolchain (https://rustup.rs), {_WHEEL_INSTEAD}."
+            return (
+                "This package is written partly in Rust: install a Rust toolchain (https://rustup.rs), "
+                f"{_WHEEL_INSTEAD}."
+            )
         if self.module is not None:
             requirement = requirement_for_module(self.module)
             if isolated:
@@ -168,7 +173,10 @@ class OutputScanner:
                 "into it, or drop `--no-build-isolation`."
             )
         if self.compile_failed:
-            return f"A C extension failed to compile; the compiler's errors are in the output above. Fix them, {_WHEEL_INSTEAD}."
+            return (
+                "A C extension failed to compile; the compiler's errors are in the output above. "
+                f"Fix them, {_WHEEL_INSTEAD}."
+            )
         return f"The package's build failed; the cause is in the backend's output above. Look there, {_WHEEL_INSTEAD}."
 
 

@@ -14,7 +14,6 @@ as pip does (paths in requirements files are relative to the working directory, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -149,10 +148,10 @@ def _classify(
     location: str, *, item: Any, name: str | None, extras: tuple[str, ...], marker: Any, cwd: Path,
 ) -> DirectSource:
     origin = item.source
-    base = dict(
-        text=item.text, origin=origin, name=name, extras=extras, marker=marker,
-        editable=item.editable, config_settings=tuple(getattr(item, "config_settings", ())),
-    )
+    base = {
+        "text": item.text, "origin": origin, "name": name, "extras": extras, "marker": marker,
+        "editable": item.editable, "config_settings": tuple(getattr(item, "config_settings", ())),
+    }
     if location.startswith(_VCS_PREFIXES):
         url, _, fragment = location.partition("#")
         values = _fragment_values(fragment)

@@ -17,7 +17,7 @@ here runs in linear time, a line or requirement longer than ``_MAX_LINE`` charac
 before it is parsed, and an error shows at most ``_MAX_SHOWN`` characters of the input, with
 invisible and control characters escaped. A name with a look-alike or invisible character
 (Cyrillic ``а`` for Latin ``a``, a zero-width space) is named by its code point.
-"""
+"""  # noqa: RUF002 - the Cyrillic letter is the example
 
 from __future__ import annotations
 
@@ -354,7 +354,7 @@ def parse_requirements_file(
                 raise RequirementError(f"Cannot parse `{_shown(line)}` ({where}): {exc}") from None
             for flag, value in _split_options(tokens, _LINE_OPTIONS, where):
                 _apply_line_option(_LINE_OPTIONS[flag][0], value, where, file, env, acc,
-                                   scalars, constraint, _stack + (resolved,))
+                                   scalars, constraint, (*_stack, resolved))
             continue
         key = "constraints" if constraint else "requirements"
         acc[key].append(_requirement_line(line, where, constraint=constraint, editable=editable is not None))  # type: ignore[union-attr]

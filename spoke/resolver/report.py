@@ -15,6 +15,7 @@ the provider's ``describe`` hook says otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 from packaging.ranges import VersionRange
 from packaging.version import Version
@@ -91,7 +92,7 @@ def _format_intervals(versions: VersionRange) -> str:
     if not isinstance(bounds, tuple) or not bounds:
         return f" in {versions!r}"
     holes: list[str] = []
-    for (_, upper), (lower, _) in zip(bounds, bounds[1:]):
+    for (_, upper), (lower, _) in pairwise(bounds):
         hole = _hole_version(upper, lower)
         if hole is None:
             return " in " + " || ".join(_format_interval(low, up) for low, up in bounds)

@@ -39,7 +39,6 @@ from spoke.resolver.terms import CONTRADICTED, SATISFIED, TermAlgebra, normalize
 from spoke.resolver.tree import ROOT, ROOT_VERSION, DerivationTree, Package
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unavailable:
     """Returned by :meth:`Provider.get_dependencies` when a version cannot be used."""

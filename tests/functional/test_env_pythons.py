@@ -46,9 +46,9 @@ def packaging_copy(tmp_path_factory) -> Path:
 def _inside(exe: Path, packaging_root: Path, expression: str):
     """Evaluate ``expression`` (JSON-able) inside ``exe`` with the copied packaging importable."""
     code = (
-        "import sys, json; sys.path.insert(0, %r)\n"
+        f"import sys, json; sys.path.insert(0, {str(packaging_root)!r})\n"
         "import packaging.tags, packaging.markers\n"
-        "print(json.dumps(%s))" % (str(packaging_root), expression)
+        f"print(json.dumps({expression}))"
     )
     out = subprocess.run([str(exe), "-I", "-c", code], capture_output=True, text=True, timeout=60, check=True)
     return json.loads(out.stdout)
@@ -142,8 +142,19 @@ def test_created_venv_works(version, tmp_path):
     assert installed_distributions([inside.scheme.purelib]) == {}
 
     shell = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-c", 'source "$1/bin/activate" && echo "$VIRTUAL_ENV" && command -v python && echo "$PS1"', "x", str(venv)],
-        capture_output=True, text=True, timeout=60, env={"PATH": os.defpath, "PS1": "$ "},
+        [
+            "bash",
+            "--noprofile",
+            "--norc",
+            "-c",
+            'source "$1/bin/activate" && echo "$VIRTUAL_ENV" && command -v python && echo "$PS1"',
+            "x",
+            str(venv),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.defpath, "PS1": "$ "},
     )
     assert shell.returncode == 0, shell.stderr
     virtual_env, which_python, ps1 = shell.stdout.splitlines()[:3]
@@ -155,7 +166,10 @@ def test_created_venv_works(version, tmp_path):
     project = tmp_path / "src"
     project.mkdir()
     (tmp_path / ".venv").symlink_to(venv)
-    assert find_interpreter(python=None, virtual_env=None, cwd=project, system=False, path_env="") == tmp_path / ".venv" / "bin" / "python"
+    assert (
+        find_interpreter(python=None, virtual_env=None, cwd=project, system=False, path_env="")
+        == tmp_path / ".venv" / "bin" / "python"
+    )
 
 
 @pytest.mark.parametrize("version", ["3.8", "3.12", "3.13"])

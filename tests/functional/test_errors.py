@@ -68,7 +68,9 @@ def test_hash_mismatch_installs_nothing(spoke, index, venv, tmp_path) -> None:
     req = tmp_path / "r.txt"
     req.write_text("beta==1.0 --hash=sha256:" + "0" * 64 + "\n")
     before = snapshot(env.path)
-    result = spoke("install", "-r", str(req), "--no-deps", "--python", str(env.python), "-i", server.simple_url, check=False)
+    result = spoke(
+        "install", "-r", str(req), "--no-deps", "--python", str(env.python), "-i", server.simple_url, check=False
+    )
     assert_clean_failure(result, before, env)
     assert "beta-1.0-py3-none-any.whl" in result.stderr and "0" * 64 in result.stderr
 

@@ -328,7 +328,7 @@ def test_a_bad_wheel_among_many_rolls_back_the_ones_already_linked(spoke, index,
     # A plan that only adds links each wheel as soon as it is ready; one wheel that fails its
     # hash check must take every addition back with it.
     many = [Pkg(f"leaf{i}", "1.0", files={f"leaf{i}/__init__.py": "X = 1\n" * 200}) for i in range(12)]
-    root = Pkg("root", "1.0", deps=tuple(p.name for p in many) + ("zbad",))
+    root = Pkg("root", "1.0", deps=(*(p.name for p in many), "zbad"))
     server = index(root, *many, Pkg("zbad", "1.0"))
     server.corrupt("/files/zbad-1.0-py3-none-any.whl", exact=True, times=None)
     env = venv()

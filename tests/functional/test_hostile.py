@@ -84,13 +84,31 @@ HOSTILE_WHEELS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "path-traversal": (_traversal, "member `../../escaped` of evil-1.0-py3-none-any.whl: `..` path component"),
     "symlink-out": (_symlink_out, "member `evil/escaped` of evil-1.0-py3-none-any.whl: symbolic link"),
     "zip-bomb": (_zip_bomb, "member `evil/zeros.bin` of evil-1.0-py3-none-any.whl: compression ratio too high"),
-    "record-mismatch": (_record_mismatch, "of evil-1.0-py3-none-any.whl: content does not match the hash in the wheel's RECORD"),
-    "name-mismatch": (_name_mismatch, "evil-1.0-py3-none-any.whl: `requests-1.0.dist-info` does not match the wheel's name"),
+    "record-mismatch": (
+        _record_mismatch,
+        "of evil-1.0-py3-none-any.whl: content does not match the hash in the wheel's RECORD",
+    ),
+    "name-mismatch": (
+        _name_mismatch,
+        "evil-1.0-py3-none-any.whl: `requests-1.0.dist-info` does not match the wheel's name",
+    ),
     "prepended-bytes": (_prepended, "evil-1.0-py3-none-any.whl: 38 bytes before the first entry"),
-    "local-header": (_local_header, "member `evil/ok.py` of evil-1.0-py3-none-any.whl: its local header names another file, `../escaped`"),
-    "record-outside": (_record_names_outside, "member `RECORD` of evil-1.0-py3-none-any.whl: a line names `../../escaped`: `..` path component"),
-    "record-absent": (_record_names_absent, "member `RECORD` of evil-1.0-py3-none-any.whl: lists `evil/absent.py`, which the archive does not hold"),
-    "unlisted-entry": (_unlisted, "of evil-1.0-py3-none-any.whl: 56 bytes before it that the central directory does not list"),
+    "local-header": (
+        _local_header,
+        "member `evil/ok.py` of evil-1.0-py3-none-any.whl: its local header names another file, `../escaped`",
+    ),
+    "record-outside": (
+        _record_names_outside,
+        "member `RECORD` of evil-1.0-py3-none-any.whl: a line names `../../escaped`: `..` path component",
+    ),
+    "record-absent": (
+        _record_names_absent,
+        "member `RECORD` of evil-1.0-py3-none-any.whl: lists `evil/absent.py`, which the archive does not hold",
+    ),
+    "unlisted-entry": (
+        _unlisted,
+        "of evil-1.0-py3-none-any.whl: 56 bytes before it that the central directory does not list",
+    ),
 }
 
 

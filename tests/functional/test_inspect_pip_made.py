@@ -13,7 +13,9 @@ PKGS = [
 ]
 
 
-def test_list_freeze_check_show_agree_with_pip_on_a_mixed_env(spoke, index, venv, pip_in, tmp_path, build_cache) -> None:
+def test_list_freeze_check_show_agree_with_pip_on_a_mixed_env(
+    spoke, index, venv, pip_in, tmp_path, build_cache
+) -> None:
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     for pkg in PKGS[:2]:

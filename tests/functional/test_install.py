@@ -332,7 +332,9 @@ def test_report_file(spoke, index, venv, tmp_path) -> None:
     names = {item["metadata"]["name"]: item for item in data["install"]}
     assert set(names) == {"alpha", "beta"}
     assert names["alpha"]["requested"] and not names["beta"]["requested"]
-    assert names["beta"]["download_info"]["archive_info"]["hashes"]["sha256"] == server.sha256("beta-2.1-py3-none-any.whl")
+    assert names["beta"]["download_info"]["archive_info"]["hashes"]["sha256"] == server.sha256(
+        "beta-2.1-py3-none-any.whl"
+    )
     assert "python_version" in data["environment"]
 
 

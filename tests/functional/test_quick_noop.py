@@ -44,7 +44,7 @@ def setup(spoke, index, venv, hermetic, tmp_path, monkeypatch):  # noqa: ANN001,
 
 
 def test_a_repeated_install_is_answered_without_loading_spoke(setup, spoke, hermetic, tmp_path) -> None:  # noqa: ANN001
-    server, env, reqs, args, answered = setup
+    server, _env, _reqs, args, answered = setup
     assert answered()
     assert list((tmp_path / "cache" / "satisfied-v2").glob("command-*.json"))
     server.clear_log()
@@ -56,7 +56,7 @@ def test_a_repeated_install_is_answered_without_loading_spoke(setup, spoke, herm
 
 
 def test_any_change_of_input_or_environment_takes_the_full_path(setup, spoke, tmp_path) -> None:  # noqa: ANN001
-    server, env, reqs, args, answered = setup
+    _server, env, reqs, args, answered = setup
     assert not answered("-v")  # other arguments
     assert not answered(env_extra={"PIP_PRE": "1"})  # another setting in the environment
     (tmp_path / "work" / ".venv").mkdir()  # discovery would look at it
@@ -85,7 +85,7 @@ def test_any_change_of_input_or_environment_takes_the_full_path(setup, spoke, tm
 
 
 def test_quiet_stays_quiet(setup, spoke) -> None:  # noqa: ANN001
-    server, env, reqs, args, answered = setup
+    _server, _env, _reqs, args, answered = setup
     spoke(*args, "-q")
     assert answered("-q")
     assert spoke(*args, "-q").stderr == ""

@@ -34,8 +34,15 @@ def test_large_real_environment_installs_every_wheel(spoke, venv, pip_in) -> Non
     check = pip_in(env.python, "check", check=False)
     assert check.returncode == 0, check.describe()
     run = subprocess.run(
-        [str(env.python), "-c", f"{IMPORTS}; print(dask.dataframe.from_dict({{'a': [1, 2]}}, npartitions=1).a.sum().compute())"],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            str(env.python),
+            "-c",
+            f"{IMPORTS}; print(dask.dataframe.from_dict({{'a': [1, 2]}}, npartitions=1).a.sum().compute())",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "3"

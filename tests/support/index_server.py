@@ -49,7 +49,7 @@ from packaging.utils import (
 
 from tests.support.packages import Pkg, build_cached
 
-__all__ = ["IndexServer", "LoggedRequest", "JSON_TYPE", "HTML_TYPE"]
+__all__ = ["HTML_TYPE", "JSON_TYPE", "IndexServer", "LoggedRequest"]
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 """PEP 691's JSON content type."""
@@ -676,7 +676,7 @@ def _http_date(timestamp: float) -> str:
     return email.utils.formatdate(timestamp, usegmt=True)
 
 
-def _parse_range(header: str, size: int) -> tuple[int, int] | None | str:
+def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     """One ``bytes=`` range → inclusive ``(start, end)``; ``None`` to ignore it (several
     ranges, bad syntax: a 200 is a valid answer); ``"unsatisfiable"`` for a 416."""
     unit, _, spec = header.partition("=")

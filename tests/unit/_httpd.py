@@ -180,7 +180,7 @@ class LoopbackServer:
         handler.end_headers()
         if method == "HEAD" or reply.status == 304:
             return
-        if reply.drop_after is not None or reply.length is not None and reply.length > len(reply.body):
+        if reply.drop_after is not None or (reply.length is not None and reply.length > len(reply.body)):
             sent = reply.body if reply.drop_after is None else reply.body[: reply.drop_after]
             handler.wfile.write(sent)
             handler.wfile.flush()

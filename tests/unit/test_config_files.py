@@ -162,7 +162,7 @@ def test_reading_normalizes_keys_and_keeps_sections(tmp_path: Path) -> None:
     conf.write_text("[global]\nIndex_URL = http://x\n[install]\nno_deps = yes\n[freeze]\nall=1\n")
     files = load_config_files({"HOME": str(home)}, platform="linux",
                               system_root=tmp_path / "root")
-    user = [f for f in files if f.path == conf][0]
+    user = next(f for f in files if f.path == conf)
     assert user.exists and user.loaded
     assert user.entries == (
         ("global", "index-url", "http://x"),

@@ -89,7 +89,9 @@ def test_python_option_prefix_folder_without_cfg(tmp_path):
     assert find(tmp_path, python=str(tmp_path / "prefix")) == exe
 
 
-@pytest.mark.parametrize(("request_", "name"), [("3.11", "python3.11"), ("3.11.7", "python3.11"), ("3.12", "python3.12"), ("3", "python3")])
+@pytest.mark.parametrize(
+    ("request_", "name"), [("3.11", "python3.11"), ("3.11.7", "python3.11"), ("3.12", "python3.12"), ("3", "python3")]
+)
 def test_python_option_version(tmp_path, path_dirs, request_, name):
     found = find(tmp_path, python=request_, path_env=path_dirs)
     assert found.name == name

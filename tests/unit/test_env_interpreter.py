@@ -114,7 +114,7 @@ def test_interpreter_from_probe(own_probe):
     assert interp.scheme.purelib == Path(sysconfig.get_paths()["purelib"])
     assert interp.sys_prefix == Path(sys.prefix)
     assert interp.base_prefix == Path(sys.base_prefix)
-    assert interp.markers["python_version"] == "%d.%d" % sys.version_info[:2]
+    assert interp.markers["python_version"] == "{}.{}".format(*sys.version_info[:2])
     assert interp.stdlib == Path(sysconfig.get_path("stdlib"))
 
 
@@ -145,7 +145,9 @@ def _foreign(own_probe: dict, **changes) -> dict:
 
 
 def test_cpython_debug_and_free_threaded_abis(own_probe):
-    data = _foreign(own_probe, version_info=[3, 13, 0, "final", 0], py_version_nodot="313", py_debug=True, gil_disabled=True)
+    data = _foreign(
+        own_probe, version_info=[3, 13, 0, "final", 0], py_version_nodot="313", py_debug=True, gil_disabled=True
+    )
     result = compute_tags(data)
     abis = [t.abi for t in result if t.interpreter == "cp313"]
     assert abis[0] == "cp313td"
@@ -214,7 +216,7 @@ def test_foreign_windows_and_mac_platforms(own_probe):
 def test_prefix_scheme_from_template(own_probe, tmp_path):
     interp = interpreter_from_probe(own_probe)
     scheme = prefix_scheme(interp, tmp_path / "pfx")
-    xy = "python%d.%d" % sys.version_info[:2]
+    xy = "python{}.{}".format(*sys.version_info[:2])
     assert scheme.purelib == tmp_path / "pfx" / "lib" / xy / "site-packages"
     assert scheme.scripts == tmp_path / "pfx" / "bin"
     assert scheme.data == tmp_path / "pfx"

@@ -58,7 +58,7 @@ def test_layout_written_without_running_python(tmp_path, interp, fake_stdlib):
     target = dataclasses.replace(interp, stdlib=fake_stdlib)
     venv = create_venv(tmp_path / "env", interpreter=target, prompt="demo", runner=no_runner)
     assert venv == tmp_path / "env"
-    xy = "python%d.%d" % sys.version_info[:2]
+    xy = "python{}.{}".format(*sys.version_info[:2])
     base = interp.base_executable
     cfg = (venv / "pyvenv.cfg").read_text()
     assert f"home = {base.parent}\n" in cfg
@@ -116,7 +116,7 @@ def test_refuses_a_file(tmp_path, interp):
 def test_existing_venv_updated_in_place(tmp_path, interp, fake_stdlib):
     target = dataclasses.replace(interp, stdlib=fake_stdlib)
     venv = create_venv(tmp_path / "env", interpreter=target, runner=no_runner)
-    xy = "python%d.%d" % sys.version_info[:2]
+    xy = "python{}.{}".format(*sys.version_info[:2])
     marker = venv / "lib" / xy / "site-packages" / "installed.py"
     marker.write_text("")
     create_venv(venv, interpreter=target, prompt="again", runner=no_runner)
@@ -148,7 +148,10 @@ def test_fallback_failure_is_a_venv_error(tmp_path, interp):
 
 
 def _context(**kw) -> _Context:
-    values = dict(env_dir="/tmp/my env", env_name="my env", prompt="my env", bin_name="bin", env_exe="/tmp/my env/bin/python")
+    values = {
+        "env_dir": "/tmp/my env", "env_name": "my env", "prompt": "my env", "bin_name": "bin",
+        "env_exe": "/tmp/my env/bin/python",
+    }
     values.update(kw)
     return _Context(**values)
 

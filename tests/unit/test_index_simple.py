@@ -265,7 +265,13 @@ def test_html_name_none_keeps_every_project():
 
 
 def _big_page(count: int) -> tuple[str, bytes]:
-    plats = ["manylinux_2_17_x86_64.manylinux2014_x86_64", "macosx_11_0_arm64", "win_amd64", "any", "musllinux_1_1_aarch64"]
+    plats = [
+        "manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "macosx_11_0_arm64",
+        "win_amd64",
+        "any",
+        "musllinux_1_1_aarch64",
+    ]
     rows, entries = [], []
     for i in range(count):
         plat = plats[i % len(plats)]

@@ -246,7 +246,9 @@ def test_unknown_data_key_refused(tmp_path: Path, cache: Cache) -> None:
 
 def test_copy_mode_and_unknown_mode(tmp_path: Path, demo: UnpackedWheel) -> None:
     scheme = make_scheme(tmp_path / "env")
-    result = install_wheel(demo, scheme=scheme, interpreter_path=Path(sys.executable), requested=False, link_mode="copy")
+    result = install_wheel(
+        demo, scheme=scheme, interpreter_path=Path(sys.executable), requested=False, link_mode="copy"
+    )
     assert result.linked == 0
     site_file = scheme.purelib / "demo/cli.py"
     assert os.stat(site_file).st_ino != os.stat(demo.root / "demo/cli.py").st_ino
@@ -259,7 +261,11 @@ def test_copy_mode_and_unknown_mode(tmp_path: Path, demo: UnpackedWheel) -> None
 def _other_device_dir(tmp_path: Path) -> Path | None:
     """A folder on another filesystem than ``tmp_path`` (for EXDEV), or None."""
     for candidate in ("/dev/shm",):
-        if os.path.isdir(candidate) and os.access(candidate, os.W_OK) and os.stat(candidate).st_dev != os.stat(tmp_path).st_dev:
+        if (
+            os.path.isdir(candidate)
+            and os.access(candidate, os.W_OK)
+            and os.stat(candidate).st_dev != os.stat(tmp_path).st_dev
+        ):
             return Path(candidate)
     return None
 

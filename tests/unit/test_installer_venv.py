@@ -72,13 +72,18 @@ def test_installed_wheel_is_seen_by_importlib_and_pip(tmp_path: Path, venv: dict
     src = tmp_path / "src"
     src.mkdir()
     wheel = make_wheel(
-        src, name="venvdemo", version="2.1",
+        src,
+        name="venvdemo",
+        version="2.1",
         files={
             "venvdemo/__init__.py": "def main():\n    print('venvdemo says hi')\n",
             "{data_dir}/scripts/venvdemo-raw": "#!python\nimport venvdemo; venvdemo.main()\n",
         },
         entry_points="[console_scripts]\nvenvdemo = venvdemo:main\n",
-        metadata="Metadata-Version: 2.1\nName: venvdemo\nVersion: 2.1\nSummary: venv test\nRequires-Dist: missing-dependency-xyz\n",
+        metadata=(
+            "Metadata-Version: 2.1\nName: venvdemo\nVersion: 2.1\nSummary: venv test\n"
+            "Requires-Dist: missing-dependency-xyz\n"
+        ),
     )
     unpacked = unpack_wheel(wheel, cache=Cache.open(tmp_path / "cache"))
     result = install_wheel(
@@ -87,24 +92,32 @@ def test_installed_wheel_is_seen_by_importlib_and_pip(tmp_path: Path, venv: dict
     )
 
     # importlib.metadata: the distribution, its files (every one exists and matches its hash)
-    checked = json.loads(run_python(venv, (
-        "import base64, hashlib, json, importlib.metadata as m\n"
-        "d = m.distribution('venvdemo')\n"
-        "bad = []\n"
-        "for f in d.files:\n"
-        "    p = f.locate()\n"
-        "    if not p.exists(): bad.append(str(f)); continue\n"
-        "    if f.hash:\n"
-        "        h = base64.urlsafe_b64encode(hashlib.new(f.hash.mode, p.read_bytes()).digest()).rstrip(b'=').decode()\n"
-        "        if h != f.hash.value or f.size != p.stat().st_size: bad.append(str(f))\n"
-        "print(json.dumps({'version': d.version, 'n': len(d.files), 'bad': bad,\n"
-        "  'installer': d.read_text('INSTALLER'), 'eps': [e.name for e in d.entry_points]}))\n"
-    )))
+    checked = json.loads(
+        run_python(
+            venv,
+            (
+                "import base64, hashlib, json, importlib.metadata as m\n"
+                "d = m.distribution('venvdemo')\n"
+                "bad = []\n"
+                "for f in d.files:\n"
+                "    p = f.locate()\n"
+                "    if not p.exists(): bad.append(str(f)); continue\n"
+                "    if f.hash:\n"
+                "        h = hashlib.new(f.hash.mode, p.read_bytes()).digest()\n"
+                "        h = base64.urlsafe_b64encode(h).rstrip(b'=').decode()\n"
+                "        if h != f.hash.value or f.size != p.stat().st_size: bad.append(str(f))\n"
+                "print(json.dumps({'version': d.version, 'n': len(d.files), 'bad': bad,\n"
+                "  'installer': d.read_text('INSTALLER'), 'eps': [e.name for e in d.entry_points]}))\n"
+            ),
+        )
+    )
     assert checked == {"version": "2.1", "n": len(result.paths), "bad": [], "installer": "spoke\n", "eps": ["venvdemo"]}
 
     # the scripts run with the venv's interpreter, without any PYTHONPATH help
     for script in ("venvdemo", "venvdemo-raw"):
-        out = subprocess.run([str(scheme.scripts / script)], capture_output=True, text=True, env=clean_env(), timeout=60)
+        out = subprocess.run(
+            [str(scheme.scripts / script)], capture_output=True, text=True, env=clean_env(), timeout=60
+        )
         assert out.stdout == "venvdemo says hi\n", out.stderr
 
     show = pip(venv, "show", "-f", "venvdemo")

@@ -100,7 +100,9 @@ def test_show_lines_order() -> None:
     assert lines[8:10] == ["Requires: b, C", "Required-by: x"]
     assert lines[-2:] == ["Files:", "  a/__init__.py"]
     assert "Entry-points:" in lines and "  a = a:main" in lines
-    assert show_lines(PackageInfo(name="a", version="1"), files=True)[-1] == "Cannot locate RECORD or installed-files.txt"
+    assert (
+        show_lines(PackageInfo(name="a", version="1"), files=True)[-1] == "Cannot locate RECORD or installed-files.txt"
+    )
     assert "Editable project location: /p" in show_lines(PackageInfo(name="a", version="1", editable_location="/p"))
 
 

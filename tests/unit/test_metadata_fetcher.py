@@ -11,9 +11,8 @@ import pytest
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from spoke.cache import Cache
+from spoke.cache import Cache, flush_later
 from spoke.errors import BuildRequiredError, HashMismatchError, MetadataError
-from spoke.cache import flush_later
 from spoke.metadata import MetadataFetcher
 from spoke.models import IndexFile
 from tests.unit.fake_http import FakeHttp, Route
@@ -192,7 +191,7 @@ def test_local_wheel_is_read_directly(cache, tmp_path):
     assert MetadataFetcher(http, cache=cache).get(file).summary == "A test package"
     assert http.calls == []
     flush_later()
-    assert [p for p in (cache.root / "metadata-v1" / "local").iterdir()]
+    assert list((cache.root / "metadata-v1" / "local").iterdir())
 
 
 def test_name_mismatch_is_an_error_and_not_cached(cache):

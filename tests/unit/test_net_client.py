@@ -178,9 +178,9 @@ def test_retries_503_then_succeeds(server: LoopbackServer, client: HttpClient) -
 def test_retry_budget_is_bounded(server: LoopbackServer, tmp_path: Path) -> None:
     server.routes["/down"] = always(Reply(status=502))
     reporter = RecordingReporter()
-    with HttpClient(fast(retries=2), reporter=reporter, sleep=lambda s: None) as client:
-        with pytest.raises(HTTPStatusError) as caught:
-            client.get(server.url("/down"))
+    with (HttpClient(fast(retries=2), reporter=reporter, sleep=lambda s: None) as client,
+          pytest.raises(HTTPStatusError) as caught):
+        client.get(server.url("/down"))
     assert caught.value.status == 502
     assert len(server.requests("/down")) == 3
     assert sum(1 for e in reporter.events if e[0] == "warning") == 2
@@ -226,9 +226,8 @@ def test_download_hash_ok(server: LoopbackServer, tmp_path: Path) -> None:
 def test_download_hash_mismatch_leaves_nothing(server: LoopbackServer, tmp_path: Path) -> None:
     server.routes["/f.whl"] = always(Reply(body=BODY))
     dest = tmp_path / "f.whl"
-    with HttpClient(fast()) as client:
-        with pytest.raises(HashMismatchError) as caught:
-            client.download(server.url("/f.whl"), dest, expected_hashes={"sha256": "0" * 64})
+    with HttpClient(fast()) as client, pytest.raises(HashMismatchError) as caught:
+        client.download(server.url("/f.whl"), dest, expected_hashes={"sha256": "0" * 64})
     assert caught.value.message == "Hash mismatch for f.whl"
     assert any("0" * 64 in note for note in caught.value.notes)
     assert any(hashlib.sha256(BODY).hexdigest() in note for note in caught.value.notes)
@@ -259,7 +258,9 @@ def test_download_dropped_connection_resumes_with_range(server: LoopbackServer, 
     server.routes["/f.whl"] = handler
     dest = tmp_path / "f.whl"
     with HttpClient(fast(), sleep=lambda s: None) as client:
-        digests = client.download(server.url("/f.whl"), dest, expected_hashes={"sha256": hashlib.sha256(BODY).hexdigest()})
+        digests = client.download(
+            server.url("/f.whl"), dest, expected_hashes={"sha256": hashlib.sha256(BODY).hexdigest()}
+        )
     assert dest.read_bytes() == BODY
     assert digests["sha256"] == hashlib.sha256(BODY).hexdigest()
     second = server.requests("/f.whl")[1]
@@ -307,7 +308,11 @@ def test_unrequested_range_restarts_without_ranges(server: LoopbackServer, tmp_p
         if count == 0:
             return Reply(body=BODY, headers=headers, drop_after=1000)
         if count == 1:  # a range other than the one asked for: not spliced in
-            return Reply(status=206, body=BODY[10:], headers={**headers, "Content-Range": f"bytes 10-{len(BODY) - 1}/{len(BODY)}"})
+            return Reply(
+                status=206,
+                body=BODY[10:],
+                headers={**headers, "Content-Range": f"bytes 10-{len(BODY) - 1}/{len(BODY)}"},
+            )
         return Reply(body=BODY, headers=headers)
 
     server.routes["/f.whl"] = handler
@@ -330,9 +335,8 @@ def test_short_body_is_retried(server: LoopbackServer, tmp_path: Path) -> None:
 
 def test_download_gives_up_after_budget(server: LoopbackServer, tmp_path: Path) -> None:
     server.routes["/f.whl"] = always(Reply(body=BODY, drop_after=100))
-    with HttpClient(fast(retries=1), sleep=lambda s: None) as client:
-        with pytest.raises(NetworkError) as caught:
-            client.download(server.url("/f.whl"), tmp_path / "f.whl")
+    with HttpClient(fast(retries=1), sleep=lambda s: None) as client, pytest.raises(NetworkError) as caught:
+        client.download(server.url("/f.whl"), tmp_path / "f.whl")
     assert caught.value.message == (
         f"Could not download {server.url('/f.whl')}: the connection closed before the whole "
         f"body arrived (100 bytes received, {len(BODY) - 100} more expected)"
@@ -345,9 +349,8 @@ def test_download_gives_up_after_budget(server: LoopbackServer, tmp_path: Path) 
 
 def test_last_status_after_retries_names_url_and_count(server: LoopbackServer, tmp_path: Path) -> None:
     server.routes["/f.whl"] = always(Reply(status=503))
-    with HttpClient(fast(retries=2), sleep=lambda s: None) as client:
-        with pytest.raises(HTTPStatusError) as caught:
-            client.download(server.url("/f.whl"), tmp_path / "f.whl")
+    with HttpClient(fast(retries=2), sleep=lambda s: None) as client, pytest.raises(HTTPStatusError) as caught:
+        client.download(server.url("/f.whl"), tmp_path / "f.whl")
     assert caught.value.status == 503 and server.url("/f.whl") in caught.value.message
     assert caught.value.notes == ("tried 3 times",)
     assert len(server.requests("/f.whl")) == 3
@@ -365,9 +368,9 @@ def test_backoff_scale_multiplies_every_wait(server: LoopbackServer) -> None:
 
 def test_stall_times_out_after_retries(server: LoopbackServer) -> None:
     server.routes["/slow"] = always(Reply(body=b"late", stall=1.5))
-    with HttpClient(fast(timeout=0.3, retries=1), sleep=lambda s: None) as client:
-        with pytest.raises(NetworkError) as caught:
-            client.get(server.url("/slow"))
+    with (HttpClient(fast(timeout=0.3, retries=1), sleep=lambda s: None) as client,
+          pytest.raises(NetworkError) as caught):
+        client.get(server.url("/slow"))
     assert caught.value.message == f"Could not fetch {server.url('/slow')}: read timed out after 0.3s"
     assert "--timeout" in (caught.value.hint or "")
     assert len(server.requests("/slow")) == 2
@@ -376,9 +379,8 @@ def test_stall_times_out_after_retries(server: LoopbackServer) -> None:
 def test_connection_refused_is_network_error(tmp_path: Path) -> None:
     with LoopbackServer() as gone:
         url = gone.url("/simple/")
-    with HttpClient(fast(retries=1), sleep=lambda s: None) as client:
-        with pytest.raises(NetworkError) as caught:
-            client.get(url)
+    with HttpClient(fast(retries=1), sleep=lambda s: None) as client, pytest.raises(NetworkError) as caught:
+        client.get(url)
     assert caught.value.message.startswith(f"Could not reach {url}: ")
     assert "--index-url" in (caught.value.hint or "")
 

@@ -51,9 +51,8 @@ def tls_server(certificate: tuple[Path, Path]):
 
 
 def test_unverifiable_certificate_is_a_tls_error(tls_server: LoopbackServer) -> None:
-    with HttpClient(fast(retries=3), sleep=lambda s: None) as client:
-        with pytest.raises(NetworkError) as caught:
-            client.get(tls_server.url("/simple/"))
+    with HttpClient(fast(retries=3), sleep=lambda s: None) as client, pytest.raises(NetworkError) as caught:
+        client.get(tls_server.url("/simple/"))
     assert "certificate" in caught.value.message.lower()
     hint = caught.value.hint or ""
     assert "--cert" in hint and "REQUESTS_CA_BUNDLE" in hint and "proxy" in hint
@@ -105,9 +104,8 @@ def test_unusable_ca_bundle_is_named_before_any_request(
     bundle = tmp_path / "bundle.pem"
     if content is not None:
         bundle.write_text(content)
-    with HttpClient(fast(cert=str(bundle))) as client:
-        with pytest.raises(NetworkError) as caught:
-            client.get(tls_server.url("/simple/"))
+    with HttpClient(fast(cert=str(bundle))) as client, pytest.raises(NetworkError) as caught:
+        client.get(tls_server.url("/simple/"))
     assert caught.value.message == f"Cannot use the CA bundle {bundle}: {problem}" or (
         caught.value.message.startswith(f"Cannot use the CA bundle {bundle}: {problem}"))
     assert "--cert" in (caught.value.hint or "")
@@ -122,9 +120,9 @@ def test_trusted_host_skips_verification(tls_server: LoopbackServer, entry: str)
 
 
 def test_trusted_host_with_other_port_does_not_match(tls_server: LoopbackServer) -> None:
-    with HttpClient(fast(trusted_hosts=(f"127.0.0.1:{tls_server.port + 1}",))) as client:
-        with pytest.raises(NetworkError):
-            client.get(tls_server.url("/simple/"))
+    with (HttpClient(fast(trusted_hosts=(f"127.0.0.1:{tls_server.port + 1}",))) as client,
+          pytest.raises(NetworkError)):
+        client.get(tls_server.url("/simple/"))
 
 
 def test_explicit_proxy_with_credentials() -> None:
@@ -152,8 +150,7 @@ def test_environment_proxy_and_no_proxy() -> None:
 def test_proxy_failure_message_hides_proxy_password() -> None:
     with LoopbackServer() as gone:
         dead = gone.base.replace("http://", "http://pu:topsecret@")
-    with HttpClient(fast(proxy=dead), sleep=lambda s: None) as client:
-        with pytest.raises(NetworkError) as caught:
-            client.get("https://index.invalid/simple/")
+    with HttpClient(fast(proxy=dead), sleep=lambda s: None) as client, pytest.raises(NetworkError) as caught:
+        client.get("https://index.invalid/simple/")
     text = " ".join([caught.value.message, caught.value.hint or "", *caught.value.notes])
     assert "topsecret" not in text

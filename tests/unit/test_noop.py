@@ -58,7 +58,7 @@ def _write(path: str, record: Record) -> None:
 def test_the_bucket_is_the_caches_own() -> None:
     from spoke.cache import BUCKETS
 
-    assert noop.BUCKET == BUCKETS["satisfied"]
+    assert BUCKETS["satisfied"] == noop.BUCKET
 
 
 def test_the_quick_answer_loads_only_the_standard_library() -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from spoke.pep517 import Builder, parse_config_settings
 from spoke.errors import BuildError, EditableUnsupported
+from spoke.pep517 import Builder, parse_config_settings
 from tests.support.backends import VenvBuildEnv, pytest_backend_wheels
 
 ALL_BACKENDS = ("setuptools>=64", "wheel", "hatchling", "editables", "flit-core", "pdm-backend", "poetry-core")
@@ -212,7 +212,9 @@ def test_metadata_then_wheel_then_editable(
     assert leftovers(tmp_path / "work") == []
 
 
-def test_setup_py_only_project_builds_with_the_legacy_backend(builder: Builder, envs: list[RecordingEnv], tmp_path: Path) -> None:
+def test_setup_py_only_project_builds_with_the_legacy_backend(
+    builder: Builder, envs: list[RecordingEnv], tmp_path: Path
+) -> None:
     tree = write_tree(tmp_path / "legacy", {
         "setup.py": """
             from setuptools import setup
@@ -476,7 +478,9 @@ def test_builder_runs_the_hooks_with_the_env_python_and_environ(tmp_path: Path, 
     assert f"python={shared_env.python}" in lines and "marker=from-env" in lines
 
 
-def test_build_and_metadata_accept_any_path_form(builder: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_and_metadata_accept_any_path_form(
+    builder: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tree = write_tree(tmp_path / "src", PROJECTS["flit-core"])
     monkeypatch.chdir(tmp_path)
     first = builder.metadata(Path("src"))

@@ -76,7 +76,9 @@ def test_missing_module_depends_on_isolation() -> None:
 
 
 def test_a_compile_failure_without_a_known_cause_and_the_general_case() -> None:
-    assert "failed to compile" in hint_for("x.c:3:1: error: expected ';'\nerror: command '/usr/bin/gcc' failed with exit code 1")
+    assert "failed to compile" in hint_for(
+        "x.c:3:1: error: expected ';'\nerror: command '/usr/bin/gcc' failed with exit code 1"
+    )
     assert "build failed" in hint_for("Traceback (most recent call last):\nRuntimeError: boom")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from spoke.errors import BuildError, RequirementError
 from spoke.pep517.pyproject import (
     LEGACY_BACKEND,
     LEGACY_REQUIRES,
@@ -14,7 +15,6 @@ from spoke.pep517.pyproject import (
     parse_config_settings,
     read_build_system,
 )
-from spoke.errors import BuildError, RequirementError
 
 
 def tree(tmp_path: Path, pyproject: str | None = None, *, setup_py: bool = False) -> Path:
@@ -57,21 +57,40 @@ def test_a_folder_that_is_no_project(tmp_path: Path) -> None:
         read_build_system(tmp_path)
 
 
-@pytest.mark.parametrize("text,problem,hint", [
-    ("[build-system\n", "not valid TOML", "syntax"),
-    ('build-system = "setuptools"\n', "`build-system` is not a table", "[build-system]"),
-    ("[build-system]\nbuild-backend = 'x'\n", "has no `requires` key", "requires = ["),
-    ("[build-system]\nrequires = 'setuptools'\n", "`requires` must be a list of strings", "requires = ["),
-    ("[build-system]\nrequires = [1]\n", "`requires` must be a list of strings", "requires = ["),
-    ("[build-system]\nrequires = ['not a requirement!']\n", "invalid requirement `not a requirement!`", "PEP 508"),
-    ("[build-system]\nrequires = []\nbuild-backend = 'my backend'\n", "`build-backend` must be a module path", "module:object"),
-    ("[build-system]\nrequires = []\nbuild-backend = 3\n", "`build-backend` must be a module path", "module:object"),
-    ("[build-system]\nrequires = []\nbackend-path = '.'\n", "`backend-path` must be a list", 'backend-path = ["."]'),
-    ("[build-system]\nrequires = []\nbackend-path = ['../elsewhere']\n", "outside the source tree", "inside the project"),
-    ("[build-system]\nrequires = []\nbackend-path = ['/abs']\n", "outside the source tree", "inside the project"),
-    ("[build-system]\nrequires = []\nbuild_backend = 'x'\n", "unknown key `build_backend`", "`build-backend`"),
-    ("[build_system]\nrequires = []\n", "found `[build_system]`", "`[build-system]`"),
-])
+@pytest.mark.parametrize(
+    "text,problem,hint",
+    [
+        ("[build-system\n", "not valid TOML", "syntax"),
+        ('build-system = "setuptools"\n', "`build-system` is not a table", "[build-system]"),
+        ("[build-system]\nbuild-backend = 'x'\n", "has no `requires` key", "requires = ["),
+        ("[build-system]\nrequires = 'setuptools'\n", "`requires` must be a list of strings", "requires = ["),
+        ("[build-system]\nrequires = [1]\n", "`requires` must be a list of strings", "requires = ["),
+        ("[build-system]\nrequires = ['not a requirement!']\n", "invalid requirement `not a requirement!`", "PEP 508"),
+        (
+            "[build-system]\nrequires = []\nbuild-backend = 'my backend'\n",
+            "`build-backend` must be a module path",
+            "module:object",
+        ),
+        (
+            "[build-system]\nrequires = []\nbuild-backend = 3\n",
+            "`build-backend` must be a module path",
+            "module:object",
+        ),
+        (
+            "[build-system]\nrequires = []\nbackend-path = '.'\n",
+            "`backend-path` must be a list",
+            'backend-path = ["."]',
+        ),
+        (
+            "[build-system]\nrequires = []\nbackend-path = ['../elsewhere']\n",
+            "outside the source tree",
+            "inside the project",
+        ),
+        ("[build-system]\nrequires = []\nbackend-path = ['/abs']\n", "outside the source tree", "inside the project"),
+        ("[build-system]\nrequires = []\nbuild_backend = 'x'\n", "unknown key `build_backend`", "`build-backend`"),
+        ("[build_system]\nrequires = []\n", "found `[build_system]`", "`[build-system]`"),
+    ],
+)
 def test_malformed_build_system_names_the_file_and_the_fix(tmp_path: Path, text: str, problem: str, hint: str) -> None:
     with pytest.raises(BuildError) as info:
         read_build_system(tree(tmp_path, text))

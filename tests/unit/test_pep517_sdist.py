@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from spoke.pep517.sdist import SdistLimits, unpack_sdist
 from spoke.errors import BuildError, UnsafeArchiveError
+from spoke.pep517.sdist import SdistLimits, unpack_sdist
 
 
 def add_tar_member(tf: tarfile.TarFile, name: str, data: bytes = b"", *, kind: bytes = tarfile.REGTYPE,
@@ -78,7 +78,9 @@ GOOD = [
 @pytest.mark.parametrize("suffix,mode", [
     (".tar.gz", "w:gz"), (".tgz", "w:gz"), (".tar.bz2", "w:bz2"), (".tar.xz", "w:xz"), (".tar", "w"),
 ])
-def test_good_tar_archives_unpack_to_their_root_with_exec_bits(archives: Path, area: Path, suffix: str, mode: str) -> None:
+def test_good_tar_archives_unpack_to_their_root_with_exec_bits(
+    archives: Path, area: Path, suffix: str, mode: str
+) -> None:
     archive = make_tar(archives / f"pkg-1.0{suffix}", GOOD, mode)
     root = unpack_sdist(archive, area / "dest")
     assert root == area / "dest" / "pkg-1.0"
@@ -87,8 +89,16 @@ def test_good_tar_archives_unpack_to_their_root_with_exec_bits(archives: Path, a
     assert not os.stat(root / "setup.py").st_mode & stat.S_IXUSR
     setuid = os.stat(root / "setuid").st_mode
     assert setuid & stat.S_IXUSR and not setuid & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX)
-    assert everything_under(area) == sorted(["dest", "dest/pkg-1.0", *(f"dest/{m['name']}".rstrip("/") for m in GOOD[1:]),
-                                             "dest/pkg-1.0/bin", "dest/pkg-1.0/src", "dest/pkg-1.0/src/pkg"])
+    assert everything_under(area) == sorted(
+        [
+            "dest",
+            "dest/pkg-1.0",
+            *(f"dest/{m['name']}".rstrip("/") for m in GOOD[1:]),
+            "dest/pkg-1.0/bin",
+            "dest/pkg-1.0/src",
+            "dest/pkg-1.0/src/pkg",
+        ]
+    )
 
 
 def test_good_zip_unpacks_with_exec_bits(archives: Path, area: Path) -> None:
@@ -200,7 +210,9 @@ def test_member_count_and_total_size_limits(archives: Path, area: Path) -> None:
     many = make_tar(archives / "many.tar.gz", [{"name": f"pkg/f{i}", "data": b""} for i in range(10)])
     with pytest.raises(UnsafeArchiveError, match="more than 5 members"):
         unpack_sdist(many, area / "dest", limits=SdistLimits(max_members=5))
-    big = make_tar(archives / "big.tar.gz", [{"name": "pkg/a", "data": b"x" * 60}, {"name": "pkg/b", "data": b"x" * 60}])
+    big = make_tar(
+        archives / "big.tar.gz", [{"name": "pkg/a", "data": b"x" * 60}, {"name": "pkg/b", "data": b"x" * 60}]
+    )
     with pytest.raises(UnsafeArchiveError, match=r"member `pkg/b` of big.tar.gz: total size over 100 bytes"):
         unpack_sdist(big, area / "dest", limits=SdistLimits(max_total_size=100))
     zipped = make_zip(archives / "big.zip", [("pkg/a", b"x" * 60, 0o644), ("pkg/b", b"x" * 60, 0o644)])
@@ -269,13 +281,17 @@ def test_corrupt_and_truncated_archives_leave_nothing(archives: Path, area: Path
     assert everything_under(area) == []
 
 
-@pytest.mark.parametrize("suffix,mode", [(".tar.gz", "w:gz"), (".tar.bz2", "w:bz2"), (".tar.xz", "w:xz"), (".zip", None)])
+@pytest.mark.parametrize(
+    "suffix,mode", [(".tar.gz", "w:gz"), (".tar.bz2", "w:bz2"), (".tar.xz", "w:xz"), (".zip", None)]
+)
 def test_damaged_compressed_data_is_refused(archives: Path, area: Path, suffix: str, mode: str | None) -> None:
     payload = os.urandom(50_000)  # incompressible: the damage lands in member data, not headers only
     if mode is None:
         archive = make_zip(archives / f"pkg{suffix}", [("pkg/a", payload, 0o644), ("pkg/b", payload, 0o644)])
     else:
-        archive = make_tar(archives / f"pkg{suffix}", [{"name": "pkg/a", "data": payload}, {"name": "pkg/b", "data": payload}], mode)
+        archive = make_tar(
+            archives / f"pkg{suffix}", [{"name": "pkg/a", "data": payload}, {"name": "pkg/b", "data": payload}], mode
+        )
     data = bytearray(archive.read_bytes())
     middle = len(data) // 2
     data[middle:middle + 64] = bytes(64)
@@ -308,10 +324,16 @@ def test_zip_sdist_layout_is_checked_like_a_wheel(archives: Path, area: Path) ->
     def refused(archive: Path, *fragments: str) -> None:
         with pytest.raises(UnsafeArchiveError) as info:
             unpack_sdist(archive, area / "dest")
-        assert archive.name in info.value.message and all(f in info.value.message for f in fragments), info.value.message
+        assert archive.name in info.value.message and all(f in info.value.message for f in fragments), (
+            info.value.message
+        )
         assert everything_under(area) == []
 
-    members = [("pkg-1.0/setup.py", b"setup()\n", 0o644), ("pkg-1.0/ok.py", b"OK = 1\n", 0o644), ("pkg-1.0/z.py", b"", 0o644)]
+    members = [
+        ("pkg-1.0/setup.py", b"setup()\n", 0o644),
+        ("pkg-1.0/ok.py", b"OK = 1\n", 0o644),
+        ("pkg-1.0/z.py", b"", 0o644),
+    ]
     mismatch = make_zip(archives / "mismatch-1.0.zip", members)
     patch_local_header(mismatch, "pkg-1.0/ok.py", name=b"../../evil.py")
     refused(mismatch, "member `pkg-1.0/ok.py`", "local header names another file, `../../evil.py`")
@@ -342,7 +364,9 @@ def test_huge_pax_header_is_refused_before_tarfile_reads_it(archives: Path, area
         info = tarfile.TarInfo("pkg/a")
         info.pax_headers = {"comment": "x" * (4 << 20)}  # tarfile would read all of it into memory
         tf.addfile(info, io.BytesIO(b""))
-    with pytest.raises(UnsafeArchiveError, match=r"pax-1.0.tar.gz: an extended \(pax or long name\) header of \d+ bytes"):
+    with pytest.raises(
+        UnsafeArchiveError, match=r"pax-1.0.tar.gz: an extended \(pax or long name\) header of \d+ bytes"
+    ):
         unpack_sdist(archive, area / "dest")
     assert everything_under(area) == []
 
@@ -381,7 +405,9 @@ def test_gnu_sparse_header_is_refused_before_it_is_read(archives: Path, area: Pa
     ([{"name": "pkg/" + "/".join(["d" * 200] * 6), "data": b""}], "name longer than 1024 bytes"),
     ([{"name": "pkg/link", "kind": tarfile.SYMTYPE, "linkname": "./" * 3000 + "x"}], "symbolic link target too long"),
 ])
-def test_overlong_names_and_link_targets_are_refused(archives: Path, area: Path, members: list[dict[str, object]], reason: str) -> None:
+def test_overlong_names_and_link_targets_are_refused(
+    archives: Path, area: Path, members: list[dict[str, object]], reason: str
+) -> None:
     archive = make_tar(archives / "long-1.0.tar.gz", [{"name": "pkg/ok.py", "data": b""}, *members])
     with pytest.raises(UnsafeArchiveError, match=reason):
         unpack_sdist(archive, area / "dest")
@@ -403,7 +429,9 @@ def test_one_highly_compressible_member_is_not_a_bomb(archives: Path, area: Path
     root = unpack_sdist(make_zip(archives / "pkg-1.0.zip", members), area / "dest")
     assert (root / "data/input_0.pb").stat().st_size == 2_560_015
     with pytest.raises(UnsafeArchiveError, match="compression ratio too high"):
-        unpack_sdist(make_zip(archives / "tiny-1.0.zip", members[:1]), area / "dest2", limits=SdistLimits(ratio_floor=1 << 20))
+        unpack_sdist(
+            make_zip(archives / "tiny-1.0.zip", members[:1]), area / "dest2", limits=SdistLimits(ratio_floor=1 << 20)
+        )
 
 
 def test_control_characters_in_names_are_refused_and_escaped(archives: Path, area: Path) -> None:

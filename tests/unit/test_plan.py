@@ -46,9 +46,15 @@ class FakeMetadata:
 
     def get(self, file: IndexFile) -> CoreMetadata:
         deps = self.universe[file.name][str(file.version)]
-        return CoreMetadata(name=file.name, display_name=file.name, version=file.version,
-                            requires_dist=tuple(Requirement(d) for d in deps),
-                            provides_extra=tuple(sorted({str(m).split('"')[1] for d in deps if "extra" in d for m in [Requirement(d).marker]})))
+        return CoreMetadata(
+            name=file.name,
+            display_name=file.name,
+            version=file.version,
+            requires_dist=tuple(Requirement(d) for d in deps),
+            provides_extra=tuple(
+                sorted({str(m).split('"')[1] for d in deps if "extra" in d for m in [Requirement(d).marker]})
+            ),
+        )
 
     def prefetch(self, files: object) -> None:
         pass
@@ -57,9 +63,13 @@ class FakeMetadata:
 def make_provider(universe, *, installed=None, policy=None, yanked=frozenset()):  # noqa: ANN001, ANN202
     installed = installed or {}
     return PackageProvider(
-        index=FakeIndex(universe, yanked), metadata=FakeMetadata(universe),
-        files_policy=FilePolicy(tags={t: i for i, t in enumerate(parse_tag("py3-none-any"))}, python_version=Version("3.11.7")),
-        markers=MARKERS, installed=installed,
+        index=FakeIndex(universe, yanked),
+        metadata=FakeMetadata(universe),
+        files_policy=FilePolicy(
+            tags={t: i for i, t in enumerate(parse_tag("py3-none-any"))}, python_version=Version("3.11.7")
+        ),
+        markers=MARKERS,
+        installed=installed,
         read_installed_metadata=lambda d: CoreMetadata(name=d.name, display_name=d.name, version=d.version),
         policy=policy or ResolvePolicy(),
     )

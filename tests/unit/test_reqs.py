@@ -39,7 +39,9 @@ def test_hostile_requirement_is_not_echoed_whole() -> None:
     assert len(info.value.message) < 400
 
 
-@pytest.mark.parametrize("text", ["./pkg", "/abs/pkg", "https://x/pkg-1.0.tar.gz", "git+https://x/r.git", "pkg-1.0-py3-none-any.whl"])
+@pytest.mark.parametrize(
+    "text", ["./pkg", "/abs/pkg", "https://x/pkg-1.0.tar.gz", "git+https://x/r.git", "pkg-1.0-py3-none-any.whl"]
+)
 def test_paths_and_urls_are_links(text: str) -> None:
     req = parse_requirement(text)
     assert req.link == text and req.requirement is None
@@ -185,11 +187,17 @@ LOOK_ALIKES = [
     ("\uff52equests", "U+FF52 (FULLWIDTH LATIN SMALL LETTER R) at position 1"),
     ("\u2013r other.txt", "U+2013 (EN DASH) at position 1"),
     ("requests\u00a0>=2", "it contains a non-ASCII character: U+00A0 (NO-BREAK SPACE) at position 9"),
-    ("requests; python_version > \u201c3.8\u201d", (
-        "it contains non-ASCII characters: U+201C (LEFT DOUBLE QUOTATION MARK) "
-        "at position 28, U+201D (RIGHT DOUBLE QUOTATION MARK) at position 32"
-    )),
-    ("\u0430" * 5000, "the name contains non-ASCII characters: U+0430 (CYRILLIC SMALL LETTER A) at position 1 and 4999 more"),
+    (
+        "requests; python_version > \u201c3.8\u201d",
+        (
+            "it contains non-ASCII characters: U+201C (LEFT DOUBLE QUOTATION MARK) "
+            "at position 28, U+201D (RIGHT DOUBLE QUOTATION MARK) at position 32"
+        ),
+    ),
+    (
+        "\u0430" * 5000,
+        "the name contains non-ASCII characters: U+0430 (CYRILLIC SMALL LETTER A) at position 1 and 4999 more",
+    ),
 ]
 
 

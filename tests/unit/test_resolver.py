@@ -30,7 +30,7 @@ from spoke.resolver.tree import leaves
 Universe = Mapping[str, Mapping[str, "Mapping[str, str] | Unavailable"]]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rng(spec: str) -> VersionRange:
     return SpecifierSet(spec).to_range()
 
@@ -388,7 +388,7 @@ def _brute_force(universe: dict, requirements: dict[str, str]) -> bool:
     names = sorted(set(universe) | set(requirements))
     options = [[None, *universe.get(name, {})] for name in names]
     for combination in itertools.product(*options):
-        chosen = {n: v for n, v in zip(names, combination) if v is not None}
+        chosen = {n: v for n, v in zip(names, combination, strict=True) if v is not None}
         if _satisfies(universe, requirements, chosen):
             return True
     return False

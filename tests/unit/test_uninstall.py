@@ -47,7 +47,7 @@ def env(tmp_path: Path) -> tuple[Path, Scheme]:
 
 @pytest.fixture
 def installed(tmp_path: Path, env: tuple[Path, Scheme]) -> Path:
-    root, scheme = env
+    _root, scheme = env
     src = tmp_path / "src"
     src.mkdir()
     wheel = make_wheel(src, files=FILES, entry_points="[console_scripts]\ndemo-cli = demo:main\n")
@@ -66,7 +66,10 @@ def test_uninstall_removes_everything_and_empty_folders(env: tuple[Path, Scheme]
     (scheme.purelib / "__pycache__" / "demo_mod.cpython-311.pyc").write_bytes(b"pyc")
     (scheme.purelib / "__pycache__" / "other.cpython-311.pyc").write_bytes(b"keep")
     removed = uninstall(installed, roots=[root])
-    assert snapshot(root) == before_install | {"lib/site-packages/__pycache__", "lib/site-packages/__pycache__/other.cpython-311.pyc"}
+    assert snapshot(root) == before_install | {
+        "lib/site-packages/__pycache__",
+        "lib/site-packages/__pycache__/other.cpython-311.pyc",
+    }
     assert removed.name == "demo"
     assert root / "bin/demo-cli" in removed.files
     assert pycache / "__init__.cpython-311.opt-1.pyc" in removed.files

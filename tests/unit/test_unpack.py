@@ -295,7 +295,9 @@ def test_dist_info_version_mismatch_refused(cache: Cache, src: Path) -> None:
 
 
 def test_equivalent_spellings_accepted(cache: Cache, src: Path) -> None:
-    wheel = make_wheel(src, name="My_Pkg", version="1.0", dist_info="my.pkg-1.0.0.dist-info", filename="my_pkg-1.0-py3-none-any.whl")
+    wheel = make_wheel(
+        src, name="My_Pkg", version="1.0", dist_info="my.pkg-1.0.0.dist-info", filename="my_pkg-1.0-py3-none-any.whl"
+    )
     unpacked = unpack_wheel(wheel, cache=cache)
     assert unpacked.name == "my-pkg" and unpacked.dist_info == "my.pkg-1.0.0.dist-info"
     assert unpacked.data_dir == "my.pkg-1.0.0.data"
@@ -402,7 +404,9 @@ def drop_central_entry(path: Path, member: str) -> None:
     del data[pos : pos + length]
     eocd = len(data) - 22
     _sig, _disk, _cd_disk, n_disk, n_total, cd_size, cd_offset, comment = struct.unpack_from("<4s4H2LH", data, eocd)
-    struct.pack_into("<4s4H2LH", data, eocd, _sig, _disk, _cd_disk, n_disk - 1, n_total - 1, cd_size - length, cd_offset, comment)
+    struct.pack_into(
+        "<4s4H2LH", data, eocd, _sig, _disk, _cd_disk, n_disk - 1, n_total - 1, cd_size - length, cd_offset, comment
+    )
     path.write_bytes(bytes(data))
 
 

@@ -43,7 +43,9 @@ def upgrade(universe, installed, named=(), fixed=frozenset()):
             requires_dist=tuple(Requirement(r) for r in INSTALLED_DEPS.get((d.name, str(d.version)), ()))),
         policy=ResolvePolicy(upgrade_installed=True, fixed=frozenset(fixed)),
     )
-    roots = [Requirement(n) for n in named] + upgrade_roots(installed, named=[Requirement(n).name for n in named], fixed=fixed)
+    roots = [Requirement(n) for n in named] + upgrade_roots(
+        installed, named=[Requirement(n).name for n in named], fixed=fixed
+    )
     res = resolve(roots, provider)
     return res, provider
 
