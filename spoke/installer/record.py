@@ -12,8 +12,6 @@ import io
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
-from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,7 +23,7 @@ class RecordEntry:
     size: int | None = None
 
 
-def record_path(path: Path, base: Path) -> str:
+def record_path(path: str | os.PathLike[str], base: str | os.PathLike[str]) -> str:
     """``path`` as RECORD writes it, relative to ``base`` (the dist-info's parent)."""
     rel = os.path.relpath(path, base)
     return rel.replace(os.sep, "/")
@@ -40,7 +38,9 @@ def format_record_rows(rows: Iterable[tuple[str, str, int | None]]) -> bytes:
     """:func:`format_record` for plain ``(path, hash, size)`` tuples (the installer's form)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=",", quotechar='"', lineterminator="\n")
-    writer.writerows(sorted(((p, h, "" if s is None else s) for p, h, s in rows), key=itemgetter(0)))
+    table: list[tuple[str, str, int | str]] = [(p, h, "" if s is None else s) for p, h, s in rows]
+    table.sort(key=lambda row: row[0])
+    writer.writerows(table)
     return buf.getvalue().encode("utf-8")
 
 

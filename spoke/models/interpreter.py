@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from packaging.tags import Tag
@@ -24,9 +24,10 @@ class Scheme:
     def path_for(self, key: str) -> Path:
         """The folder for a wheel's ``.data/<key>/`` subfolder (purelib, platlib, scripts, ...)."""
         try:
-            return getattr(self, key)
+            folder: Path = getattr(self, key)
         except AttributeError:
             raise KeyError(key) from None
+        return folder
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

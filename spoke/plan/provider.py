@@ -329,7 +329,7 @@ class PackageProvider:
         constraint = self._policy.constraints.get(name)
         if constraint is not None:
             rng = rng & constraint
-        terms = [(name, rng)]
+        terms: list[tuple[str, VersionRange]] = [(name, rng)]
         for extra in sorted(req.extras):
             terms.append((package_key(name, extra), rng))
         return terms
