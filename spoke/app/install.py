@@ -20,10 +20,10 @@ from packaging.utils import canonicalize_name
 
 from spoke.app.context import Context
 from spoke.app.noop import EnvironmentState, observe_environment
+from spoke.app.requests import InstallRequest
 from spoke.app.target import installed_paths, select_scheme
 from spoke.models import Interpreter
 from spoke.plan.resolve import Plan, Resolution
-from spoke.app.requests import InstallRequest
 
 if TYPE_CHECKING:
     from spoke.app.sources import SourceBuilder

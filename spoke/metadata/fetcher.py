@@ -20,6 +20,7 @@ and the format of ``METADATA`` is stabler than any format spoke could invent.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -36,7 +37,6 @@ from spoke.errors import (
     HTTPStatusError,
     UnsafeArchiveError,
 )
-from spoke.net.singleflight import Once
 from spoke.metadata.parse import check_matches, parse_core_metadata
 from spoke.metadata.zipread import (
     TAIL_SIZE,
@@ -45,6 +45,7 @@ from spoke.metadata.zipread import (
     read_remote_metadata,
 )
 from spoke.models import CoreMetadata, IndexFile
+from spoke.net.singleflight import Once
 from spoke.protocols import NullReporter, Reporter
 
 __all__ = ["MetadataFetcher"]
@@ -110,7 +111,7 @@ class MetadataFetcher:
             return
         for file in files:
             if file.is_wheel:
-                self._once.schedule(file.url, lambda f=file: self._load(f), self._executor)
+                self._once.schedule(file.url, functools.partial(self._load, file), self._executor)
 
     def wheel_path_for(self, file: IndexFile) -> Path:
         """Where the whole wheel is (or will be) stored in the ``wheels`` bucket.

@@ -402,8 +402,8 @@ class PackageProvider:
                 if dist is not None and rng.contains(dist.version, prereleases=True):
                     continue  # the installed version will do; no network needed
                 todo.append((name, extra, rng))
-        for name, extra, rng in todo:
-            self._executor.submit(self._warm_one, name, extra, rng)
+        for project, project_extra, wanted in todo:
+            self._executor.submit(self._warm_one, project, project_extra, wanted)
 
     def _warm_one(self, name: str, extra: str | None, rng: VersionRange) -> None:
         """Fetch ``name``'s page and likely metadata, then warm *its* likely dependencies.

@@ -22,6 +22,7 @@ costs speed, never correctness.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import pickle
@@ -454,4 +455,4 @@ def _take_requests(
         except BaseException as exc:  # noqa: BLE001
             send(("redo", job, f"{type(exc).__name__}: {exc}"))
             continue
-        started.add_done_callback(lambda done, job=job: answer(job, done))
+        started.add_done_callback(functools.partial(answer, job))

@@ -11,7 +11,7 @@ along the list and the earliest satisfier is found by bisection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from packaging.ranges import VersionRange
 from packaging.version import Version
@@ -179,8 +179,10 @@ class PartialSolution:
         """
         algebra = self._algebra
         derivations = assignments.derivations
+        holds: Callable[[Term], bool]
         if start is None:
-            holds = lambda assigned: algebra.is_subset(assigned, term)  # noqa: E731
+            def holds(assigned: Term) -> bool:
+                return algebra.is_subset(assigned, term)
         else:
             holds = algebra.implied_with(start, term)
         low, high = 0, len(derivations)
@@ -241,5 +243,5 @@ class PartialSolution:
             for package, assignments in self.packages.items()
             if assignments.decision is not None
         ]
-        decided.sort(key=lambda entry: entry[0][0])  # type: ignore[index]
-        return {package: decision[2] for decision, package in decided}  # type: ignore[index]
+        decided.sort(key=lambda entry: entry[0][0])
+        return {package: decision[2] for decision, package in decided}

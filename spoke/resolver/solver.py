@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn, Protocol
+from typing import Any, Generic, NoReturn, Protocol, TypeVar, cast
 
 from packaging.ranges import VersionRange
 from packaging.version import Version
@@ -47,13 +47,17 @@ class Unavailable:
     reason: str
 
 
-class Provider(Protocol):
+#: What a provider calls a package (``str`` for spoke's); the solver adds its own root.
+PackageT = TypeVar("PackageT", bound=Package)
+
+
+class Provider(Protocol[PackageT]):
     """What the solver needs to know about packages. It may do I/O; the solver does not.
 
     ``describe`` is optional: when a provider has none, the report writer's default is used.
     """
 
-    def choose_version(self, package: Package, allowed: VersionRange) -> Version | None:
+    def choose_version(self, package: PackageT, allowed: VersionRange) -> Version | None:
         """The best version of ``package`` inside ``allowed``, or None when none exists.
 
         The provider applies its policies (pre-releases, yanked files, preferring what
@@ -63,25 +67,25 @@ class Provider(Protocol):
         """
 
     def get_dependencies(
-        self, package: Package, version: Version
-    ) -> Mapping[Package, VersionRange] | Unavailable:
+        self, package: PackageT, version: Version
+    ) -> Mapping[PackageT, VersionRange] | Unavailable:
         """Dependencies of ``package==version`` as package -> allowed versions.
 
         An empty range makes the version unusable; a dependency on the package itself is
         ignored. Called at most once per (package, version) that is usable.
         """
 
-    def prioritize(self, package: Package, allowed: VersionRange) -> Any:
+    def prioritize(self, package: PackageT, allowed: VersionRange) -> Any:
         """Sort key: the solver decides next the package with the SMALLEST key.
 
         A provider typically returns ``(number_of_matching_versions, name)`` so that
         the most constrained packages are decided first.
         """
 
-    def describe(self, package: Package, allowed: VersionRange) -> str:
+    def describe(self, package: PackageT, allowed: VersionRange) -> str:
         """Human text for a term, e.g. ``'requests>=2.0'`` or ``'requests'``."""
 
-    def why_no_versions(self, package: Package, allowed: VersionRange) -> str | None:
+    def why_no_versions(self, package: PackageT, allowed: VersionRange) -> str | None:
         """Optional: why :meth:`choose_version` found nothing in ``allowed`` although versions
         there exist, as a clause (``'numpy 2.0.0 requires Python >=3.9'``); None to say
         "there is no version of …"."""
@@ -105,26 +109,29 @@ class ResolverTooLong(SpokeError):
     """The solver gave up after its step budget; the graph needs tighter requirements."""
 
 
-class Resolver:
+class Resolver(Generic[PackageT]):
     """Solves requirements against a :class:`Provider` with PubGrub.
 
-    A resolver can be reused: each :meth:`solve` starts from scratch.
+    A resolver can be reused: each :meth:`solve` starts from scratch. Inside, packages are
+    any hashable values (the root is one of the solver's own); the provider's type comes back.
     """
 
     def __init__(
-        self, provider: Provider, *, root: Package = ROOT, max_steps: int = 200_000
+        self, provider: Provider[PackageT], *, root: Package = ROOT, max_steps: int = 200_000
     ) -> None:
-        self.provider = provider
+        self.provider: Provider[Any] = provider
         self.root = root
         self.max_steps = max_steps
 
-    def solve(self, requirements: Mapping[Package, VersionRange]) -> dict[Package, Version]:
+    def solve(self, requirements: Mapping[PackageT, VersionRange]) -> dict[PackageT, Version]:
         """Versions for the requirements and their dependencies, the root excluded.
 
         Raises :class:`NoSolution` when none exists, :class:`ResolverTooLong` after
         ``max_steps`` decisions and conflicts.
         """
-        return _Solve(self, requirements).run()
+        # Every key of the answer came from the provider (the root is left out).
+        solved = _Solve(self, cast("Mapping[Package, VersionRange]", requirements)).run()
+        return cast("dict[PackageT, Version]", solved)
 
     def _describer(self) -> Callable[[Package, VersionRange], str] | None:
         describe = getattr(self.provider, "describe", None)
@@ -138,7 +145,7 @@ class Resolver:
 class _Solve:
     """The state of one solve."""
 
-    def __init__(self, resolver: Resolver, requirements: Mapping[Package, VersionRange]) -> None:
+    def __init__(self, resolver: Resolver[Any], requirements: Mapping[Package, VersionRange]) -> None:
         self.resolver = resolver
         self.provider = resolver.provider
         self.root = resolver.root

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.ranges import VersionRange
 from packaging.version import Version
@@ -118,21 +117,34 @@ class TermAlgebra:
     One instance belongs to one solve; it is not thread-safe and need not be.
     """
 
-    __slots__ = ("_memo",)
+    __slots__ = ("_bools", "_terms")
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[str, int, int], tuple[Any, Any, Any]] = {}
+        self._terms: dict[tuple[str, int, int], tuple[Term, Term, Term]] = {}
+        self._bools: dict[tuple[str, int, int], tuple[Term, Term, bool]] = {}
 
-    def _cached(self, op: str, a: Term, b: Term) -> Any:
-        entry = self._memo.get((op, id(a), id(b)))
+    def _cached(self, op: str, a: Term, b: Term) -> Term | None:
+        entry = self._terms.get((op, id(a), id(b)))
         if entry is not None and entry[0] is a and entry[1] is b:
             return entry[2]
         return None
 
-    def _store(self, op: str, a: Term, b: Term, value: Any) -> Any:
-        if len(self._memo) >= _MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[(op, id(a), id(b))] = (a, b, value)
+    def _store(self, op: str, a: Term, b: Term, value: Term) -> Term:
+        if len(self._terms) >= _MEMO_LIMIT:
+            self._terms.clear()
+        self._terms[(op, id(a), id(b))] = (a, b, value)
+        return value
+
+    def _cached_bool(self, op: str, a: Term, b: Term) -> bool | None:
+        entry = self._bools.get((op, id(a), id(b)))
+        if entry is not None and entry[0] is a and entry[1] is b:
+            return entry[2]
+        return None
+
+    def _store_bool(self, op: str, a: Term, b: Term, value: bool) -> bool:
+        if len(self._bools) >= _MEMO_LIMIT:
+            self._bools.clear()
+        self._bools[(op, id(a), id(b))] = (a, b, value)
         return value
 
     def intersection(self, a: Term, b: Term) -> Term:
@@ -167,7 +179,7 @@ class TermAlgebra:
 
     def is_subset(self, a: Term, b: Term) -> bool:
         """Whether ``a`` holding implies ``b`` holding."""
-        found = self._cached("<=", a, b)
+        found = self._cached_bool("<=", a, b)
         if found is not None:
             return found
         if a.positive and b.positive:
@@ -178,11 +190,11 @@ class TermAlgebra:
             result = False  # ``a`` allows absence, ``b`` does not
         else:
             result = b.versions.is_subset(a.versions)
-        return self._store("<=", a, b, result)
+        return self._store_bool("<=", a, b, result)
 
     def is_disjoint(self, a: Term, b: Term) -> bool:
         """Whether ``a`` and ``b`` can never hold together."""
-        found = self._cached("!&", a, b)
+        found = self._cached_bool("!&", a, b)
         if found is not None:
             return found
         if a.positive and b.positive:
@@ -193,7 +205,7 @@ class TermAlgebra:
             result = b.versions.is_subset(a.versions)
         else:
             result = False  # both allow absence
-        return self._store("!&", a, b, result)
+        return self._store_bool("!&", a, b, result)
 
     def implied_with(self, start: Term, term: Term) -> Callable[[Term], bool]:
         """A test of "``assigned`` and ``start`` together imply ``term``", for many ``assigned``.

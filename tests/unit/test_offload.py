@@ -185,7 +185,8 @@ def test_closing_cuts_a_speculative_download_short_and_keeps_nothing_of_it(cache
         assert server.sent[path] < big.stat().st_size  # the child hung up before the end
     assert future.cancelled() and redo.calls == []  # nobody redoes it here either
     assert cached_unpacked(cache, file.sha256) is None
-    leftovers = [p.name for p in cache.root.rglob("*") if p.is_file() and (p.name.startswith(".tmp") or p.suffix == ".whl")]
+    leftovers = [p.name for p in cache.root.rglob("*")
+                 if p.is_file() and (p.name.startswith(".tmp") or p.suffix == ".whl")]
     assert leftovers == []  # the partial download was removed
 
 
