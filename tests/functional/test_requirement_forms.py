@@ -121,7 +121,7 @@ def _bare_python_on_path(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("option", ["--target", "--prefix"])
+@pytest.mark.parametrize("option", ["--target", "--prefix", "--root"])
 def test_target_and_prefix_without_any_virtual_environment_use_python_on_path(spoke, index, tmp_path,
                                                                              option) -> None:
     path_bin = _bare_python_on_path(tmp_path)
