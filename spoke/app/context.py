@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spoke.cache import Cache
+from spoke.config.options import DEFAULT_INDEX_URL
 from spoke.net.settings import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from spoke.protocols import NullReporter, Reporter
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     from spoke.prepare.offload import Setup
     from spoke.prepare.preparer import Preparer
 
-DEFAULT_INDEX = "https://pypi.org/simple/"
+#: PyPI's Simple API (declared once, in spoke.config.options), as the index client joins it.
+DEFAULT_INDEX = DEFAULT_INDEX_URL + "/"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
