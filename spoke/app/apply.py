@@ -7,14 +7,17 @@ ready (a future from :func:`spoke.app.stages.prepare_plan`), in two lanes; if an
 
 from __future__ import annotations
 
+import functools
 import json
+import queue
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from spoke.app.context import Context
 from spoke.models import Interpreter, Scheme
-from spoke.plan.resolve import Plan
+from spoke.plan.resolve import Plan, ResolvedPackage
 
 
 def apply_plan(
@@ -31,7 +34,7 @@ def apply_plan(
     from spoke.installer.transaction import Transaction
 
     roots = _roots(ctx, interp, scheme)
-    was_requested = {d.name for d in plan.remove if d.requested}
+    was_requested: set[str] = {d.name for d in plan.remove if d.requested}
     txn = Transaction(root=state_root(ctx, interp), command=ctx.command_line).begin()
     try:
         written = _apply(ctx, interp, scheme, plan, unpacked, txn, roots, was_requested, link_mode, on_prepared)
@@ -50,9 +53,7 @@ def _apply(
     ctx: Context, interp: Interpreter, scheme: Scheme, plan: Plan, unpacked: Mapping[str, Any], txn: Any,
     roots: list[Path], was_requested: set[str], link_mode: str, on_prepared: Callable[[], None] | None,
 ) -> list[str]:
-    import queue
     import threading
-    from concurrent.futures import Future
 
     from spoke.env.installed import read_direct_url
     from spoke.installer import install_wheel, uninstall
@@ -67,13 +68,13 @@ def _apply(
     # Distributions own disjoint files, so they are linked in concurrently as their wheels are
     # ready, but in two lanes only: link and mkdir on one filesystem contend in the kernel, and
     # sixteen threads took four times as long as one here (6,400 files: 1.1 s against 0.25 s).
-    ready: queue.Queue[tuple[Any, Future[Any]]] = queue.Queue()
+    ready: queue.Queue[tuple[ResolvedPackage, Future[Any]]] = queue.Queue()
     for pkg in plan.install:
         job = unpacked[pkg.name]
         if not isinstance(job, Future):
             job = Future()
             job.set_result(unpacked[pkg.name])
-        job.add_done_callback(lambda done, pkg=pkg: ready.put((pkg, done)))
+        job.add_done_callback(functools.partial(_arrived, ready, pkg))
     lock = threading.Lock()
     taken = [0]
     failures: list[BaseException] = []
@@ -114,6 +115,11 @@ def _apply(
 
 #: Threads that link distributions into the target at once (see :func:`_apply`).
 _INSTALL_LANES = 2
+
+
+def _arrived(ready: queue.Queue[tuple[ResolvedPackage, Future[Any]]], pkg: ResolvedPackage, done: Future[Any]) -> None:
+    """A wheel is ready (or failed): the next free lane takes it."""
+    ready.put((pkg, done))
 
 
 def _roots(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:

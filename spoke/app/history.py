@@ -66,15 +66,15 @@ def plan_rollback(entries: list[HistoryEntry], installed: dict[str, Any], number
             want[change["name"]] = change
     install: list[str] = []
     remove: list[str] = []
-    for name, change in sorted(want.items()):
+    for name, wanted in sorted(want.items()):
         dist = installed.get(name)
-        if change is None:
+        if wanted is None:
             if dist is not None:
                 remove.append(name)
             continue
-        if dist is not None and str(dist.version) == change["version"] and not change.get("direct_url"):
+        if dist is not None and str(dist.version) == wanted["version"] and not wanted.get("direct_url"):
             continue
-        install.append(_requirement_line(change))
+        install.append(_requirement_line(wanted))
     return RollbackPlan(number=n, install=tuple(install), remove=tuple(remove))
 
 

@@ -21,7 +21,7 @@ from itertools import zip_longest
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from spoke.errors import SpokeError
@@ -397,11 +397,11 @@ def package_info(
     )
 
 
-def requirements_of(dists: Mapping[str, InstalledDist]) -> dict[NormalizedName, tuple[Requirement, ...]]:
+def requirements_of(dists: Mapping[str, InstalledDist]) -> dict[str, tuple[Requirement, ...]]:
     """Every distribution's ``Requires-Dist``; one whose METADATA cannot be read requires nothing."""
     from spoke.env.installed import read_metadata
 
-    out: dict[NormalizedName, tuple[Requirement, ...]] = {}
+    out: dict[str, tuple[Requirement, ...]] = {}
     for name, dist in dists.items():
         try:
             out[canonicalize_name(name)] = read_metadata(dist).requires_dist

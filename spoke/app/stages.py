@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.requirements import Requirement
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 
 from spoke.app.context import Context
 from spoke.app.target import check_target_allowed, installed_paths, select_scheme
@@ -41,6 +41,8 @@ from spoke.plan.resolve import Plan, Resolution
 from spoke.reqs import UserRequirement
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from spoke.app.sources import SourceBuilder
     from spoke.app.upgrade import HeldBack
     from spoke.plan.candidates import FilePolicy
@@ -92,8 +94,8 @@ class TargetState:
 
     interpreter: Interpreter
     scheme: Scheme
-    installed: Mapping[NormalizedName, InstalledDist]
-    existing: Mapping[NormalizedName, InstalledDist]
+    installed: Mapping[str, InstalledDist]  # by normalized name
+    existing: Mapping[str, InstalledDist]
     into_folder: bool = False  # --target
 
 
@@ -171,7 +173,7 @@ def make_policy(ctx: Context, request: ResolveRequest, target: TargetState, sour
         check_hash_mode(request, direct_sources)
     direct_roots = materialize_all(sources, direct_sources)
     constrained = materialize_all(sources, _direct_sources(ctx, request.constraints, interp.markers))
-    direct = {c.name: c for c in [*constrained, *direct_roots]}
+    direct: dict[str, DirectCandidate] = {c.name: c for c in [*constrained, *direct_roots]}
     roots = [*_requirements(request.requirements), *_pinned(direct_roots)]
     constraints = _requirements(request.constraints)
     named = frozenset(canonicalize_name(r.name) for r in roots)
@@ -313,13 +315,13 @@ def _upgrade_all_results(
     resolution = Resolution(packages=tuple(
         replace(p, requested=p.name in policy.named) for p in resolution.packages
     ))
-    chosen = {
+    chosen: dict[str, Chosen] = {
         p.name: Chosen(version=p.version, metadata=p.metadata or provider.metadata_of.get((p.name, p.version)),
                        extras=p.extras)
         for p in resolution.packages
     }
     fixed = policy.resolve.fixed
-    newest = {}
+    newest: dict[str, Version] = {}
     for name in target.installed:
         if name not in fixed:
             version = provider.newest_usable(name)

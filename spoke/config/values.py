@@ -109,10 +109,10 @@ def _convert(option: Option, raw: object, *, key: str, pip_rules: bool, home: st
     # str and choice
     if not isinstance(raw, str):
         raise TypeError("")
-    value = raw.strip()
-    if kind == "choice" and value not in option.choices:
+    text = raw.strip()
+    if kind == "choice" and text not in option.choices:
         raise ValueError("")
-    return value
+    return text
 
 
 def _convert_bool(option: Option, raw: object, *, key: str, pip_rules: bool) -> bool:

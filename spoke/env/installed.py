@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from spoke.errors import MetadataError
@@ -46,7 +46,7 @@ def installed_distributions(
     paths: Iterable[Path],
     *,
     exact_names: bool = False,
-) -> dict[NormalizedName, InstalledDist]:
+) -> dict[str, InstalledDist]:
     """Every distribution installed in ``paths`` (site-packages folders), by normalized name.
 
     The first path holding a name wins, as on ``sys.path`` (within one folder, a dist-info
@@ -55,7 +55,7 @@ def installed_distributions(
     ``exact_names`` asks for METADATA's ``Name`` header (``typing-extensions``), one small
     read per distribution.
     """
-    found: dict[NormalizedName, InstalledDist] = {}
+    found: dict[str, InstalledDist] = {}
     seen: set[str] = set()
     for path in paths:
         key = os.path.normcase(os.path.abspath(path))

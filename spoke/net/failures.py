@@ -113,7 +113,7 @@ def describe(exc: BaseException, *, timeout: float) -> Failure | None:
     from urllib3 import exceptions as e
 
     if isinstance(exc, (e.SSLError, ssl.SSLError)):
-        inner = exc.__cause__ or exc.__context__ or exc
+        inner: BaseException | None = exc.__cause__ or exc.__context__ or exc
         text = str(inner) or str(exc)
         verify = isinstance(inner, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text
         if verify:
