@@ -56,6 +56,9 @@ FORMS = [
     ('mock3 ; python_version >= "3" ', False, ("name", 'mock3; python_version >= "3"')),
     ('mock3;python_version >= "3"', False, ("name", 'mock3; python_version >= "3"')),
     ('semicolon; os_name == "a; b"', False, ("name", 'semicolon; os_name == "a; b"')),
+    ("SomeProject >= 2", False, ("name", "SomeProject>=2")),  # pip: ..._with_spaces_in_specifier
+    ('requests [security] >= 2.8.1, == 2.8.* ; python_version < "2.7"', False,  # pip's docs
+     ("name", 'requests[security]==2.8.*,>=2.8.1; python_version < "2.7"')),
     # A name that is also a folder here stays a name without -e (pip's rule; spoke warns).
     ("proj", False, ("name", "proj")),
     ("proj[a]", False, ("name", "proj[a]")),
@@ -94,6 +97,7 @@ FORMS = [
     ("git+http://foo.com@ref#egg=foo", False, ("vcs", "git+http://foo.com@ref", (), None)),
     ("foo @ git+http://foo.com@ref#egg=foo", False, ("vcs", "git+http://foo.com@ref", (), None)),
     ("svn+https://foo#egg=foo", True, ("vcs", "svn+https://foo", (), None)),
+    ("git+https://host/repo.git@v1#egg=Repo&subdirectory=py", True, ("vcs", "git+https://host/repo.git@v1", (), None)),
     # Editables in PEP 508 form (pip: test_extras_for_editable_url_requirement, parse_editable).
     ("SomeProject[ex1,ex2] @ git+https://url", True, ("vcs", "git+https://url", ("ex1", "ex2"), None)),
     # file: URLs, to a folder (PEP 508 or bare; spoke also takes extras after a bare one).
