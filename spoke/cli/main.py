@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("spoke.cli.history", "Show the transactions that changed this environment."),
     "rollback": ("spoke.cli.history:rollback", "Undo transactions: put the environment back as it was before N."),
     "config": ("spoke.cli.config", "Manage pip's and spoke's configuration: list, get, set, unset, edit, debug."),
+    "inspect": ("spoke.cli.inspect", "Print pip's JSON report of the environment and every installed package."),
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {

@@ -282,12 +282,12 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Include pre-release and development versions. By default, only stable "
               "versions are considered."),
     _opt("exclude-editable", commands=_INSPECT, help="Exclude editable package from output."),
-    _opt("local", "-l", "--local", commands=_INSPECT,
+    _opt("local", "-l", "--local", commands=_INSPECT | {"inspect"},
          help="If in a virtualenv that has global access, do not list globally-installed "
               "packages."),
-    _opt("user", commands=_INSPECT | {"show", "check", "tree", "why"},
+    _opt("user", commands=_INSPECT | {"show", "check", "tree", "why", "inspect"},
          help="Only output packages installed in user-site."),
-    _opt("path", kind="list", commands=_INSPECT | {"show", "check", "tree", "why"}, metavar="PATH",
+    _opt("path", kind="list", commands=_INSPECT | {"show", "check", "tree", "why", "inspect"}, metavar="PATH",
          help="Restrict to the specified installation path for listing packages (can be "
               "used multiple times)."),
     _opt("exclude", kind="list", commands=_INSPECT, metavar="PACKAGE",
