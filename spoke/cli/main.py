@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollback": ("spoke.cli.history:rollback", "Undo transactions: put the environment back as it was before N."),
     "config": ("spoke.cli.config", "Manage pip's and spoke's configuration: list, get, set, unset, edit, debug."),
     "inspect": ("spoke.cli.inspect", "Print pip's JSON report of the environment and every installed package."),
+    "index": ("spoke.cli.index", "Inspect what the package indexes offer: `index versions NAME`."),
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {
@@ -47,6 +48,7 @@ POSITIONAL = {
     "upgrade": ("requirement_args", "*", "Packages to upgrade (default: every outdated one)."),
     "rollback": ("transaction_args", "*", "The transaction to undo, with every later one (default: the last)."),
     "config": ("config_args", "*", "ACTION [KEY [VALUE]]: list, get KEY, set KEY VALUE, unset KEY, edit, debug."),
+    "index": ("index_args", "*", "`versions NAME`: the versions the indexes offer for NAME."),
 }
 
 

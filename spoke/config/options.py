@@ -146,7 +146,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
         "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why",
-        "autoremove", "history", "rollback"}),
+        "autoremove", "history", "rollback", "index"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
               "directory, then look for archives in the directory listing."),
@@ -278,9 +278,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("format", kind="choice", choices=("columns", "json"), default="columns",
          commands=frozenset({"history"}), metavar="FORMAT",
          help="Select the output format: columns (default) or json."),
-    _opt("pre", commands=_LIST,
+    _opt("pre", commands=_LIST | {"index"},
          help="Include pre-release and development versions. By default, only stable "
               "versions are considered."),
+    _opt("json", commands=frozenset({"index"}), env=False,
+         help="Print the versions as JSON (pip's shape: name, versions, latest, installed_version)."),
     _opt("exclude-editable", commands=_INSPECT, help="Exclude editable package from output."),
     _opt("local", "-l", "--local", commands=_INSPECT | {"inspect"},
          help="If in a virtualenv that has global access, do not list globally-installed "
