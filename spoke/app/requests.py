@@ -42,4 +42,32 @@ class InstallRequest:
     src_dir: Path | None = None
 
 
-__all__ = ["InstallRequest"]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DownloadRequest:
+    """Everything ``spoke download`` was asked to do: resolve as ``install`` would, for the
+    target, with nothing counted as installed, and save each chosen file into ``dest``."""
+
+    requirements: tuple[UserRequirement, ...]
+    dest: Path
+    constraints: tuple[UserRequirement, ...] = ()
+    no_deps: bool = False
+    pre: bool = False
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+    prefer_binary: bool = False
+    require_hashes: bool = False
+    report: str | None = None
+    build_isolation: bool = True
+    config_settings: tuple[str, ...] = ()
+    src_dir: Path | None = None
+    # What the resolving stages read of an install request, fixed for a download.
+    upgrade: bool = False
+    upgrade_strategy: str = "only-if-needed"
+    upgrade_all: bool = False
+    force_reinstall: bool = False
+    ignore_installed: bool = True
+    dry_run: bool = False
+    remove: tuple[str, ...] = ()
+
+
+__all__ = ["DownloadRequest", "InstallRequest"]

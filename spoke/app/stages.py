@@ -154,6 +154,13 @@ def inspect_target(ctx: Context, request: ResolveRequest) -> TargetState:
     return TargetState(interpreter=interp, scheme=scheme, installed=installed, existing=installed)
 
 
+def resolving_target(ctx: Context) -> TargetState:
+    """The target for a command that only resolves for it (``download``): its interpreter's
+    tags, markers and Python, nothing installed counted, nothing to be written there."""
+    interp: Interpreter = ctx.interpreter
+    return TargetState(interpreter=interp, scheme=interp.scheme, installed={}, existing={})
+
+
 # -- policy ---------------------------------------------------------------------------------
 
 

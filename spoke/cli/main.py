@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("spoke.cli.config", "Manage pip's and spoke's configuration: list, get, set, unset, edit, debug."),
     "inspect": ("spoke.cli.inspect", "Print pip's JSON report of the environment and every installed package."),
     "index": ("spoke.cli.index", "Inspect what the package indexes offer: `index versions NAME`."),
+    "download": ("spoke.cli.download", "Download packages and their dependencies into a folder."),
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {
@@ -49,6 +50,7 @@ POSITIONAL = {
     "rollback": ("transaction_args", "*", "The transaction to undo, with every later one (default: the last)."),
     "config": ("config_args", "*", "ACTION [KEY [VALUE]]: list, get KEY, set KEY VALUE, unset KEY, edit, debug."),
     "index": ("index_args", "*", "`versions NAME`: the versions the indexes offer for NAME."),
+    "download": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
 }
 
 

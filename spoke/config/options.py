@@ -36,6 +36,8 @@ DEFAULT_INDEX_URL: Final = "https://pypi.org/simple"
 """pip's default index (PEP 503 / 691 Simple API)."""
 
 _INSTALL = frozenset({"install", "upgrade"})
+#: Options of every command that resolves requirements (install's stages up to *prepared*).
+_RESOLVING = _INSTALL | {"download"}
 _UNINSTALL = frozenset({"uninstall"})
 _VENV = frozenset({"venv"})
 _LIST = frozenset({"list"})
@@ -146,7 +148,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
         "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why",
-        "autoremove", "history", "rollback", "index"}),
+        "autoremove", "history", "rollback", "index", "download"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
               "directory, then look for archives in the directory listing."),
@@ -180,11 +182,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Only run in a virtual environment; exit with an error otherwise."),
     # -- install ------------------------------------------------------------------------------
     _opt("requirement", "-r", "--requirement", kind="list", dest="requirements",
-         commands=_INSTALL, metavar="FILE",
+         commands=_RESOLVING, metavar="FILE",
          help="Install from the given requirements file. This option can be used multiple "
               "times."),
     _opt("constraint", "-c", "--constraint", kind="list", dest="constraints",
-         commands=_INSTALL, metavar="FILE",
+         commands=_RESOLVING, metavar="FILE",
          help="Constrain versions using the given constraints file. This option can be used "
               "multiple times."),
     _opt("upgrade", "-U", "--upgrade", commands=_INSTALL,
@@ -196,9 +198,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Reinstall all packages even if they are already up-to-date."),
     _opt("ignore-installed", "-I", "--ignore-installed", commands=_INSTALL,
          help="Ignore the installed packages, overwriting them."),
-    _opt("no-deps", "--no-deps", "--no-dependencies", commands=_INSTALL,
+    _opt("no-deps", "--no-deps", "--no-dependencies", commands=_RESOLVING,
          help="Don't install package dependencies."),
-    _opt("pre", commands=_INSTALL,
+    _opt("pre", commands=_RESOLVING,
          help="Include pre-release and development versions. By default, only stable "
               "versions are considered."),
     _opt("dry-run", commands=_INSTALL,
@@ -211,19 +213,19 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Install to the Python user install directory for your platform."),
     _opt("root", kind="path", commands=_INSTALL, metavar="DIR",
          help="Install everything relative to this alternate root directory."),
-    _opt("report", kind="str", commands=_INSTALL, metavar="FILE",
+    _opt("report", kind="str", commands=_RESOLVING, metavar="FILE",
          help="Generate a JSON file describing what pip did to install the provided "
               "requirements ('-' for stdout)."),
-    _opt("no-binary", kind="list", commands=_INSTALL, metavar="FORMAT_CONTROL",
+    _opt("no-binary", kind="list", commands=_RESOLVING, metavar="FORMAT_CONTROL",
          help="Do not use binary packages. Can be supplied multiple times; each time adds to "
               "the existing value. Accepts :all:, :none:, or package names."),
-    _opt("only-binary", kind="list", commands=_INSTALL, metavar="FORMAT_CONTROL",
+    _opt("only-binary", kind="list", commands=_RESOLVING, metavar="FORMAT_CONTROL",
          help="Do not use source packages. Can be supplied multiple times; each time adds to "
               "the existing value. Accepts :all:, :none:, or package names."),
-    _opt("prefer-binary", commands=_INSTALL,
+    _opt("prefer-binary", commands=_RESOLVING,
          help="Prefer binary packages over source packages, even if the source packages are "
               "newer."),
-    _opt("require-hashes", commands=_INSTALL,
+    _opt("require-hashes", commands=_RESOLVING,
          help="Require a hash to check each requirement against, for repeatable installs."),
     _opt("compile", negative_flag="--no-compile", commands=_INSTALL,
          help="Compile Python source files to bytecode (--no-compile, the default: do not)."),
@@ -239,17 +241,20 @@ OPTIONS: Final[tuple[Option, ...]] = (
          metavar="PATH/URL",
          help="Install a project in editable mode (i.e. setuptools \"develop mode\") from a "
               "local project path or a VCS url."),
-    _opt("no-build-isolation", pip_quirk="inverted", commands=_INSTALL,
+    _opt("no-build-isolation", pip_quirk="inverted", commands=_RESOLVING,
          help="Disable isolation when building a modern source distribution. Build "
               "dependencies specified by PEP 518 must be already installed if this option is "
               "used."),
-    _opt("config-settings", "-C", "--config-settings", kind="list", commands=_INSTALL,
+    _opt("config-settings", "-C", "--config-settings", kind="list", commands=_RESOLVING,
          metavar="SETTINGS",
          help="Configuration settings to be passed to the PEP 517 build backend. Settings "
               "take the form KEY=VALUE."),
-    _opt("src", kind="path", commands=_INSTALL, metavar="DIR",
+    _opt("src", kind="path", commands=_RESOLVING, metavar="DIR",
          help="Directory to check out editable projects into. The default in a virtualenv is "
               "\"<venv path>/src\"."),
+    _opt("dest", "-d", "--dest", "--destination-dir", "--destination-directory", kind="path",
+         commands=frozenset({"download"}), metavar="DIR",
+         help="Download packages into <dir> (default: the current folder)."),
     _opt("upgrade-all", commands=_INSTALL,
          help="Upgrade every package in the environment to the newest allowed version."),
     # -- uninstall ----------------------------------------------------------------------------

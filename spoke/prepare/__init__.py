@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from spoke.cache import Cache, key_for
@@ -235,10 +235,13 @@ def start_all(
     return futures
 
 
-def gather(futures: Mapping[str, Future[UnpackedWheel]]) -> dict[str, UnpackedWheel]:
-    """Every result of :func:`start_all`'s jobs. The first failure is raised after every job
-    has finished, so no worker is left writing into the cache behind the caller's back."""
-    results: dict[str, UnpackedWheel] = {}
+_T = TypeVar("_T")
+
+
+def gather(futures: Mapping[str, Future[_T]]) -> dict[str, _T]:
+    """Every result of :func:`start_all`'s jobs (or any jobs by name). The first failure is
+    raised after every job has finished, so no worker is left writing behind the caller's back."""
+    results: dict[str, _T] = {}
     error: BaseException | None = None
     for name, fut in futures.items():
         try:

@@ -1,0 +1,184 @@
+"""``spoke download``: install's stages up to *resolved*, then every chosen file saved whole.
+
+    resolving_target ─▶ make_policy ─▶ resolve_request ─▶ save_files
+
+Files keep the names the index publishes (wheels, and sdists where an sdist is the chosen
+file; an sdist's dependencies come from its metadata, built as for an install). Each file
+lands whole in ``dest``: a file already there with the right sha256 is kept ("already
+downloaded"), one with another content is replaced; a new file is copied from the cache when a
+verified copy is there (wheels fetched whole for their metadata usually are), else downloaded
+to a temporary name beside it, hash-checked, then renamed, so an interrupted or failed download
+leaves nothing partial behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from spoke.app.context import Context
+from spoke.app.requests import DownloadRequest
+from spoke.errors import HashMismatchError, SpokeError
+from spoke.models import IndexFile, Interpreter
+from spoke.plan.resolve import Resolution, ResolvedPackage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Saved:
+    """One file in the destination folder, and how it got there."""
+
+    path: Path
+    source: str  # the URL (redacted) or local path it came from
+    how: str  # "downloaded", "copied from the cache", "already downloaded"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DownloadOutcome:
+    """What a download resolved and saved."""
+
+    interpreter: Interpreter
+    resolution: Resolution
+    saved: tuple[Saved, ...]
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def run_download(ctx: Context, request: DownloadRequest) -> DownloadOutcome:
+    """Resolve ``request`` for the target and save every chosen file into ``request.dest``."""
+    from spoke.app.install import BuildEnvironments
+    from spoke.app.sources import SourceBuilder
+    from spoke.app.stages import hashes_by_name, make_policy, resolve_request, resolving_target
+
+    started = time.perf_counter()
+    _check_destination(request.dest)
+    interp: Interpreter = ctx.interpreter
+    hashes = hashes_by_name(request) if request.require_hashes else {}
+    sources = SourceBuilder(
+        ctx, interp, isolation=request.build_isolation, config_settings=request.config_settings,
+        hashes=hashes or None, src_dir=request.src_dir, build_context=BuildEnvironments(ctx),
+    )
+    try:
+        target = resolving_target(ctx)
+        policy = make_policy(ctx, request, target, sources)
+        resolved = resolve_request(ctx, request, target, policy, sources, fetch_early=False)
+        saved = save_files(ctx, resolved.resolution.packages, request.dest, hashes=hashes)
+    finally:
+        sources.close()
+    return DownloadOutcome(interpreter=interp, resolution=resolved.resolution, saved=tuple(saved),
+                           warnings=resolved.warnings, seconds=time.perf_counter() - started)
+
+
+def _check_destination(dest: Path) -> None:
+    """Make ``dest`` (and its parents); refuse a path that is a file or cannot be written."""
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SpokeError(f"Cannot download into `{dest}`: it is a file, not a folder",
+                         hint="Give -d/--dest a folder (it is made when missing).") from None
+    except OSError as exc:
+        raise SpokeError(f"Cannot make the folder `{dest}`: {exc.strerror or exc}",
+                         hint="Give -d/--dest a folder you can write to.") from None
+    if not os.access(dest, os.W_OK | os.X_OK):
+        raise SpokeError(f"Cannot write into `{dest}`: permission denied",
+                         hint="Give -d/--dest a folder you can write to.")
+
+
+def save_files(
+    ctx: Context, packages: Sequence[ResolvedPackage], dest: Path, *,
+    hashes: Mapping[str, Sequence[str]] | None = None,
+) -> list[Saved]:
+    """Save the chosen file of every package into ``dest``, concurrently; the first failure is
+    raised once every save has ended (files already saved stay: each is whole)."""
+    from spoke.prepare import gather
+
+    pool = ctx.preparer.downloads
+    jobs: dict[str, Future[Saved]] = {}
+    for pkg in packages:
+        if pkg.direct is not None:
+            jobs[pkg.name] = pool.submit(_save_direct, pkg, dest)
+        elif pkg.file is not None:
+            allowed = tuple((hashes or {}).get(pkg.name, ()))
+            jobs[pkg.name] = pool.submit(_save_index_file, ctx, pkg.file, dest, allowed)
+    return [saved for _name, saved in sorted(gather(jobs).items())]
+
+
+def _save_index_file(ctx: Context, file: IndexFile, dest: Path, allowed: Sequence[str]) -> Saved:
+    from spoke.net.redact import redact_url
+    from spoke.prepare import check_allowed_hashes, file_digests, local_path, wheel_download_path
+
+    target = dest / _plain_name(file.filename)
+    shown = redact_url(file.url)
+    if target.is_file() and file.sha256 and file_digests(target)["sha256"] == file.sha256:
+        if allowed:
+            check_allowed_hashes(target, allowed, filename=file.filename)
+        return Saved(path=target, source=shown, how="already downloaded")
+    local = local_path(file.url)
+    cached = local if local is not None else wheel_download_path(ctx.cache, file)
+    if cached.is_file() and (not file.sha256 or file_digests(cached)["sha256"] == file.sha256):
+        _copy_whole(cached, target)
+        how = "copied from the cache" if local is None else "copied"
+    else:
+        ctx.http.download(file.url, target, expected_hashes=file.hashes or None, progress_name=file.filename)
+        how = "downloaded"
+    if allowed:
+        try:
+            check_allowed_hashes(target, allowed, filename=file.filename)
+        except HashMismatchError:
+            target.unlink(missing_ok=True)
+            raise
+    return Saved(path=target, source=shown, how=how)
+
+
+def _save_direct(pkg: ResolvedPackage, dest: Path) -> Saved:
+    """A wheel or source archive given by path or URL is saved as it is; a folder or a VCS
+    checkout would need its sdist built, which ``download`` does not do yet."""
+    from spoke.models.direct import DirectWheel
+    from spoke.prepare import local_path
+
+    cand = pkg.direct
+    assert cand is not None
+    source = cand.source
+    archive: Path | None
+    if isinstance(cand, DirectWheel):
+        archive = cand.wheel
+    elif source.kind == "sdist":
+        archive = source.path if source.path is not None else local_path(source.url)
+    else:
+        archive = None
+    if archive is None or not archive.is_file():
+        raise SpokeError(
+            f"Cannot download {pkg.name} from {source.label()}: saving a project folder or a "
+            "version-control checkout (as an sdist) is not supported yet",
+            hint="Build it first (`python -m build --sdist`) and download the archive, or point at "
+            "a wheel or source archive.",
+        )
+    target = dest / _plain_name(source.filename if source.kind != "dir" else archive.name)
+    if not (target.is_file() and os.path.samefile(target, archive)):
+        _copy_whole(archive, target)
+    return Saved(path=target, source=source.label(), how="copied")
+
+
+def _plain_name(filename: str) -> str:
+    """A file name from an index, refused when it would leave the destination folder."""
+    if not filename or "/" in filename or "\\" in filename or filename in (".", ".."):
+        raise SpokeError(f"Refusing to save a file named `{filename}`: not a plain file name",
+                         hint="The index serves a malformed file name; report it to its maintainers.")
+    return filename
+
+
+def _copy_whole(source: Path, target: Path) -> None:
+    """Copy through a temporary file beside ``target`` and a rename: never half a file."""
+    from spoke.cache import temp_path_beside
+
+    tmp = temp_path_beside(target)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,65 @@
+"""``spoke download``: resolve like ``install`` for the target and save the files into a folder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from spoke.cli.common import make_context
+from spoke.cli.render import Printer, format_duration
+from spoke.errors import UsageError
+
+
+def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
+    """Carry out ``spoke download``; return the exit code."""
+    from spoke.app.download import run_download
+    from spoke.app.requests import DownloadRequest
+    from spoke.cli.install import _names, gather_requirements
+
+    reqs, constraints, from_files = gather_requirements(positional, settings, environ)
+    if not reqs:
+        raise UsageError("You must give at least one requirement to download",
+                         hint="For example `spoke download flask -d ./wheels`, or `-r requirements.txt`.")
+    get = settings.get
+    request = DownloadRequest(
+        requirements=tuple(reqs),
+        constraints=tuple(constraints),
+        dest=Path(get("dest", None) or ".").absolute(),
+        no_deps=bool(get("no_deps", None)),
+        pre=bool(get("pre", None)) or from_files.pre,
+        no_binary=_names([*(get("no_binary", None) or ()), *from_files.no_binary]),
+        only_binary=_names([*(get("only_binary", None) or ()), *from_files.only_binary]),
+        prefer_binary=bool(get("prefer_binary", None)) or from_files.prefer_binary,
+        require_hashes=bool(get("require_hashes", None)) or from_files.require_hashes or any(r.hashes for r in reqs),
+        report=get("report", None),
+        build_isolation=not get("no_build_isolation", None),
+        config_settings=tuple(get("config_settings", None) or ()),
+        src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
+    )
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True)
+    try:
+        try:
+            outcome = run_download(ctx, request)
+        finally:
+            reporter.close()
+    finally:
+        ctx.close()
+    for warning in outcome.warnings:
+        printer.warning(warning)
+    for saved in outcome.saved:
+        if saved.how == "already downloaded":
+            printer.info(f"File was already downloaded {saved.path}")
+        else:
+            printer.info(f"Saved {saved.path} ({saved.how} from {saved.source})")
+    if request.report:
+        from spoke.cli.report import build_report, write_report
+        from spoke.plan.resolve import Plan
+
+        plan = Plan(install=outcome.resolution.packages, remove=(), keep=())
+        text = write_report(build_report(outcome.interpreter, plan), request.report)
+        if text is not None:
+            printer.stdout(text)
+    names = " ".join(f"{p.name}-{p.version}" for p in outcome.resolution.packages)
+    printer.info(f"Successfully downloaded {names} in {format_duration(outcome.seconds)}")
+    return 0
