@@ -70,4 +70,10 @@ class DownloadRequest:
     remove: tuple[str, ...] = ()
 
 
-__all__ = ["DownloadRequest", "InstallRequest"]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WheelRequest(DownloadRequest):
+    """Everything ``spoke wheel`` was asked to do: what ``download`` resolves, with a wheel
+    built for every package that has none; ``dest`` is the wheel folder (``-w``)."""
+
+
+__all__ = ["DownloadRequest", "InstallRequest", "WheelRequest"]

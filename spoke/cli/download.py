@@ -1,31 +1,38 @@
-"""``spoke download``: resolve like ``install`` for the target and save the files into a folder."""
+"""``spoke download``: resolve like ``install`` for the target and save the files into a folder.
+
+:func:`resolving_request` and :func:`render_saved` serve ``spoke wheel`` too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from spoke.app.requests import DownloadRequest
 from spoke.cli.common import make_context
 from spoke.cli.render import Printer, format_duration
 from spoke.errors import UsageError
 
+_Request = TypeVar("_Request", bound=DownloadRequest)
 
-def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
-    """Carry out ``spoke download``; return the exit code."""
-    from spoke.app.download import run_download
-    from spoke.app.requests import DownloadRequest
+
+def resolving_request(
+    kind: type[_Request], settings: Any, positional: Sequence[str], environ: Mapping[str, str], *, dest: str | None,
+) -> tuple[_Request, Any]:
+    """The typed request of ``download`` or ``wheel`` (read once from the settings and the
+    requirements files), and what the files said (their index options)."""
     from spoke.cli.install import _names, gather_requirements
 
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     if not reqs:
-        raise UsageError("You must give at least one requirement to download",
+        raise UsageError("You must give at least one requirement",
                          hint="For example `spoke download flask -d ./wheels`, or `-r requirements.txt`.")
     get = settings.get
-    request = DownloadRequest(
+    request = kind(
         requirements=tuple(reqs),
         constraints=tuple(constraints),
-        dest=Path(get("dest", None) or ".").absolute(),
+        dest=Path(dest or ".").absolute(),
         no_deps=bool(get("no_deps", None)),
         pre=bool(get("pre", None)) or from_files.pre,
         no_binary=_names([*(get("no_binary", None) or ()), *from_files.no_binary]),
@@ -37,14 +44,11 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         config_settings=tuple(get("config_settings", None) or ()),
         src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
     )
-    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True)
-    try:
-        try:
-            outcome = run_download(ctx, request)
-        finally:
-            reporter.close()
-    finally:
-        ctx.close()
+    return request, from_files
+
+
+def render_saved(printer: Printer, outcome: Any, request: DownloadRequest, verb: str) -> None:
+    """Warnings, one line per file, the JSON report when asked, and pip's closing line."""
     for warning in outcome.warnings:
         printer.warning(warning)
     for saved in outcome.saved:
@@ -61,5 +65,22 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         if text is not None:
             printer.stdout(text)
     names = " ".join(f"{p.name}-{p.version}" for p in outcome.resolution.packages)
-    printer.info(f"Successfully downloaded {names} in {format_duration(outcome.seconds)}")
+    printer.info(f"Successfully {verb} {names} in {format_duration(outcome.seconds)}")
+
+
+def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
+    """Carry out ``spoke download``; return the exit code."""
+    from spoke.app.download import run_download
+
+    request, from_files = resolving_request(DownloadRequest, settings, positional, environ,
+                                            dest=settings.get("dest", None))
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True)
+    try:
+        try:
+            outcome = run_download(ctx, request)
+        finally:
+            reporter.close()
+    finally:
+        ctx.close()
+    render_saved(printer, outcome, request, "downloaded")
     return 0

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("spoke.cli.inspect", "Print pip's JSON report of the environment and every installed package."),
     "index": ("spoke.cli.index", "Inspect what the package indexes offer: `index versions NAME`."),
     "download": ("spoke.cli.download", "Download packages and their dependencies into a folder."),
+    "wheel": ("spoke.cli.wheel", "Build wheels of packages and their dependencies into a folder."),
 }
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {
@@ -51,6 +52,7 @@ POSITIONAL = {
     "config": ("config_args", "*", "ACTION [KEY [VALUE]]: list, get KEY, set KEY VALUE, unset KEY, edit, debug."),
     "index": ("index_args", "*", "`versions NAME`: the versions the indexes offer for NAME."),
     "download": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
+    "wheel": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
 }
 
 

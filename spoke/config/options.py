@@ -37,7 +37,7 @@ DEFAULT_INDEX_URL: Final = "https://pypi.org/simple"
 
 _INSTALL = frozenset({"install", "upgrade"})
 #: Options of every command that resolves requirements (install's stages up to *prepared*).
-_RESOLVING = _INSTALL | {"download"}
+_RESOLVING = _INSTALL | {"download", "wheel"}
 _UNINSTALL = frozenset({"uninstall"})
 _VENV = frozenset({"venv"})
 _LIST = frozenset({"list"})
@@ -148,7 +148,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
         "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why",
-        "autoremove", "history", "rollback", "index", "download"}),
+        "autoremove", "history", "rollback", "index", "download", "wheel"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
               "directory, then look for archives in the directory listing."),
@@ -255,6 +255,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("dest", "-d", "--dest", "--destination-dir", "--destination-directory", kind="path",
          commands=frozenset({"download"}), metavar="DIR",
          help="Download packages into <dir> (default: the current folder)."),
+    _opt("wheel-dir", "-w", "--wheel-dir", kind="path", commands=frozenset({"wheel"}), metavar="DIR",
+         help="Build wheels into <dir> (default: the current folder)."),
     _opt("upgrade-all", commands=_INSTALL,
          help="Upgrade every package in the environment to the newest allowed version."),
     # -- uninstall ----------------------------------------------------------------------------
