@@ -16,16 +16,23 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from spoke.app.context import Context
 from spoke.app.requests import DownloadRequest
 from spoke.errors import HashMismatchError, SpokeError
 from spoke.models import IndexFile, Interpreter
 from spoke.plan.resolve import Resolution, ResolvedPackage
+
+if TYPE_CHECKING:
+    from spoke.app.sources import SourceBuilder
+    from spoke.app.stages import Resolved
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,12 +57,28 @@ class DownloadOutcome:
 
 def run_download(ctx: Context, request: DownloadRequest) -> DownloadOutcome:
     """Resolve ``request`` for the target and save every chosen file into ``request.dest``."""
+    from spoke.app.stages import hashes_by_name
+
+    started = time.perf_counter()
+    hashes = hashes_by_name(request) if request.require_hashes else {}
+    interp, resolved, saved = resolve_then(
+        ctx, request, lambda packages, _sources: save_files(ctx, packages, request.dest, hashes=hashes),
+    )
+    return DownloadOutcome(interpreter=interp, resolution=resolved.resolution, saved=tuple(saved),
+                           warnings=resolved.warnings, seconds=time.perf_counter() - started)
+
+
+def resolve_then(
+    ctx: Context, request: DownloadRequest, act: Callable[[Sequence[ResolvedPackage], SourceBuilder], _T],
+) -> tuple[Interpreter, Resolved, _T]:
+    """``download``'s and ``wheel``'s stage list up to *resolved* (a target whose installed set
+    does not count, policy, resolution), then ``act`` on the packages while the source builder
+    is still open (``wheel`` builds with it)."""
     from spoke.app.install import BuildEnvironments
     from spoke.app.sources import SourceBuilder
     from spoke.app.stages import hashes_by_name, make_policy, resolve_request, resolving_target
 
-    started = time.perf_counter()
-    _check_destination(request.dest)
+    check_destination(request.dest)
     interp: Interpreter = ctx.interpreter
     hashes = hashes_by_name(request) if request.require_hashes else {}
     sources = SourceBuilder(
@@ -66,14 +89,12 @@ def run_download(ctx: Context, request: DownloadRequest) -> DownloadOutcome:
         target = resolving_target(ctx)
         policy = make_policy(ctx, request, target, sources)
         resolved = resolve_request(ctx, request, target, policy, sources, fetch_early=False)
-        saved = save_files(ctx, resolved.resolution.packages, request.dest, hashes=hashes)
+        return interp, resolved, act(resolved.resolution.packages, sources)
     finally:
         sources.close()
-    return DownloadOutcome(interpreter=interp, resolution=resolved.resolution, saved=tuple(saved),
-                           warnings=resolved.warnings, seconds=time.perf_counter() - started)
 
 
-def _check_destination(dest: Path) -> None:
+def check_destination(dest: Path) -> None:
     """Make ``dest`` (and its parents); refuse a path that is a file or cannot be written."""
     try:
         dest.mkdir(parents=True, exist_ok=True)
@@ -103,15 +124,15 @@ def save_files(
             jobs[pkg.name] = pool.submit(_save_direct, pkg, dest)
         elif pkg.file is not None:
             allowed = tuple((hashes or {}).get(pkg.name, ()))
-            jobs[pkg.name] = pool.submit(_save_index_file, ctx, pkg.file, dest, allowed)
+            jobs[pkg.name] = pool.submit(save_index_file, ctx, pkg.file, dest, allowed)
     return [saved for _name, saved in sorted(gather(jobs).items())]
 
 
-def _save_index_file(ctx: Context, file: IndexFile, dest: Path, allowed: Sequence[str]) -> Saved:
+def save_index_file(ctx: Context, file: IndexFile, dest: Path, allowed: Sequence[str]) -> Saved:
     from spoke.net.redact import redact_url
     from spoke.prepare import check_allowed_hashes, file_digests, local_path, wheel_download_path
 
-    target = dest / _plain_name(file.filename)
+    target = dest / plain_name(file.filename)
     shown = redact_url(file.url)
     if target.is_file() and file.sha256 and file_digests(target)["sha256"] == file.sha256:
         if allowed:
@@ -120,7 +141,7 @@ def _save_index_file(ctx: Context, file: IndexFile, dest: Path, allowed: Sequenc
     local = local_path(file.url)
     cached = local if local is not None else wheel_download_path(ctx.cache, file)
     if cached.is_file() and (not file.sha256 or file_digests(cached)["sha256"] == file.sha256):
-        _copy_whole(cached, target)
+        copy_whole(cached, target)
         how = "copied from the cache" if local is None else "copied"
     else:
         ctx.http.download(file.url, target, expected_hashes=file.hashes or None, progress_name=file.filename)
@@ -157,13 +178,13 @@ def _save_direct(pkg: ResolvedPackage, dest: Path) -> Saved:
             hint="Build it first (`python -m build --sdist`) and download the archive, or point at "
             "a wheel or source archive.",
         )
-    target = dest / _plain_name(source.filename if source.kind != "dir" else archive.name)
+    target = dest / plain_name(source.filename if source.kind != "dir" else archive.name)
     if not (target.is_file() and os.path.samefile(target, archive)):
-        _copy_whole(archive, target)
+        copy_whole(archive, target)
     return Saved(path=target, source=source.label(), how="copied")
 
 
-def _plain_name(filename: str) -> str:
+def plain_name(filename: str) -> str:
     """A file name from an index, refused when it would leave the destination folder."""
     if not filename or "/" in filename or "\\" in filename or filename in (".", ".."):
         raise SpokeError(f"Refusing to save a file named `{filename}`: not a plain file name",
@@ -171,7 +192,7 @@ def _plain_name(filename: str) -> str:
     return filename
 
 
-def _copy_whole(source: Path, target: Path) -> None:
+def copy_whole(source: Path, target: Path) -> None:
     """Copy through a temporary file beside ``target`` and a rename: never half a file."""
     from spoke.cache import temp_path_beside
 

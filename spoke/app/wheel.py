@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from spoke.app.context import Context
-from spoke.app.download import Saved, _check_destination, _copy_whole, _plain_name, _save_index_file
+from spoke.app.download import Saved, copy_whole, plain_name, resolve_then, save_index_file
 from spoke.app.requests import WheelRequest
 from spoke.errors import BuildError, SpokeError
 from spoke.models import Interpreter
@@ -44,25 +44,13 @@ class WheelOutcome:
 
 def run_wheel(ctx: Context, request: WheelRequest) -> WheelOutcome:
     """Resolve ``request`` for the target and leave a wheel of every package in ``request.dest``."""
-    from spoke.app.install import BuildEnvironments
-    from spoke.app.sources import SourceBuilder
-    from spoke.app.stages import hashes_by_name, make_policy, resolve_request, resolving_target
+    from spoke.app.stages import hashes_by_name
 
     started = time.perf_counter()
-    _check_destination(request.dest)
-    interp: Interpreter = ctx.interpreter
     hashes = hashes_by_name(request) if request.require_hashes else {}
-    sources = SourceBuilder(
-        ctx, interp, isolation=request.build_isolation, config_settings=request.config_settings,
-        hashes=hashes or None, src_dir=request.src_dir, build_context=BuildEnvironments(ctx),
+    interp, resolved, (saved, failed) = resolve_then(
+        ctx, request, lambda packages, sources: _wheels(ctx, packages, request.dest, sources, hashes),
     )
-    try:
-        target = resolving_target(ctx)
-        policy = make_policy(ctx, request, target, sources)
-        resolved = resolve_request(ctx, request, target, policy, sources, fetch_early=False)
-        saved, failed = _wheels(ctx, resolved.resolution.packages, request.dest, sources, hashes)
-    finally:
-        sources.close()
     return WheelOutcome(interpreter=interp, resolution=resolved.resolution, saved=tuple(saved),
                         failed=tuple(failed), warnings=resolved.warnings,
                         seconds=time.perf_counter() - started)
@@ -79,7 +67,7 @@ def _wheels(
     failed: list[tuple[str, SpokeError]] = []
     for pkg in packages:
         if pkg.direct is None and pkg.file is not None and pkg.file.is_wheel:
-            jobs[pkg.name] = pool.submit(_save_index_file, ctx, pkg.file, dest, tuple(hashes.get(pkg.name, ())))
+            jobs[pkg.name] = pool.submit(save_index_file, ctx, pkg.file, dest, tuple(hashes.get(pkg.name, ())))
     for pkg in packages:
         if pkg.name in jobs:
             continue
@@ -104,6 +92,6 @@ def _build_one(pkg: ResolvedPackage, dest: Path, sources: SourceBuilder) -> Save
         assert pkg.file is not None
         wheel = sources.sdist_wheel(pkg.file)
         origin = pkg.file.filename
-    target = dest / _plain_name(wheel.name)
-    _copy_whole(wheel, target)
+    target = dest / plain_name(wheel.name)
+    copy_whole(wheel, target)
     return Saved(path=target, source=origin, how="built")
