@@ -37,6 +37,7 @@ def test_a_failing_build_is_named_and_the_other_wheels_are_written(spoke, build_
     out = tmp_path / "wheelhouse"
     result = spoke("wheel", "broken", "beta", "-w", str(out), "-i", server.simple_url, check=False)
     assert result.returncode == 1, result.describe()
-    assert "broken on purpose" in result.stderr and "Failed to build or fetch 1 of 2 wheels: broken 1.0" in result.stderr
+    assert "broken on purpose" in result.stderr
+    assert "Failed to build or fetch 1 of 2 wheels: broken 1.0" in result.stderr
     assert "Traceback" not in result.stderr.split("broken on purpose")[-1]
     assert names(out) == {"beta-2.1-py3-none-any.whl"}
