@@ -105,6 +105,7 @@ class Context:
         workers: int = 16,
         parent: Context | None = None,
         build_stack: tuple[str, ...] = (),
+        any_platform: bool = False,
     ) -> None:
         self.index_settings = index
         self.target_settings = target
@@ -114,6 +115,9 @@ class Context:
         self._parent = parent
         #: The builds under way around this command, outermost first (a cycle is an error).
         self.build_stack = build_stack
+        # Resolving for another environment (--platform…): index pages keep every platform's
+        # wheels instead of only those the target interpreter can use.
+        self._any_platform = any_platform
         self._cache_dir = cache_dir
         self._no_cache = no_cache
         self._workers = workers
@@ -233,7 +237,8 @@ class Context:
 
         s = self.index_settings
         # When the target is known, the client skips other platforms' wheels while parsing.
-        tags = frozenset(self.interpreter.tags) if "interpreter" in self.__dict__ else None
+        known = "interpreter" in self.__dict__ and not self._any_platform
+        tags = frozenset(self.interpreter.tags) if known else None
         return IndexClient(
             self.http, index_urls=list(s.index_urls), find_links=list(s.find_links),
             no_index=s.no_index, strategy=s.strategy, executor=self.executor,

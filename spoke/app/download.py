@@ -79,6 +79,7 @@ def resolve_then(
     from spoke.app.stages import hashes_by_name, make_policy, resolve_request, resolving_target
 
     check_destination(request.dest)
+    _check_foreign(request)
     interp: Interpreter = ctx.interpreter
     hashes = hashes_by_name(request) if request.require_hashes else {}
     sources = SourceBuilder(
@@ -86,12 +87,27 @@ def resolve_then(
         hashes=hashes or None, src_dir=request.src_dir, build_context=BuildEnvironments(ctx),
     )
     try:
-        target = resolving_target(ctx)
+        target = resolving_target(ctx, request.foreign)
         policy = make_policy(ctx, request, target, sources)
         resolved = resolve_request(ctx, request, target, policy, sources, fetch_early=False)
-        return interp, resolved, act(resolved.resolution.packages, sources)
+        return target.interpreter, resolved, act(resolved.resolution.packages, sources)
     finally:
         sources.close()
+
+
+def _check_foreign(request: DownloadRequest) -> None:
+    """As pip: another environment's files are taken as wheels only (an sdist's metadata would
+    come from a build on this machine), unless dependencies are not looked at."""
+    if request.foreign is None or not request.foreign.given or request.no_deps:
+        return
+    if ":all:" not in request.only_binary:
+        from spoke.errors import UsageError
+
+        raise UsageError(
+            "--platform, --python-version, --implementation and --abi need --only-binary=:all: "
+            "(an sdist cannot be evaluated for another environment) or --no-deps",
+            hint="Add --only-binary=:all:.",
+        )
 
 
 def check_destination(dest: Path) -> None:

@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from spoke.app.context import Context
+from spoke.env.foreign import ForeignTarget
 from spoke.errors import NoMatchingDistribution
 
 
@@ -30,13 +31,19 @@ class AvailableVersions:
         return self.versions[0]
 
 
-def available_versions(ctx: Context, name: str, *, pre: bool = False) -> AvailableVersions:
-    """The versions of ``name`` for ``ctx``'s target; :class:`NoMatchingDistribution` when none
-    fits (naming why the newest files do not)."""
+def available_versions(
+    ctx: Context, name: str, *, pre: bool = False, foreign: ForeignTarget | None = None,
+) -> AvailableVersions:
+    """The versions of ``name`` for ``ctx``'s target (or the ``foreign`` environment asked
+    for); :class:`NoMatchingDistribution` when none fits (naming why the newest files do not)."""
     from spoke.app.environment import installed_set
     from spoke.plan.candidates import FilePolicy, group_versions
 
     interp = ctx.interpreter
+    if foreign is not None and foreign.given:
+        from spoke.env.foreign import foreign_interpreter
+
+        interp = foreign_interpreter(interp, foreign)
     policy = FilePolicy(tags={tag: i for i, tag in enumerate(interp.tags)},
                         python_version=Version(interp.python_full_version.split("+")[0]))
     choices, rejected = group_versions(canonicalize_name(name), ctx.index.files(name), policy)

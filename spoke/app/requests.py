@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from spoke.env.foreign import ForeignTarget
     from spoke.reqs import UserRequirement
 
 
@@ -60,6 +61,9 @@ class DownloadRequest:
     build_isolation: bool = True
     config_settings: tuple[str, ...] = ()
     src_dir: Path | None = None
+    #: ``--platform``/``--python-version``/``--implementation``/``--abi``: resolve for that
+    #: environment instead of the interpreter's (:mod:`spoke.env.foreign`).
+    foreign: ForeignTarget | None = None
     # What the resolving stages read of an install request, fixed for a download.
     upgrade: bool = False
     upgrade_strategy: str = "only-if-needed"

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from spoke.app.sources import SourceBuilder
     from spoke.app.upgrade import HeldBack
+    from spoke.env.foreign import ForeignTarget
     from spoke.plan.candidates import FilePolicy
     from spoke.plan.provider import PackageProvider, ResolvePolicy
 
@@ -154,10 +155,15 @@ def inspect_target(ctx: Context, request: ResolveRequest) -> TargetState:
     return TargetState(interpreter=interp, scheme=scheme, installed=installed, existing=installed)
 
 
-def resolving_target(ctx: Context) -> TargetState:
-    """The target for a command that only resolves for it (``download``): its interpreter's
-    tags, markers and Python, nothing installed counted, nothing to be written there."""
+def resolving_target(ctx: Context, foreign: ForeignTarget | None = None) -> TargetState:
+    """The target for a command that only resolves for it (``download``, ``wheel``): its
+    interpreter's tags, markers and Python — or those of the ``foreign`` environment asked for —
+    nothing installed counted, nothing to be written there."""
     interp: Interpreter = ctx.interpreter
+    if foreign is not None and foreign.given:
+        from spoke.env.foreign import foreign_interpreter
+
+        interp = foreign_interpreter(interp, foreign)
     return TargetState(interpreter=interp, scheme=interp.scheme, installed={}, existing={})
 
 

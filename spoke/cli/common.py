@@ -74,7 +74,7 @@ def target_settings(settings: Any, environ: Mapping[str, str], *, python: str | 
 
 def make_context(
     settings: Any, printer: Printer, environ: Mapping[str, str], *, extra: Any = None,
-    read_only: bool = False,
+    read_only: bool = False, any_platform: bool = False,
 ) -> tuple[Context, CliReporter]:
     """A context for one command, with a reporter drawing on ``printer``.
 
@@ -96,5 +96,6 @@ def make_context(
         no_cache=bool(settings.get("no_cache_dir", None)),
         reporter=reporter,
         environ=environ,
+        any_platform=any_platform,
     )
     return ctx, reporter

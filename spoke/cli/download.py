@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from spoke.app.requests import DownloadRequest
 from spoke.cli.common import make_context
 from spoke.cli.render import Printer, format_duration
+from spoke.env.foreign import ForeignTarget
 from spoke.errors import UsageError
 
 _Request = TypeVar("_Request", bound=DownloadRequest)
@@ -43,8 +44,20 @@ def resolving_request(
         build_isolation=not get("no_build_isolation", None),
         config_settings=tuple(get("config_settings", None) or ()),
         src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
+        foreign=foreign_target(settings),
     )
     return request, from_files
+
+
+def foreign_target(settings: Any) -> ForeignTarget:
+    """``--platform``/``--python-version``/``--implementation``/``--abi`` as typed."""
+    from spoke.env.foreign import ForeignTarget
+
+    get = settings.get
+    return ForeignTarget(
+        platforms=tuple(get("platforms", None) or ()), python_version=get("python_version", None),
+        implementation=get("implementation", None), abis=tuple(get("abis", None) or ()),
+    )
 
 
 def render_saved(printer: Printer, outcome: Any, request: DownloadRequest, verb: str) -> None:
@@ -74,7 +87,8 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
 
     request, from_files = resolving_request(DownloadRequest, settings, positional, environ,
                                             dest=settings.get("dest", None))
-    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True)
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
+                                 any_platform=request.foreign is not None and request.foreign.given)
     try:
         try:
             outcome = run_download(ctx, request)

@@ -14,14 +14,16 @@ from spoke.errors import UsageError
 def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
     """Carry out ``spoke index versions NAME``; print pip's text or, with ``--json``, its JSON."""
     from spoke.app.index_versions import available_versions
+    from spoke.cli.download import foreign_target
 
     if len(positional) != 2 or positional[0] != "versions":
         raise UsageError("`spoke index` takes `versions NAME`",
                          hint="For example `spoke index versions requests` (add --pre for pre-releases).")
     name = positional[1]
-    ctx, reporter = make_context(settings, printer, environ, read_only=True)
+    foreign = foreign_target(settings)
+    ctx, reporter = make_context(settings, printer, environ, read_only=True, any_platform=foreign.given)
     try:
-        found = available_versions(ctx, name, pre=bool(settings.get("pre", None)))
+        found = available_versions(ctx, name, pre=bool(settings.get("pre", None)), foreign=foreign)
     finally:
         reporter.close()
         ctx.close()

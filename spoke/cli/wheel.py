@@ -18,7 +18,8 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
 
     request, from_files = resolving_request(WheelRequest, settings, positional, environ,
                                             dest=settings.get("wheel_dir", None))
-    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True)
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
+                                 any_platform=request.foreign is not None and request.foreign.given)
     try:
         try:
             outcome = run_wheel(ctx, request)

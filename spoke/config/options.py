@@ -38,6 +38,8 @@ DEFAULT_INDEX_URL: Final = "https://pypi.org/simple"
 _INSTALL = frozenset({"install", "upgrade"})
 #: Options of every command that resolves requirements (install's stages up to *prepared*).
 _RESOLVING = _INSTALL | {"download", "wheel"}
+#: Commands that resolve for another platform or Python when asked (spoke.env.foreign).
+_FOREIGN = frozenset({"download", "wheel", "index"})
 _UNINSTALL = frozenset({"uninstall"})
 _VENV = frozenset({"venv"})
 _LIST = frozenset({"list"})
@@ -255,6 +257,17 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("dest", "-d", "--dest", "--destination-dir", "--destination-directory", kind="path",
          commands=frozenset({"download"}), metavar="DIR",
          help="Download packages into <dir> (default: the current folder)."),
+    _opt("platform", kind="list", dest="platforms", commands=_FOREIGN, metavar="PLATFORM",
+         help="Only use wheels compatible with <platform> (e.g. manylinux_2_28_x86_64, "
+              "macosx_11_0_arm64, win_amd64). Can be given several times."),
+    _opt("python-version", kind="str", commands=_FOREIGN, metavar="PYTHON_VERSION",
+         help="The Python version to resolve for (3.11, 3.11.4 or 311); its Requires-Python, "
+              "markers and wheel tags are used."),
+    _opt("implementation", kind="str", commands=_FOREIGN, metavar="IMPL",
+         help="The Python implementation to resolve for: cp, pp, py, ip or jy."),
+    _opt("abi", kind="list", dest="abis", commands=_FOREIGN, metavar="ABI",
+         help="Only use wheels compatible with the Python ABI <abi> (e.g. cp311, abi3, none). "
+              "Can be given several times."),
     _opt("wheel-dir", "-w", "--wheel-dir", kind="path", commands=frozenset({"wheel"}), metavar="DIR",
          help="Build wheels into <dir> (default: the current folder)."),
     _opt("upgrade-all", commands=_INSTALL,
