@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from spoke.plan.resolve import Resolution, ResolvedPackage
 if TYPE_CHECKING:
     from spoke.app.sources import SourceBuilder
     from spoke.app.stages import Resolved
+    from spoke.env.foreign import ForeignTarget
 
 _T = TypeVar("_T")
 
@@ -56,16 +57,56 @@ class DownloadOutcome:
 
 
 def run_download(ctx: Context, request: DownloadRequest) -> DownloadOutcome:
-    """Resolve ``request`` for the target and save every chosen file into ``request.dest``."""
+    """Resolve ``request`` for the target (or each environment of ``--each-platform``) and save
+    every chosen file into ``request.dest``."""
     from spoke.app.stages import hashes_by_name
 
     started = time.perf_counter()
     hashes = hashes_by_name(request) if request.require_hashes else {}
-    interp, resolved, saved = resolve_then(
+    runs = resolve_each(
         ctx, request, lambda packages, _sources: save_files(ctx, packages, request.dest, hashes=hashes),
     )
-    return DownloadOutcome(interpreter=interp, resolution=resolved.resolution, saved=tuple(saved),
-                           warnings=resolved.warnings, seconds=time.perf_counter() - started)
+    saved = {s.path: s for _interp, _resolved, files in runs for s in files}
+    return DownloadOutcome(
+        interpreter=runs[-1][0], resolution=joined(resolved for _i, resolved, _f in runs),
+        saved=tuple(saved[p] for p in sorted(saved)),
+        warnings=tuple(w for _i, resolved, _f in runs for w in resolved.warnings),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def resolve_each(
+    ctx: Context, request: DownloadRequest, act: Callable[[Sequence[ResolvedPackage], SourceBuilder], _T],
+) -> list[tuple[Interpreter, Resolved, _T]]:
+    """:func:`resolve_then` for the target, or for each environment of ``--each-platform`` in
+    turn (one resolution each: pip would pick one wheel for all of them together)."""
+    from dataclasses import replace
+
+    if not request.each_platform:
+        return [resolve_then(ctx, request, act)]
+    runs = []
+    for env in request.each_platform:
+        try:
+            runs.append(resolve_then(ctx, replace(request, foreign=env, each_platform=()), act))
+        except SpokeError as exc:
+            # Which of the environments failed is the first thing to know.
+            exc.notes = (f"while resolving for {_described(env)} (--each-platform)", *exc.notes)
+            raise
+    return runs
+
+
+def _described(env: ForeignTarget) -> str:
+    parts = [*env.platforms, *([f"Python {env.python_version}"] if env.python_version else [])]
+    return ", ".join(parts) or "this interpreter"
+
+
+def joined(results: Iterable[Resolved]) -> Resolution:
+    """The packages of several resolutions, each name and version once."""
+    seen: dict[tuple[str, str], ResolvedPackage] = {}
+    for resolved in results:
+        for pkg in resolved.resolution.packages:
+            seen.setdefault((pkg.name, str(pkg.version)), pkg)
+    return Resolution(packages=tuple(seen[key] for key in sorted(seen)))
 
 
 def resolve_then(

@@ -64,6 +64,9 @@ class DownloadRequest:
     #: ``--platform``/``--python-version``/``--implementation``/``--abi``: resolve for that
     #: environment instead of the interpreter's (:mod:`spoke.env.foreign`).
     foreign: ForeignTarget | None = None
+    #: ``--each-platform``: each environment resolved on its own, the files of all kept
+    #: (one per pair of a ``--platform`` and a ``--python-version``).
+    each_platform: tuple[ForeignTarget, ...] = ()
     # What the resolving stages read of an install request, fixed for a download.
     upgrade: bool = False
     upgrade_strategy: str = "only-if-needed"

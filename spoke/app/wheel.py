@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from spoke.app.context import Context
-from spoke.app.download import Saved, copy_whole, plain_name, resolve_then, save_index_file
+from spoke.app.download import Saved, copy_whole, joined, plain_name, resolve_each, save_index_file
 from spoke.app.requests import WheelRequest
 from spoke.errors import BuildError, SpokeError
 from spoke.models import Interpreter
@@ -43,17 +43,23 @@ class WheelOutcome:
 
 
 def run_wheel(ctx: Context, request: WheelRequest) -> WheelOutcome:
-    """Resolve ``request`` for the target and leave a wheel of every package in ``request.dest``."""
+    """Resolve ``request`` for the target (or each environment of ``--each-platform``) and leave
+    a wheel of every package in ``request.dest``."""
     from spoke.app.stages import hashes_by_name
 
     started = time.perf_counter()
     hashes = hashes_by_name(request) if request.require_hashes else {}
-    interp, resolved, (saved, failed) = resolve_then(
+    runs = resolve_each(
         ctx, request, lambda packages, sources: _wheels(ctx, packages, request.dest, sources, hashes),
     )
-    return WheelOutcome(interpreter=interp, resolution=resolved.resolution, saved=tuple(saved),
-                        failed=tuple(failed), warnings=resolved.warnings,
-                        seconds=time.perf_counter() - started)
+    saved = {s.path: s for _interp, _resolved, (files, _failed) in runs for s in files}
+    failed = {what: exc for _interp, _resolved, (_files, failures) in runs for what, exc in failures}
+    return WheelOutcome(
+        interpreter=runs[-1][0], resolution=joined(resolved for _i, resolved, _r in runs),
+        saved=tuple(saved[p] for p in sorted(saved)), failed=tuple(failed.items()),
+        warnings=tuple(w for _i, resolved, _r in runs for w in resolved.warnings),
+        seconds=time.perf_counter() - started,
+    )
 
 
 def _wheels(

@@ -44,19 +44,45 @@ def resolving_request(
         build_isolation=not get("no_build_isolation", None),
         config_settings=tuple(get("config_settings", None) or ()),
         src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
-        foreign=foreign_target(settings),
+        foreign=None if settings.get("each_platform", None) else foreign_target(settings),
+        each_platform=each_platform(settings),
     )
     return request, from_files
 
 
-def foreign_target(settings: Any) -> ForeignTarget:
-    """``--platform``/``--python-version``/``--implementation``/``--abi`` as typed."""
-    from spoke.env.foreign import ForeignTarget
+def resolves_elsewhere(request: DownloadRequest) -> bool:
+    """True when ``request`` resolves for another environment than the interpreter's."""
+    return bool(request.each_platform) or (request.foreign is not None and request.foreign.given)
 
+
+def foreign_target(settings: Any) -> ForeignTarget:
+    """``--platform``/``--python-version``/``--implementation``/``--abi`` as typed (one
+    environment: a second ``--python-version`` needs ``--each-platform``)."""
     get = settings.get
+    versions = tuple(get("python_versions", None) or ())
+    if len(versions) > 1 and not get("each_platform", None):
+        raise UsageError("--python-version was given more than once",
+                         hint="Give one, or add --each-platform to resolve for each of them.")
     return ForeignTarget(
-        platforms=tuple(get("platforms", None) or ()), python_version=get("python_version", None),
+        platforms=tuple(get("platforms", None) or ()), python_version=versions[0] if versions else None,
         implementation=get("implementation", None), abis=tuple(get("abis", None) or ()),
+    )
+
+
+def each_platform(settings: Any) -> tuple[ForeignTarget, ...]:
+    """``--each-platform``: one environment per pair of a ``--platform`` and a ``--python-version``."""
+    get = settings.get
+    if not get("each_platform", None):
+        return ()
+    platforms = tuple(get("platforms", None) or ())
+    versions = tuple(get("python_versions", None) or ())
+    if not platforms and not versions:
+        raise UsageError("--each-platform needs --platform or --python-version (several of them)",
+                         hint="For example `--each-platform --platform win_amd64 --platform macosx_11_0_arm64`.")
+    return tuple(
+        ForeignTarget(platforms=(platform,) if platform else (), python_version=version,
+                      implementation=get("implementation", None), abis=tuple(get("abis", None) or ()))
+        for platform in (platforms or (None,)) for version in (versions or (None,))
     )
 
 
@@ -88,7 +114,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     request, from_files = resolving_request(DownloadRequest, settings, positional, environ,
                                             dest=settings.get("dest", None))
     ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
-                                 any_platform=request.foreign is not None and request.foreign.given)
+                                 any_platform=resolves_elsewhere(request))
     try:
         try:
             outcome = run_download(ctx, request)

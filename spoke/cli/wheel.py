@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spoke.cli.common import make_context
-from spoke.cli.download import render_saved, resolving_request
+from spoke.cli.download import render_saved, resolves_elsewhere, resolving_request
 from spoke.cli.render import Printer
 from spoke.errors import BuildError
 
@@ -19,7 +19,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     request, from_files = resolving_request(WheelRequest, settings, positional, environ,
                                             dest=settings.get("wheel_dir", None))
     ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
-                                 any_platform=request.foreign is not None and request.foreign.given)
+                                 any_platform=resolves_elsewhere(request))
     try:
         try:
             outcome = run_wheel(ctx, request)

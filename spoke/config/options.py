@@ -260,9 +260,12 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("platform", kind="list", dest="platforms", commands=_FOREIGN, metavar="PLATFORM",
          help="Only use wheels compatible with <platform> (e.g. manylinux_2_28_x86_64, "
               "macosx_11_0_arm64, win_amd64). Can be given several times."),
-    _opt("python-version", kind="str", commands=_FOREIGN, metavar="PYTHON_VERSION",
+    _opt("python-version", kind="list", dest="python_versions", commands=_FOREIGN, metavar="PYTHON_VERSION",
          help="The Python version to resolve for (3.11, 3.11.4 or 311); its Requires-Python, "
-              "markers and wheel tags are used."),
+              "markers and wheel tags are used. Several only with --each-platform."),
+    _opt("each-platform", commands=frozenset({"download", "wheel"}),
+         help="Resolve each pair of a --platform and a --python-version as its own environment "
+              "and keep the files of all (a wheelhouse for several systems in one call)."),
     _opt("implementation", kind="str", commands=_FOREIGN, metavar="IMPL",
          help="The Python implementation to resolve for: cp, pp, py, ip or jy."),
     _opt("abi", kind="list", dest="abis", commands=_FOREIGN, metavar="ABI",

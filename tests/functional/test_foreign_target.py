@@ -63,3 +63,25 @@ def test_foreign_options_need_binaries_and_a_known_platform(spoke, index, tmp_pa
                     "--platform", "windows-64bit", check=False)
     assert unknown.returncode == 2 and "Unknown platform tag `windows-64bit`" in unknown.stderr
     assert "manylinux_2_28_x86_64" in unknown.stderr and "Traceback" not in unknown.output
+
+
+def test_each_platform_fills_one_wheelhouse_for_several_systems(spoke, index, tmp_path) -> None:
+    server = index(*PKGS)
+    out = tmp_path / "out"
+    spoke("download", "native", "-d", str(out), "-i", server.simple_url, "--only-binary=:all:",
+          "--each-platform", "--platform", "win_amd64", "--platform", "manylinux_2_17_x86_64",
+          "--python-version", "3.11")
+    assert names(out) == {"native-1.0-cp311-cp311-win_amd64.whl", "native-1.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+                          "winonly-1.0-py3-none-any.whl", "old-1.0-py3-none-any.whl"}
+    both = spoke("download", "native", "-d", str(tmp_path / "two"), "-i", server.simple_url, "--only-binary=:all:",
+                 "--each-platform", "--platform", "macosx_11_0_arm64", "--python-version", "3.12",
+                 "--python-version", "3.11", check=False)
+    # macOS with 3.12 has a wheel, with 3.11 none: the environment that fails is named.
+    assert both.returncode == 1 and "while resolving for macosx_11_0_arm64, Python 3.11" in both.stderr, both.describe()
+
+
+def test_python_version_twice_needs_each_platform(spoke, index, tmp_path) -> None:
+    server = index(*PKGS)
+    result = spoke("download", "native", "-d", str(tmp_path / "out"), "-i", server.simple_url,
+                   "--only-binary=:all:", "--python-version", "3.11", "--python-version", "3.12", check=False)
+    assert result.returncode == 2 and "--each-platform" in result.stderr, result.describe()
