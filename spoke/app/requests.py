@@ -41,6 +41,8 @@ class InstallRequest:
     remove: tuple[str, ...] = ()  # also uninstall these, in the same transaction (rollback)
     config_settings: tuple[str, ...] = ()
     src_dir: Path | None = None
+    #: ``--platform``…: resolve for that environment (with ``--dry-run`` or ``--target`` only).
+    foreign: ForeignTarget | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -83,6 +83,8 @@ class ResolveRequest(Protocol):
     def dry_run(self) -> bool: ...
     @property
     def remove(self) -> tuple[str, ...]: ...
+    @property
+    def foreign(self) -> ForeignTarget | None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +150,10 @@ def inspect_target(ctx: Context, request: ResolveRequest) -> TargetState:
             hint="Drop one of the two options.",
         )
     scheme = select_scheme(ctx, interp)
+    if request.foreign is not None and request.foreign.given:
+        from spoke.env.foreign import foreign_interpreter
+
+        interp = foreign_interpreter(interp, request.foreign)  # its tags and markers; same executable
     if into_folder:
         existing = installed_distributions([scheme.purelib])
         return TargetState(interpreter=interp, scheme=scheme, installed={}, existing=existing, into_folder=True)

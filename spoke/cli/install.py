@@ -133,7 +133,8 @@ def run(
             "You must give at least one requirement to install",
             hint="For example `spoke install requests`, or `spoke install -r requirements.txt`.",
         )
-    ctx, reporter = make_context(settings, printer, environ, extra=from_files)
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files,
+                                 any_platform=request.foreign is not None)
     try:
         try:
             _prefetch_roots(ctx, request)
@@ -179,7 +180,27 @@ def install_request(
         build_isolation=not get("no_build_isolation", None),
         config_settings=tuple(get("config_settings", None) or ()),
         src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
+        foreign=_foreign(settings),
     )
+
+
+def _foreign(settings: Any) -> Any:
+    """``--platform``…, checked: another environment's files can only be looked at
+    (``--dry-run``) or laid into a folder of their own (``--target``), as wheels."""
+    get = settings.get
+    if not any(get(key, None) for key in ("platforms", "python_versions", "implementation", "abis")):
+        return None  # the usual case stays off the foreign-target module
+    from spoke.cli.download import foreign_target
+
+    if not (get("dry_run", None) or get("target", None)):
+        raise UsageError("--platform, --python-version, --implementation and --abi need --dry-run or "
+                         "--target DIR with `spoke install`",
+                         hint="Packages for another environment cannot go into this one.")
+    if ":all:" not in _names(get("only_binary", None) or ()) and not get("no_deps", None):
+        raise UsageError("--platform, --python-version, --implementation and --abi need "
+                         "--only-binary=:all: (an sdist cannot be evaluated for another environment) "
+                         "or --no-deps", hint="Add --only-binary=:all:.")
+    return foreign_target(settings)
 
 
 def _finish(

@@ -39,7 +39,7 @@ _INSTALL = frozenset({"install", "upgrade"})
 #: Options of every command that resolves requirements (install's stages up to *prepared*).
 _RESOLVING = _INSTALL | {"download", "wheel"}
 #: Commands that resolve for another platform or Python when asked (spoke.env.foreign).
-_FOREIGN = frozenset({"download", "wheel", "index"})
+_FOREIGN = frozenset({"download", "wheel", "index", "install"})
 _UNINSTALL = frozenset({"uninstall"})
 _VENV = frozenset({"venv"})
 _LIST = frozenset({"list"})

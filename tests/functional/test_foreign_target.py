@@ -85,3 +85,20 @@ def test_python_version_twice_needs_each_platform(spoke, index, tmp_path) -> Non
     result = spoke("download", "native", "-d", str(tmp_path / "out"), "-i", server.simple_url,
                    "--only-binary=:all:", "--python-version", "3.11", "--python-version", "3.12", check=False)
     assert result.returncode == 2 and "--each-platform" in result.stderr, result.describe()
+
+
+def test_install_for_another_environment_into_a_folder_or_as_a_dry_run(spoke, index, venv, tmp_path) -> None:
+    server = index(*PKGS)
+    env = venv()
+    foreign = ("--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.11")
+    out = tmp_path / "vendor"
+    spoke("install", "--python", str(env.python), "-i", server.simple_url, "--target", str(out), "native", *foreign)
+    assert {p.name for p in out.glob("*.dist-info")} == {"native-1.0.dist-info", "winonly-1.0.dist-info",
+                                                          "old-1.0.dist-info"}
+    assert "win_amd64" in (out / "native-1.0.dist-info" / "WHEEL").read_text()
+    report = spoke("install", "--python", str(env.python), "-i", server.simple_url, "--dry-run",
+                   "--report", "-", "native", *foreign).stdout
+    assert '"sys_platform": "win32"' in report and "native-1.0-cp311-cp311-win_amd64.whl" in report
+    into_env = spoke("install", "--python", str(env.python), "-i", server.simple_url, "native", *foreign, check=False)
+    assert into_env.returncode == 2 and "need --dry-run or --target DIR" in into_env.stderr, into_env.describe()
+    assert not list(env.site_packages.glob("native*"))
