@@ -26,3 +26,40 @@ def test_requests_and_flask_install_import_check_and_uninstall(spoke, venv, pip_
     assert {"requests", "flask", "urllib3", "werkzeug", "jinja2"} <= names
     spoke("uninstall", "-y", *sorted(names), "--python", str(env.python))
     assert installed_files(env) == before
+
+
+def test_the_seeds_wheelhouse_exercise(spoke, venv, tmp_path) -> None:
+    work = tmp_path / "work"
+    spoke("download", "flask", "-d", "local-packages", "-i", PYPI)
+    assert any(p.name.startswith("flask-") for p in (work / "local-packages").iterdir())
+    (work / "requirements.txt").write_text("--find-links ./local-packages\n--only-binary :all:\nflask\n")
+    env = venv()
+    spoke("install", "--python", str(env.python), "--no-index", "-r", "requirements.txt")
+    run = subprocess.run([str(env.python), "-c", "import flask"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_one_wheelhouse_for_three_systems(spoke, tmp_path) -> None:
+    out = tmp_path / "wheels"
+    spoke("download", "markupsafe==3.0.2", "-d", str(out), "-i", PYPI, "--only-binary=:all:", "--each-platform",
+          "--platform", "manylinux_2_17_x86_64", "--platform", "win_amd64", "--platform", "macosx_11_0_arm64",
+          "--python-version", "3.12")
+    tags = sorted(p.name.split("-", 2)[2] for p in out.iterdir())
+    assert len(tags) == 3, tags
+    assert any("manylinux" in t for t in tags) and any("win_amd64" in t for t in tags)
+    assert any("macosx" in t for t in tags)
+
+
+def test_a_version_for_an_older_python_is_named_with_its_reason(spoke, tmp_path) -> None:
+    result = spoke("install", "numpy==2.0.0", "--dry-run", "--only-binary=:all:", "--python-version", "3.8",
+                   "--platform", "manylinux_2_17_x86_64", "-i", PYPI, "--target", str(tmp_path / "t"), check=False)
+    assert result.returncode == 1, result.describe()
+    assert "numpy 2.0.0 requires Python >=3.9 (the target runs Python 3.8.0)" in result.stderr, result.describe()
+    assert "there is no version of numpy==2.0.0" not in result.stderr
+
+
+def test_index_versions_as_pip_shows_them(spoke) -> None:
+    import json
+
+    data = json.loads(spoke("index", "versions", "requests", "--json", "-i", PYPI, "--system").stdout)
+    assert data["name"] == "requests" and "2.28.0" in data["versions"] and data["latest"] == data["versions"][0]
