@@ -137,18 +137,11 @@ def resolve_then(
 
 
 def _check_foreign(request: DownloadRequest) -> None:
-    """As pip: another environment's files are taken as wheels only (an sdist's metadata would
-    come from a build on this machine), unless dependencies are not looked at."""
-    if request.foreign is None or not request.foreign.given or request.no_deps:
-        return
-    if ":all:" not in request.only_binary:
-        from spoke.errors import UsageError
+    """Another environment's files are taken as wheels only (:func:`check_wheels_only`)."""
+    if request.foreign is not None and request.foreign.given:
+        from spoke.env.foreign import check_wheels_only
 
-        raise UsageError(
-            "--platform, --python-version, --implementation and --abi need --only-binary=:all: "
-            "(an sdist cannot be evaluated for another environment) or --no-deps",
-            hint="Add --only-binary=:all:.",
-        )
+        check_wheels_only(request.only_binary, request.no_deps)
 
 
 def check_destination(dest: Path) -> None:

@@ -1,11 +1,11 @@
 """``spoke download``: resolve like ``install`` for the target and save the files into a folder.
 
-:func:`resolving_request` and :func:`render_saved` serve ``spoke wheel`` too.
+:func:`carry_out` and the renderers serve ``spoke wheel`` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +16,7 @@ from spoke.env.foreign import ForeignTarget
 from spoke.errors import UsageError
 
 _Request = TypeVar("_Request", bound=DownloadRequest)
+_Outcome = TypeVar("_Outcome")
 
 
 def resolving_request(
@@ -86,8 +87,26 @@ def each_platform(settings: Any) -> tuple[ForeignTarget, ...]:
     )
 
 
-def render_saved(printer: Printer, outcome: Any, request: DownloadRequest, verb: str) -> None:
-    """Warnings, one line per file, the JSON report when asked, and pip's closing line."""
+def carry_out(
+    kind: type[_Request], runner: Callable[[Any, _Request], _Outcome], settings: Any,
+    positional: Sequence[str], printer: Printer, environ: Mapping[str, str], *, dest: str | None,
+) -> tuple[_Outcome, _Request]:
+    """Build ``download``'s or ``wheel``'s request, run it in a read-only context (any
+    interpreter will do: nothing is installed), and close what it opened."""
+    request, from_files = resolving_request(kind, settings, positional, environ, dest=dest)
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
+                                 any_platform=resolves_elsewhere(request))
+    try:
+        try:
+            return runner(ctx, request), request
+        finally:
+            reporter.close()
+    finally:
+        ctx.close()
+
+
+def render_files(printer: Printer, outcome: Any) -> None:
+    """The resolution's warnings and one line per file in the folder."""
     for warning in outcome.warnings:
         printer.warning(warning)
     for saved in outcome.saved:
@@ -95,6 +114,11 @@ def render_saved(printer: Printer, outcome: Any, request: DownloadRequest, verb:
             printer.info(f"File was already downloaded {saved.path}")
         else:
             printer.info(f"Saved {saved.path} ({saved.how} from {saved.source})")
+
+
+def render_saved(printer: Printer, outcome: Any, request: DownloadRequest, verb: str) -> None:
+    """The files, the JSON report when asked, and pip's closing line."""
+    render_files(printer, outcome)
     if request.report:
         from spoke.cli.report import build_report, write_report
         from spoke.plan.resolve import Plan
@@ -111,16 +135,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     """Carry out ``spoke download``; return the exit code."""
     from spoke.app.download import run_download
 
-    request, from_files = resolving_request(DownloadRequest, settings, positional, environ,
-                                            dest=settings.get("dest", None))
-    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
-                                 any_platform=resolves_elsewhere(request))
-    try:
-        try:
-            outcome = run_download(ctx, request)
-        finally:
-            reporter.close()
-    finally:
-        ctx.close()
+    outcome, request = carry_out(DownloadRequest, run_download, settings, positional, printer, environ,
+                                 dest=settings.get("dest", None))
     render_saved(printer, outcome, request, "downloaded")
     return 0

@@ -191,15 +191,13 @@ def _foreign(settings: Any) -> Any:
     if not any(get(key, None) for key in ("platforms", "python_versions", "implementation", "abis")):
         return None  # the usual case stays off the foreign-target module
     from spoke.cli.download import foreign_target
+    from spoke.env.foreign import check_wheels_only
 
     if not (get("dry_run", None) or get("target", None)):
         raise UsageError("--platform, --python-version, --implementation and --abi need --dry-run or "
                          "--target DIR with `spoke install`",
                          hint="Packages for another environment cannot go into this one.")
-    if ":all:" not in _names(get("only_binary", None) or ()) and not get("no_deps", None):
-        raise UsageError("--platform, --python-version, --implementation and --abi need "
-                         "--only-binary=:all: (an sdist cannot be evaluated for another environment) "
-                         "or --no-deps", hint="Add --only-binary=:all:.")
+    check_wheels_only(_names(get("only_binary", None) or ()), bool(get("no_deps", None)))
     return foreign_target(settings)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from spoke.cli.common import make_context
-from spoke.cli.download import render_saved, resolves_elsewhere, resolving_request
+from spoke.cli.download import carry_out, render_files, render_saved
 from spoke.cli.render import Printer
 from spoke.errors import BuildError
 
@@ -16,22 +15,12 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     from spoke.app.requests import WheelRequest
     from spoke.app.wheel import run_wheel
 
-    request, from_files = resolving_request(WheelRequest, settings, positional, environ,
-                                            dest=settings.get("wheel_dir", None))
-    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
-                                 any_platform=resolves_elsewhere(request))
-    try:
-        try:
-            outcome = run_wheel(ctx, request)
-        finally:
-            reporter.close()
-    finally:
-        ctx.close()
+    outcome, request = carry_out(WheelRequest, run_wheel, settings, positional, printer, environ,
+                                 dest=settings.get("wheel_dir", None))
     if not outcome.failed:
         render_saved(printer, outcome, request, "built")
         return 0
-    for saved in outcome.saved:
-        printer.info(f"Saved {saved.path} ({saved.how} from {saved.source})")
+    render_files(printer, outcome)
     for _what, exc in outcome.failed:
         printer.error(exc)
     names = ", ".join(what for what, _exc in outcome.failed)

@@ -43,6 +43,15 @@ class ForeignTarget:
         return bool(self.platforms or self.python_version or self.implementation or self.abis)
 
 
+def check_wheels_only(only_binary: frozenset[str], no_deps: bool) -> None:
+    """As pip: another environment's files are taken as wheels only (an sdist's metadata would
+    come from a build on this machine), unless dependencies are not looked at."""
+    if ":all:" not in only_binary and not no_deps:
+        raise UsageError("--platform, --python-version, --implementation and --abi need "
+                         "--only-binary=:all: (an sdist cannot be evaluated for another environment) "
+                         "or --no-deps", hint="Add --only-binary=:all:.")
+
+
 def parse_python_version(text: str) -> tuple[int, ...]:
     """``"3.11"``, ``"3.11.4"``, ``"311"`` or ``"3"`` → ``(3, 11)``, ``(3, 11, 4)``, ``(3, 11)``, ``(3,)``."""
     text = text.strip()

@@ -433,10 +433,7 @@ class HttpClient:
                 written = 0
             if status == 200:
                 total, resumable, validator = _resume_facts(resp.headers)
-            if not started:
-                length = resp.headers.get("Content-Length", "")
-                self._reporter.download_start(name, int(length) if length.isdigit() else None)
-                started.append(True)
+            self._announce(name, resp.headers, started)
             try:
                 for chunk in _body_chunks(resp):
                     out.write(chunk)
@@ -458,6 +455,13 @@ class HttpClient:
         raise network_error(
             url, failure, attempts, self._secret_list(), action="download", notes=notes
         )
+
+    def _announce(self, name: str, headers: Any, started: list[bool]) -> None:
+        """Tell the reporter a download began, once however many attempts it takes."""
+        if not started:
+            length = headers.get("Content-Length", "")
+            self._reporter.download_start(name, int(length) if length.isdigit() else None)
+            started.append(True)
 
     def _open(
         self, method: str, url: str, headers: Mapping[str, str], *, decode: bool
