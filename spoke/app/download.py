@@ -3,7 +3,8 @@
     resolving_target ─▶ make_policy ─▶ resolve_request ─▶ save_files
 
 Files keep the names the index publishes (wheels, and sdists where an sdist is the chosen
-file; an sdist's dependencies come from its metadata, built as for an install). Each file
+file; an sdist's dependencies come from its metadata, built as for an install); a project
+folder or a VCS checkout is saved as the sdist its backend builds (PEP 517). Each file
 lands whole in ``dest``: a file already there with the right sha256 is kept ("already
 downloaded"), one with another content is replaced; a new file is copied from the cache when a
 verified copy is there (wheels fetched whole for their metadata usually are), else downloaded
@@ -17,7 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -26,6 +27,7 @@ from spoke.app.context import Context
 from spoke.app.requests import DownloadRequest
 from spoke.errors import HashMismatchError, SpokeError
 from spoke.models import IndexFile, Interpreter
+from spoke.models.direct import DirectCandidate
 from spoke.plan.resolve import Resolution, ResolvedPackage
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def run_download(ctx: Context, request: DownloadRequest) -> DownloadOutcome:
     started = time.perf_counter()
     hashes = hashes_by_name(request) if request.require_hashes else {}
     runs = resolve_each(
-        ctx, request, lambda packages, _sources: save_files(ctx, packages, request.dest, hashes=hashes),
+        ctx, request, lambda packages, sources: save_files(ctx, packages, request.dest, sources, hashes=hashes),
     )
     saved = {s.path: s for _interp, _resolved, files in runs for s in files}
     return DownloadOutcome(
@@ -160,22 +162,31 @@ def check_destination(dest: Path) -> None:
 
 
 def save_files(
-    ctx: Context, packages: Sequence[ResolvedPackage], dest: Path, *,
+    ctx: Context, packages: Sequence[ResolvedPackage], dest: Path, sources: SourceBuilder, *,
     hashes: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Saved]:
-    """Save the chosen file of every package into ``dest``, concurrently; the first failure is
-    raised once every save has ended (files already saved stay: each is whole)."""
+    """Save the chosen file of every package into ``dest``: files concurrently, while the
+    sdists of project folders and checkouts are built here, one after the other. The first
+    failure is raised once every save has ended (files already saved stay: each is whole)."""
     from spoke.prepare import gather
 
     pool = ctx.preparer.downloads
     jobs: dict[str, Future[Saved]] = {}
+    built: list[ResolvedPackage] = []
     for pkg in packages:
-        if pkg.direct is not None:
-            jobs[pkg.name] = pool.submit(_save_direct, pkg, dest)
+        if pkg.direct is not None and _archive_of(pkg.direct) is None:
+            built.append(pkg)
+        elif pkg.direct is not None:
+            jobs[pkg.name] = pool.submit(_save_archive, pkg.direct, dest)
         elif pkg.file is not None:
             allowed = tuple((hashes or {}).get(pkg.name, ()))
             jobs[pkg.name] = pool.submit(save_index_file, ctx, pkg.file, dest, allowed)
-    return [saved for _name, saved in sorted(gather(jobs).items())]
+    try:
+        saved = [_save_built_sdist(pkg.direct, dest, sources) for pkg in built if pkg.direct is not None]
+    except BaseException:
+        wait(jobs.values())  # every file whole or gone before the build's error is told
+        raise
+    return sorted([*saved, *gather(jobs).values()], key=lambda s: s.path.name)
 
 
 def save_index_file(ctx: Context, file: IndexFile, dest: Path, allowed: Sequence[str]) -> Saved:
@@ -205,33 +216,39 @@ def save_index_file(ctx: Context, file: IndexFile, dest: Path, allowed: Sequence
     return Saved(path=target, source=shown, how=how)
 
 
-def _save_direct(pkg: ResolvedPackage, dest: Path) -> Saved:
-    """A wheel or source archive given by path or URL is saved as it is; a folder or a VCS
-    checkout would need its sdist built, which ``download`` does not do yet."""
+def _archive_of(cand: DirectCandidate) -> Path | None:
+    """The file a direct source names when it is a wheel or a source archive (local, or
+    fetched while resolving); ``None`` for a project folder or a VCS checkout."""
     from spoke.models.direct import DirectWheel
     from spoke.prepare import local_path
 
-    cand = pkg.direct
-    assert cand is not None
     source = cand.source
-    archive: Path | None
-    if isinstance(cand, DirectWheel):
-        archive = cand.wheel
-    elif source.kind == "sdist":
-        archive = source.path if source.path is not None else local_path(source.url)
-    else:
-        archive = None
+    if source.kind in ("dir", "vcs"):
+        return None
+    if isinstance(cand, DirectWheel) and source.kind == "wheel":
+        return cand.wheel
+    return source.path if source.path is not None else local_path(source.url)
+
+
+def _save_archive(cand: DirectCandidate, dest: Path) -> Saved:
+    """A wheel or source archive given by path or URL, saved as it is."""
+    source = cand.source
+    archive = _archive_of(cand)
     if archive is None or not archive.is_file():
-        raise SpokeError(
-            f"Cannot download {pkg.name} from {source.label()}: saving a project folder or a "
-            "version-control checkout (as an sdist) is not supported yet",
-            hint="Build it first (`python -m build --sdist`) and download the archive, or point at "
-            "a wheel or source archive.",
-        )
-    target = dest / plain_name(source.filename if source.kind != "dir" else archive.name)
+        raise SpokeError(f"Cannot download {cand.name} from {source.label()}: the archive is gone",
+                         hint="Check that the file still exists, then run the command again.")
+    target = dest / plain_name(source.filename)
     if not (target.is_file() and os.path.samefile(target, archive)):
         copy_whole(archive, target)
     return Saved(path=target, source=source.label(), how="copied")
+
+
+def _save_built_sdist(cand: DirectCandidate, dest: Path, sources: SourceBuilder) -> Saved:
+    """A project folder or VCS checkout, saved as the sdist its PEP 517 backend builds."""
+    sdist = sources.direct_sdist(cand)
+    target = dest / plain_name(sdist.name)
+    copy_whole(sdist, target)
+    return Saved(path=target, source=cand.source.label(), how="built as an sdist")
 
 
 def plain_name(filename: str) -> str:

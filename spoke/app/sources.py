@@ -373,9 +373,7 @@ class SourceBuilder:
         )
 
     def _direct_vcs(self, source: DirectSource) -> DirectCandidate:
-        from spoke.vcs import checkout, parse_vcs_url
-
-        vcs_url = parse_vcs_url(source.url + (f"#subdirectory={source.subdirectory}" if source.subdirectory else ""))
+        vcs_url = self._vcs_url(source)
         if source.editable:
             project = self._editable_checkout(source, vcs_url)
             # pip's record of an editable VCS install: the checkout folder, editable; `freeze`
@@ -386,9 +384,7 @@ class SourceBuilder:
                 config_settings=source.config_settings,
             )
             return self._direct_project(local, project, direct_url_record(local))
-        dest = self._fresh("vcs-") / "checkout"
-        got = checkout(vcs_url, self._ctx.cache.bucket("vcs"), dest, environ=self._ctx.environ or None,
-                       log=self._ctx.reporter.debug)
+        got = self._checkout(vcs_url)
         record = vcs_url.direct_url(got.commit_id)
         settings = self._settings(source.config_settings)
         folder = self._built_key(f"git-{got.commit_id}-{source.subdirectory or ''}", settings)
@@ -396,6 +392,35 @@ class SourceBuilder:
         if cached is not None:
             return cached
         return self._direct_project(source, got.path, record, build_key=str(folder))
+
+    def _vcs_url(self, source: DirectSource) -> Any:
+        from spoke.vcs import parse_vcs_url
+
+        return parse_vcs_url(source.url + (f"#subdirectory={source.subdirectory}" if source.subdirectory else ""))
+
+    def _checkout(self, vcs_url: Any) -> Any:
+        """A fresh checkout of ``vcs_url`` (from the cached clone when there is one)."""
+        from spoke.vcs import checkout
+
+        dest = self._fresh("vcs-") / "checkout"
+        return checkout(vcs_url, self._ctx.cache.bucket("vcs"), dest, environ=self._ctx.environ or None,
+                        log=self._ctx.reporter.debug)
+
+    def direct_sdist(self, cand: DirectCandidate) -> Path:
+        """The source distribution of a project folder or a VCS checkout, built by its backend's
+        PEP 517 ``build_sdist`` (``download`` saves it; pip zips the tree instead)."""
+        source = cand.source
+        if isinstance(cand, DirectProject):
+            root = cand.source_dir
+        elif source.kind == "vcs":  # its wheel was built before: the tree is checked out again
+            root = self._checkout(self._vcs_url(source)).path
+        else:
+            raise RequirementError(f"{source.label()} is not a project folder or a checkout")
+        label = f"{cand.name} ({source.label()})"
+        self._enter(cand.name)
+        self._current = label
+        return Path(self.builder().sdist(root, self._fresh("sdist-"),
+                                         config_settings=self._settings(source.config_settings), label=label))
 
     def _editable_checkout(self, source: DirectSource, vcs_url: Any) -> Path:
         """pip's ``<prefix>/src/<name>`` for ``-e git+…`` (``--src`` elsewhere); the project folder.
@@ -422,16 +447,17 @@ class SourceBuilder:
         base.mkdir(parents=True, exist_ok=True)
         got = checkout(vcs_url, self._ctx.cache.bucket("vcs"), dest, environ=self._ctx.environ or None,
                        log=self._ctx.reporter.debug)
-        return got.path
+        return Path(got.path)
 
-    def direct_wheel(self, cand: DirectCandidate) -> Path:
-        """The wheel to install for a direct candidate (built now if needed)."""
+    def direct_wheel(self, cand: DirectCandidate, *, regular: bool = False) -> Path:
+        """The wheel to install for a direct candidate (built now if needed); ``regular`` asks
+        for a plain wheel even of an editable project (``spoke wheel -e``, as pip's)."""
         if isinstance(cand, DirectWheel):
             return cand.wheel
         label = f"{cand.name} ({cand.source.label()})"
-        if cand.legacy_editable:
+        if cand.legacy_editable and not regular:
             return legacy_editable_wheel(cand, self._fresh("editable-"))
-        if cand.editable:
+        if cand.editable and not regular:
             return self._build(cand.source_dir, label, editable=True, settings=cand.source.config_settings)
         wheel = self._build(cand.source_dir, label, editable=False, settings=cand.source.config_settings)
         if cand.build_key is not None:

@@ -92,7 +92,7 @@ def _wheels(
 def _build_one(pkg: ResolvedPackage, dest: Path, sources: SourceBuilder) -> Saved:
     """The wheel of a source: built (or found in the build cache), then copied into ``dest``."""
     if pkg.direct is not None:
-        wheel = sources.direct_wheel(pkg.direct)
+        wheel = sources.direct_wheel(pkg.direct, regular=True)  # `-e` as pip's: a plain wheel
         origin = pkg.direct.source.label()
     else:
         assert pkg.file is not None

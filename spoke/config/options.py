@@ -239,7 +239,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
          commands=_INSTALL,
          help="How files get from the cache into the environment: hardlink, copy, or auto "
               "(hardlink, falling back to copy)."),
-    _opt("editable", "-e", "--editable", kind="list", dest="editables", commands=_INSTALL,
+    _opt("editable", "-e", "--editable", kind="list", dest="editables", commands=_INSTALL | {"wheel"},
          metavar="PATH/URL",
          help="Install a project in editable mode (i.e. setuptools \"develop mode\") from a "
               "local project path or a VCS url."),

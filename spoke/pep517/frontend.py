@@ -104,7 +104,7 @@ class _Tree:
 
 
 class Builder:
-    """Builds metadata and wheels of source trees with their PEP 517 backends.
+    """Builds metadata, wheels and sdists of source trees with their PEP 517 backends.
 
     ``make_env`` makes a fresh build environment (one per source tree); ``None`` turns build
     isolation off: hooks run with ``python`` (the target interpreter) and build requirements
@@ -211,6 +211,25 @@ class Builder:
                     ),
                 )
                 return _move_into(_returned(tree, hook, folder, name, ".whl"), Path(out_dir))
+
+    def sdist(
+        self,
+        source_dir: Path,
+        out_dir: Path,
+        *,
+        config_settings: ConfigSettings | None = None,
+        label: str | None = None,
+    ) -> Path:
+        """Build the tree's source distribution (PEP 517 ``build_sdist``) into ``out_dir``;
+        return its path. The archive appears in ``out_dir`` complete or not at all."""
+        tree = self._tree(source_dir, label)
+        with tree.lock:
+            self._ready(tree, "sdist", config_settings)
+            with self._scratch(tree, "sdist-", keep=False) as folder:
+                name = self._call(
+                    tree, "build_sdist", lambda caller: caller.build_sdist(str(folder), _plain(config_settings)),
+                )
+                return _move_into(_returned(tree, "build_sdist", folder, name, ".tar.gz"), Path(out_dir))
 
     def close(self) -> None:
         """Remove every folder this Builder made under ``work_dir`` (returned metadata included)."""

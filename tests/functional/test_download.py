@@ -75,3 +75,31 @@ def test_a_file_that_does_not_match_the_index_hash_is_not_saved(spoke, index, tm
     assert result.returncode == 1 and f"Hash mismatch for {name}" in result.stderr, result.describe()
     assert "Traceback" not in result.output
     assert files(dest) == set()  # nothing partial, nothing unverified
+
+
+def test_a_project_folder_and_a_git_checkout_are_saved_as_their_sdists(spoke, build_index, tmp_path) -> None:  # noqa: F811
+    import tarfile
+
+    from tests.support.projects import git_repo, write_project
+
+    server = build_index(Pkg("beta", "2.1"))
+    folder = write_project(tmp_path / "mine", "mine", "0.1", deps=("beta",))
+    repo = write_project(tmp_path / "repo", "gitpkg", "1.0")
+    git_repo(repo)
+    dest = tmp_path / "out"
+    result = spoke("download", str(folder), f"gitpkg @ git+{repo.as_uri()}", "-d", str(dest),
+                   "-i", server.simple_url)
+    assert files(dest) == {"mine-0.1.tar.gz", "gitpkg-1.0.tar.gz", "beta-2.1-py3-none-any.whl"}, result.describe()
+    assert "built as an sdist" in result.stderr
+    with tarfile.open(dest / "mine-0.1.tar.gz") as tar:  # a real sdist (PKG-INFO), not a zip of the tree
+        assert "mine-0.1/PKG-INFO" in tar.getnames()
+    # The saved sdist installs like any other (here: its wheel builds from it).
+    wheel = spoke("wheel", str(dest / "gitpkg-1.0.tar.gz"), "-w", str(tmp_path / "w"), "-i", server.simple_url)
+    assert files(tmp_path / "w") == {"gitpkg-1.0-py3-none-any.whl"}, wheel.describe()
+    # Once the checkout's wheel is in the build cache (resolving then needs no checkout), the
+    # sdist still comes from a fresh checkout.
+    spoke("wheel", f"gitpkg @ git+{repo.as_uri()}", "--no-deps", "-w", str(tmp_path / "w2"), "-i", server.simple_url)
+    (dest / "gitpkg-1.0.tar.gz").unlink()
+    again = spoke("download", f"gitpkg @ git+{repo.as_uri()}", "-d", str(dest), "--no-deps", "-i", server.simple_url)
+    assert "gitpkg-1.0.tar.gz (built as an sdist" in again.stderr, again.describe()
+    assert (dest / "gitpkg-1.0.tar.gz").is_file()

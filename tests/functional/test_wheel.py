@@ -41,3 +41,16 @@ def test_a_failing_build_is_named_and_the_other_wheels_are_written(spoke, build_
     assert "Failed to build or fetch 1 of 2 wheels: broken 1.0" in result.stderr
     assert "Traceback" not in result.stderr.split("broken on purpose")[-1]
     assert names(out) == {"beta-2.1-py3-none-any.whl"}
+
+
+def test_an_editable_requirement_gives_a_regular_wheel(spoke, build_index, tmp_path) -> None:  # noqa: F811
+    import zipfile
+
+    server = build_index(Pkg("beta", "2.1"))
+    project = write_project(tmp_path / "mine", "mine", "0.1", deps=("beta",))
+    out = tmp_path / "wheelhouse"
+    result = spoke("wheel", "-e", str(project), "-w", str(out), "-i", server.simple_url)
+    assert names(out) == {"mine-0.1-py3-none-any.whl", "beta-2.1-py3-none-any.whl"}, result.describe()
+    with zipfile.ZipFile(out / "mine-0.1-py3-none-any.whl") as whl:  # the code itself, not a .pth
+        assert "mine/__init__.py" in whl.namelist()
+        assert not [n for n in whl.namelist() if n.endswith(".pth")]
