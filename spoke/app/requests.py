@@ -85,4 +85,41 @@ class WheelRequest(DownloadRequest):
     built for every package that has none; ``dest`` is the wheel folder (``-w``)."""
 
 
-__all__ = ["DownloadRequest", "InstallRequest", "WheelRequest"]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileRequest:
+    """Everything ``spoke compile`` was asked to do: resolve the inputs for the target (nothing
+    installed counts) and write every chosen version as a pinned requirements file."""
+
+    requirements: tuple[UserRequirement, ...]  # from requirements.in files
+    constraints: tuple[UserRequirement, ...] = ()
+    #: pyproject.toml, setup.cfg or setup.py inputs: their project's dependencies are read
+    #: (statically when declared so, else from the PEP 517 backend's metadata).
+    projects: tuple[Path, ...] = ()
+    extras: tuple[str, ...] = ()
+    all_extras: bool = False
+    output: Path | None = None  # None: standard output
+    #: ``-U``: no pin of the existing output file is kept; ``-P NAME[==VER]``: not these.
+    upgrade_pins: bool = False
+    upgrade_packages: tuple[str, ...] = ()
+    generate_hashes: bool = False
+    pre: bool = False
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+    prefer_binary: bool = False
+    build_isolation: bool = True
+    config_settings: tuple[str, ...] = ()
+    src_dir: Path | None = None
+    foreign: ForeignTarget | None = None
+    dry_run: bool = False
+    # What the resolving stages read of an install request, fixed for a compile.
+    no_deps: bool = False
+    require_hashes: bool = False
+    upgrade: bool = False
+    upgrade_strategy: str = "only-if-needed"
+    upgrade_all: bool = False
+    force_reinstall: bool = False
+    ignore_installed: bool = True
+    remove: tuple[str, ...] = ()
+
+
+__all__ = ["CompileRequest", "DownloadRequest", "InstallRequest", "WheelRequest"]

@@ -16,7 +16,7 @@ from importlib import import_module
 from typing import Any
 
 import spoke
-from spoke.errors import SpokeError, UsageError
+from spoke.errors import DISK_FULL_ERRNOS, SpokeError, UsageError, write_error
 
 # command → (module, one-line help). Modules are imported only when their command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -38,7 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("spoke.cli.index", "Inspect what the package indexes offer: `index versions NAME`."),
     "download": ("spoke.cli.download", "Download packages and their dependencies into a folder."),
     "wheel": ("spoke.cli.wheel", "Build wheels of packages and their dependencies into a folder."),
+    "compile": ("spoke.cli.compile", "Pin every requirement and dependency into a requirements file (pip-compile)."),
 }
+#: Commands that are told the command line as typed (``compile`` writes it into its header).
+_TOLD_ARGV = frozenset({"compile"})
 ALIASES = {"remove": "uninstall", "add": "install"}
 POSITIONAL = {
     "install": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
@@ -53,6 +56,7 @@ POSITIONAL = {
     "index": ("index_args", "*", "`versions NAME`: the versions the indexes offer for NAME."),
     "download": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
     "wheel": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
+    "compile": ("src_files", "*", "requirements.in, pyproject.toml, setup.cfg or setup.py files."),
 }
 
 
@@ -174,6 +178,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     printer = Printer(environ=environ)
     verbose = "-v" in argv or "--verbose" in argv
+    restore = _stop_transfers_on_interrupt()
     try:
         parser, _ = build_parser(only=_command_in(argv))
         if not argv:
@@ -197,6 +202,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         run: Callable[..., int] = getattr(import_module(module_name), function or "run")
         if invocation is not None:  # `install`/`add` as typed: it may record the quick answer
             return run(settings, positional, printer, environ, invocation=invocation)
+        if command in _TOLD_ARGV:
+            return run(settings, positional, printer, environ, argv=argv)
         return run(settings, positional, printer, environ)
     except SpokeError as exc:
         printer.error(exc)
@@ -214,6 +221,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         ))
         return 1
     except OSError as exc:
+        if exc.errno in DISK_FULL_ERRNOS:
+            # A copy names its source first and the file it writes second (shutil.copyfile).
+            written = exc.filename2 or exc.filename
+            printer.error(write_error(exc, os.path.dirname(written) if written else None))
+            return 1
         where = f" ({exc.filename})" if exc.filename else ""
         printer.error(SpokeError(
             f"{exc.strerror or exc}{where}",
@@ -225,6 +237,38 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 130
     except BrokenPipeError:
         return 1
+    finally:
+        restore()
+
+
+def _stop_transfers_on_interrupt() -> Callable[[], None]:
+    """Make Ctrl-C stop running downloads too; returns what puts the old handler back.
+
+    Python raises ``KeyboardInterrupt`` in the main thread only, which then waits for the
+    worker threads to finish their transfers (a stalled one for its whole ``--timeout``). The
+    handler also calls :func:`spoke.net.interrupt.interrupt` when that module is loaded (else
+    no transfer runs), so the workers stop at once and remove their temporary files. Only the
+    default handler is replaced, and only in the main thread.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return lambda: None
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        transfers = sys.modules.get("spoke.net.interrupt")
+        if transfers is not None:
+            transfers.interrupt()
+        raise KeyboardInterrupt
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    return restore
 
 
 def _site_config(values: Mapping[str, Any], environ: Mapping[str, str]) -> Any:

@@ -39,7 +39,12 @@ _INSTALL = frozenset({"install", "upgrade"})
 #: Options of every command that resolves requirements (install's stages up to *prepared*).
 _RESOLVING = _INSTALL | {"download", "wheel"}
 #: Commands that resolve for another platform or Python when asked (spoke.env.foreign).
-_FOREIGN = frozenset({"download", "wheel", "index", "install"})
+_FOREIGN = frozenset({"download", "wheel", "index", "install", "compile"})
+#: ``spoke compile``, with pip-compile's options.
+_COMPILE = frozenset({"compile"})
+#: What ``compile`` shares with install, download and wheel (not ``-r``: its inputs are
+#: positional, and pip-compile's ``-r`` means something else).
+_RESOLVING_AND_COMPILE = _RESOLVING | _COMPILE
 _UNINSTALL = frozenset({"uninstall"})
 _VENV = frozenset({"venv"})
 _LIST = frozenset({"list"})
@@ -150,7 +155,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
         "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why",
-        "autoremove", "history", "rollback", "index", "download", "wheel"}),
+        "autoremove", "history", "rollback", "index", "download", "wheel", "compile"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
               "directory, then look for archives in the directory listing."),
@@ -188,7 +193,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Install from the given requirements file. This option can be used multiple "
               "times."),
     _opt("constraint", "-c", "--constraint", kind="list", dest="constraints",
-         commands=_RESOLVING, metavar="FILE",
+         commands=_RESOLVING_AND_COMPILE, metavar="FILE",
          help="Constrain versions using the given constraints file. This option can be used "
               "multiple times."),
     _opt("upgrade", "-U", "--upgrade", commands=_INSTALL,
@@ -202,7 +207,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Ignore the installed packages, overwriting them."),
     _opt("no-deps", "--no-deps", "--no-dependencies", commands=_RESOLVING,
          help="Don't install package dependencies."),
-    _opt("pre", commands=_RESOLVING,
+    _opt("pre", commands=_RESOLVING_AND_COMPILE,
          help="Include pre-release and development versions. By default, only stable "
               "versions are considered."),
     _opt("dry-run", commands=_INSTALL,
@@ -218,13 +223,13 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("report", kind="str", commands=_RESOLVING, metavar="FILE",
          help="Generate a JSON file describing what pip did to install the provided "
               "requirements ('-' for stdout)."),
-    _opt("no-binary", kind="list", commands=_RESOLVING, metavar="FORMAT_CONTROL",
+    _opt("no-binary", kind="list", commands=_RESOLVING_AND_COMPILE, metavar="FORMAT_CONTROL",
          help="Do not use binary packages. Can be supplied multiple times; each time adds to "
               "the existing value. Accepts :all:, :none:, or package names."),
-    _opt("only-binary", kind="list", commands=_RESOLVING, metavar="FORMAT_CONTROL",
+    _opt("only-binary", kind="list", commands=_RESOLVING_AND_COMPILE, metavar="FORMAT_CONTROL",
          help="Do not use source packages. Can be supplied multiple times; each time adds to "
               "the existing value. Accepts :all:, :none:, or package names."),
-    _opt("prefer-binary", commands=_RESOLVING,
+    _opt("prefer-binary", commands=_RESOLVING_AND_COMPILE,
          help="Prefer binary packages over source packages, even if the source packages are "
               "newer."),
     _opt("require-hashes", commands=_RESOLVING,
@@ -243,15 +248,15 @@ OPTIONS: Final[tuple[Option, ...]] = (
          metavar="PATH/URL",
          help="Install a project in editable mode (i.e. setuptools \"develop mode\") from a "
               "local project path or a VCS url."),
-    _opt("no-build-isolation", pip_quirk="inverted", commands=_RESOLVING,
+    _opt("no-build-isolation", pip_quirk="inverted", commands=_RESOLVING_AND_COMPILE,
          help="Disable isolation when building a modern source distribution. Build "
               "dependencies specified by PEP 518 must be already installed if this option is "
               "used."),
-    _opt("config-settings", "-C", "--config-settings", kind="list", commands=_RESOLVING,
+    _opt("config-settings", "-C", "--config-settings", kind="list", commands=_RESOLVING_AND_COMPILE,
          metavar="SETTINGS",
          help="Configuration settings to be passed to the PEP 517 build backend. Settings "
               "take the form KEY=VALUE."),
-    _opt("src", kind="path", commands=_RESOLVING, metavar="DIR",
+    _opt("src", kind="path", commands=_RESOLVING_AND_COMPILE, metavar="DIR",
          help="Directory to check out editable projects into. The default in a virtualenv is "
               "\"<venv path>/src\"."),
     _opt("dest", "-d", "--dest", "--destination-dir", "--destination-directory", kind="path",
@@ -273,6 +278,41 @@ OPTIONS: Final[tuple[Option, ...]] = (
               "Can be given several times."),
     _opt("wheel-dir", "-w", "--wheel-dir", kind="path", commands=frozenset({"wheel"}), metavar="DIR",
          help="Build wheels into <dir> (default: the current folder)."),
+    # -- compile (pip-compile's options) ---------------------------------------------------------
+    _opt("output-file", "-o", "--output-file", kind="str", commands=_COMPILE, env=False, metavar="FILE",
+         help="Output file name ('-' for standard output). Default: the .in file with .txt, or "
+              "requirements.txt beside a project file."),
+    _opt("upgrade", "-U", "--upgrade", commands=_COMPILE, env=False,
+         help="Try to upgrade all dependencies to their latest versions (ignore the output's pins)."),
+    _opt("upgrade-package", "-P", "--upgrade-package", kind="list", dest="upgrade_packages",
+         commands=_COMPILE, env=False, metavar="NAME[==VER]",
+         help="Upgrade this package (to the given version, if any); other pins are kept."),
+    _opt("dry-run", commands=_COMPILE, env=False,
+         help="Only show what the file would hold; write nothing."),
+    _opt("generate-hashes", commands=_COMPILE,
+         help="Generate pip 8 style hashes: every file of each pinned version the index offers."),
+    _opt("extra", kind="list", dest="extras", commands=_COMPILE, metavar="EXTRA",
+         help="Name an extra of the project files' dependencies to include (repeatable)."),
+    _opt("all-extras", commands=_COMPILE, help="Include every extra of the project files."),
+    _opt("header", negative_flag="--no-header", default=True, commands=_COMPILE,
+         help="Add header to generated file (--no-header: leave it out)."),
+    _opt("annotate", negative_flag="--no-annotate", default=True, commands=_COMPILE,
+         help="Annotate results, indicating where dependencies come from (--no-annotate: do not)."),
+    _opt("annotation-style", kind="choice", choices=("split", "line"), default="split", commands=_COMPILE,
+         help="Choose the format of annotation comments: split (default) or line."),
+    _opt("strip-extras", negative_flag="--no-strip-extras", default=True, commands=_COMPILE,
+         help="Leave extras out of the pins (the default, as pip-tools 7); --no-strip-extras keeps them."),
+    _opt("allow-unsafe", negative_flag="--no-allow-unsafe", default=True, commands=_COMPILE,
+         help="Pin pip, setuptools and distribute too (spoke's default); --no-allow-unsafe lists them "
+              "as comments, as pip-tools did."),
+    _opt("emit-index-url", negative_flag="--no-emit-index-url", default=True, commands=_COMPILE,
+         help="Add index URL to generated file (--no-emit-index-url: do not)."),
+    _opt("emit-find-links", negative_flag="--no-emit-find-links", default=True, commands=_COMPILE,
+         help="Add the find-links option to generated file (--no-emit-find-links: do not)."),
+    _opt("emit-trusted-host", negative_flag="--no-emit-trusted-host", default=True, commands=_COMPILE,
+         help="Add trusted host option to generated file (--no-emit-trusted-host: do not)."),
+    _opt("emit-options", negative_flag="--no-emit-options", default=True, commands=_COMPILE,
+         help="Add options to generated file (--no-emit-options: none at all)."),
     _opt("upgrade-all", commands=_INSTALL,
          help="Upgrade every package in the environment to the newest allowed version."),
     # -- uninstall ----------------------------------------------------------------------------

@@ -79,6 +79,9 @@ class ResolvePolicy:
     #: With ``upgrade_installed``: projects that only ever offer their installed version
     #: (editable and direct-URL installs).
     fixed: frozenset[str] = frozenset()
+    #: Versions to keep when they still fit (``spoke compile``: the pins of the file written
+    #: before), so a re-run with unchanged inputs chooses the same versions.
+    preferred: Mapping[str, Version] = field(default_factory=dict)
 
 
 class PackageProvider:
@@ -188,6 +191,11 @@ class PackageProvider:
         choices, _, ordered = self._versions(name)
         allow_pre = self._prerelease_ok(name)
         allow_yanked = name in self._policy.pinned
+        preferred = self._policy.preferred.get(name)
+        if preferred is not None and preferred in choices and allowed.contains(preferred, prereleases=True):
+            choice = choices[preferred]
+            if (not choice.yanked or allow_yanked) and (allow_pre or not preferred.is_prerelease):
+                return preferred
         fallback_pre: Version | None = None
         fallback_yanked: Version | None = None
         for version in ordered:

@@ -1,0 +1,286 @@
+"""``spoke compile``: install's stages up to *resolved*, then a fully pinned requirements file.
+
+    project inputs ─▶ resolving_target ─▶ make_policy (+ the old pins) ─▶ resolve_request ─▶ pins
+
+Inputs are requirements files (``requirements.in``, read by the CLI like ``-r`` files) and
+project files (``pyproject.toml``, ``setup.cfg``, ``setup.py``), whose dependencies (and the
+``--extra`` ones) are read statically when ``[project]`` declares them, else from the PEP 517
+backend's metadata. The pins of the output file written before are the solver's preferences:
+with unchanged inputs a re-run chooses the same versions (a byte-identical file), a new
+requirement moves only what it must, and ``-U``/``-P NAME`` lift them. The file itself is
+written by :mod:`spoke.plan.pinfile` (pip-compile's format).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from spoke.app.context import Context
+from spoke.app.requests import CompileRequest
+from spoke.errors import RequirementError, UsageError
+from spoke.models import Interpreter
+from spoke.plan.pinfile import Pin, read_pins, via_of
+from spoke.plan.resolve import Resolution, ResolvedPackage
+from spoke.reqs import UserRequirement
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from spoke.app.sources import SourceBuilder
+    from spoke.app.stages import Policy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileOutcome:
+    """The pins chosen, and what the run noticed (dropped old pins, ignored requirements)."""
+
+    interpreter: Interpreter
+    resolution: Resolution
+    pins: tuple[Pin, ...]
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
+    """Resolve ``request``'s inputs for the target and pin every chosen version."""
+    from spoke.app.install import BuildEnvironments
+    from spoke.app.sources import SourceBuilder
+    from spoke.app.stages import make_policy, resolve_request, resolving_target
+
+    started = time.perf_counter()
+    sources = SourceBuilder(
+        ctx, ctx.interpreter, isolation=request.build_isolation, config_settings=request.config_settings,
+        src_dir=request.src_dir, build_context=BuildEnvironments(ctx),
+    )
+    try:
+        target = resolving_target(ctx, request.foreign)
+        markers = target.interpreter.markers
+        from_projects = [
+            item for path in request.projects
+            for item in project_requirements(sources, path, request.extras, request.all_extras, markers)
+        ]
+        full = replace(request, requirements=(*request.requirements, *from_projects))
+        policy = make_policy(ctx, full, target, sources)
+        policy, old = _with_old_pins(policy, request)
+        resolved = resolve_request(ctx, full, target, policy, sources, fetch_early=False)
+    finally:
+        sources.close()
+    packages = resolved.resolution.packages
+    notes = tuple(
+        f"{p.name}=={old[p.name]} from {request.output.name if request.output else 'the output'} no longer fits "
+        f"the inputs; chose {p.version}"
+        for p in packages if p.name in old and old[p.name] != p.version and p.name in policy.resolve.preferred
+    )
+    pins = make_pins(ctx, full, policy, packages, markers)
+    return CompileOutcome(
+        interpreter=target.interpreter, resolution=resolved.resolution, pins=tuple(pins), notes=notes,
+        warnings=resolved.warnings, seconds=time.perf_counter() - started,
+    )
+
+
+def _with_old_pins(policy: Policy, request: CompileRequest) -> tuple[Policy, dict[NormalizedName, Version]]:
+    """The policy with the existing output's pins as preferences (less what ``-U``/``-P``
+    lift), and ``-P NAME==VER`` as a constraint."""
+    old = read_pins(request.output) if request.output is not None and request.output.is_file() else {}
+    lifted: set[str] = set()
+    constraints = dict(policy.resolve.constraints)
+    for text in request.upgrade_packages:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            raise UsageError(
+                f"Invalid --upgrade-package `{text}`: {exc}",
+                hint="Give a project name, optionally with a version: `-P django` or `-P django==4.2.7`.",
+            ) from None
+        name = canonicalize_name(req.name)
+        lifted.add(name)
+        if str(req.specifier):
+            rng = req.specifier.to_range()
+            constraints[name] = constraints[name] & rng if name in constraints else rng
+    preferred: dict[str, Version] = {} if request.upgrade_pins else {n: v for n, v in old.items() if n not in lifted}
+    resolve = replace(policy.resolve, preferred=preferred, constraints=constraints)
+    return replace(policy, resolve=resolve), old
+
+
+# -- project files --------------------------------------------------------------------------
+
+
+def project_requirements(
+    sources: SourceBuilder, path: Path, extras: Sequence[str], all_extras: bool, markers: Mapping[str, str],
+) -> list[UserRequirement]:
+    """The dependencies a project file declares (with the extras asked for), each marked with
+    its origin ``name (pyproject.toml)`` as pip-compile annotates them."""
+    name, requires, provided = _static_project(path) or _built_project(sources, path)
+    wanted = set(provided) if all_extras else {canonicalize_name(e) for e in extras}
+    unknown = sorted(wanted - {canonicalize_name(e) for e in provided})
+    if unknown:
+        raise UsageError(
+            f"{name} ({path.name}) has no extra named {', '.join(f'`{e}`' for e in unknown)}",
+            hint=f"Its extras: {', '.join(sorted(provided)) or 'none'}.",
+        )
+    origin = f"{name} ({path.name})"
+    out: list[UserRequirement] = []
+    for req in requires:
+        if req.marker is not None:
+            if not any(req.marker.evaluate({**markers, "extra": extra}) for extra in ("", *sorted(wanted))):
+                continue
+            req = Requirement(str(req).split(";", 1)[0].strip())  # the marker held for this target
+        out.append(UserRequirement(text=str(req), source=origin, requirement=req))
+    return out
+
+
+def _static_project(path: Path) -> tuple[str, list[Requirement], list[str]] | None:
+    """``[project]``'s name, dependencies and optional ones, when pyproject.toml declares them
+    (not ``dynamic``): no build needed. ``None`` for anything else."""
+    if path.name != "pyproject.toml":
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RequirementError(f"Cannot read `{path}`: {exc}",
+                               hint="Fix the file, then run the command again.") from None
+    project = data.get("project")
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+        return None
+    dynamic = project.get("dynamic") or []
+    if "dependencies" in dynamic or "optional-dependencies" in dynamic:
+        return None
+    optional = project.get("optional-dependencies") or {}
+    try:
+        requires = [Requirement(r) for r in project.get("dependencies") or []]
+        for extra, items in optional.items():
+            requires += [_with_extra(Requirement(r), extra) for r in items]
+    except (InvalidRequirement, TypeError, AttributeError) as exc:
+        raise RequirementError(f"`{path}` has an invalid dependency: {exc}",
+                               hint="Fix the requirement in `[project]` (PEP 508).") from None
+    return project["name"], requires, [canonicalize_name(e) for e in optional]
+
+
+def _with_extra(req: Requirement, extra: str) -> Requirement:
+    """``req`` as an optional dependency: its marker and ``extra == "name"``."""
+    base = str(req).split(";", 1)[0].strip()
+    marker = f'extra == "{canonicalize_name(extra)}"'
+    return Requirement(f"{base}; ({req.marker}) and {marker}" if req.marker else f"{base}; {marker}")
+
+
+def _built_project(sources: SourceBuilder, path: Path) -> tuple[str, list[Requirement], list[str]]:
+    """The project's metadata from its PEP 517 backend (``prepare_metadata_for_build_wheel``)."""
+    from spoke.models.direct import DirectSource
+    from spoke.reqs.direct import path_to_url
+
+    folder = path.parent.absolute()
+    source = DirectSource(kind="dir", url=path_to_url(folder), text=str(folder), origin=str(path), path=folder)
+    cand = sources.materialize(source)
+    meta = cand.metadata
+    return meta.display_name, list(meta.requires_dist), [canonicalize_name(e) for e in meta.provides_extra]
+
+
+# -- pins -----------------------------------------------------------------------------------
+
+
+def make_pins(
+    ctx: Context, request: CompileRequest, policy: Policy, packages: Sequence[ResolvedPackage],
+    markers: Mapping[str, str],
+) -> list[Pin]:
+    """One pin per package, with its ``# via`` sources and (with ``--generate-hashes``) the
+    hashes of every file of that version the indexes offer."""
+    graph = {p.name: _children(p, markers) for p in packages}
+    roots: dict[NormalizedName, set[str]] = {}
+    for item in (*request.requirements, *request.constraints):
+        name = _name_of(item, policy)
+        if name is not None:
+            roots.setdefault(name, set()).add(_origin(item))
+    via = via_of(graph, roots)
+    pins = []
+    for pkg in packages:
+        direct = policy.direct.get(pkg.name) if pkg.direct is not None else None
+        pins.append(Pin(
+            name=pkg.name, version=pkg.version, via=via.get(pkg.name, frozenset()), extras=pkg.extras,
+            hashes=_hashes(ctx, pkg) if request.generate_hashes else (),
+            direct=direct.source.text if direct is not None else None,
+            editable=bool(direct is not None and direct.source.editable),
+        ))
+    return pins
+
+
+def _children(pkg: ResolvedPackage, markers: Mapping[str, str]) -> list[NormalizedName]:
+    """What ``pkg`` (with its chosen extras) depends on for the target."""
+    if pkg.metadata is None:
+        return []
+    envs = [{**markers, "extra": extra} for extra in ("", *pkg.extras)]
+    return [
+        canonicalize_name(req.name) for req in pkg.metadata.requires_dist
+        if req.marker is None or any(req.marker.evaluate(env) for env in envs)
+    ]
+
+
+def _name_of(item: UserRequirement, policy: Policy) -> NormalizedName | None:
+    if item.requirement is not None:
+        return canonicalize_name(item.requirement.name)
+    for name, cand in policy.direct.items():
+        if cand.source.text == item.text:
+            return canonicalize_name(name)
+    return None
+
+
+def _origin(item: UserRequirement) -> str:
+    """``-r requirements.in`` / ``-c constraints.txt`` for a file line (pip-compile's words),
+    the origin as given for a project's dependency."""
+    where, sep, line = item.source.rpartition(":")
+    if sep and line.isdigit():
+        return f"{'-c' if item.constraint else '-r'} {where}"
+    return item.source
+
+
+def _hashes(ctx: Context, pkg: ResolvedPackage) -> tuple[str, ...]:
+    """``sha256:…`` of every file of ``pkg``'s version (all platforms' wheels and the sdist, so
+    the file installs in hash-checking mode anywhere); a direct archive's own hash."""
+    from spoke.prepare import file_digests, local_path
+
+    if pkg.direct is not None:
+        source = pkg.direct.source
+        if source.kind in ("dir", "vcs"):
+            return ()  # nothing to hash (pip-tools' warning in the file says so)
+        path = source.path or local_path(source.url)
+        if path is not None and path.is_file():
+            return (f"sha256:{file_digests(path)['sha256']}",)
+        found = [h for h in source.hashes if h.startswith("sha256:")]
+        return tuple(sorted(found))
+    digests: set[str] = set()
+    for file in _files_of(ctx, pkg.name):
+        if file.version == pkg.version:
+            digest = file.sha256 or _digest_of(ctx, file)
+            digests.add(f"sha256:{digest}")
+    return tuple(sorted(digests))
+
+
+def _files_of(ctx: Context, name: str) -> Iterable[Any]:
+    return ctx.index.files(name)
+
+
+def _digest_of(ctx: Context, file: Any) -> str:
+    """The sha256 of a file the index gives no hash for (downloaded to find it, as pip-tools)."""
+    import tempfile
+
+    from spoke.prepare import file_digests, local_path
+
+    local = local_path(file.url)
+    if local is not None:
+        return str(file_digests(local)["sha256"])
+    with tempfile.TemporaryDirectory(dir=ctx.cache.bucket("builds")) as tmp:
+        target = Path(tmp) / "file"
+        ctx.http.download(file.url, target, progress_name=file.filename)
+        return str(file_digests(target)["sha256"])
