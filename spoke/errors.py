@@ -14,6 +14,9 @@ Layers below the CLI raise these and never print.
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class SpokeError(Exception):
     """Base of every error spoke reports to a user."""
@@ -112,6 +115,62 @@ class BuildRequiredError(SpokeError):
 
 class InstallError(SpokeError):
     """Writing into or removing from the target environment failed."""
+
+
+#: The ``errno`` values of a write refused for want of room: the disk is full (``ENOSPC``), a
+#: quota is used up (``EDQUOT``), the file outgrew a size limit (``EFBIG``: ``ulimit -f``, or
+#: what the file system holds).
+DISK_FULL_ERRNOS = frozenset(
+    code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EFBIG) if code is not None
+)
+
+_ELSEWHERE = (
+    "choose a folder on another disk (`-d`/`--dest` for download and wheel, `--cache-dir` for "
+    "spoke's cache)"
+)
+
+
+class WriteError(SpokeError):
+    """A file could not be written (its folder is ``folder``): the disk refused it, or the
+    folder cannot be written to. Made from the ``OSError`` by :func:`write_error`."""
+
+    def __init__(self, message: str, *, folder: str | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.folder = folder
+
+
+class DiskFullError(WriteError):
+    """A write refused for want of room (one of :data:`DISK_FULL_ERRNOS`)."""
+
+
+def write_error(exc: OSError, folder: str | os.PathLike[str] | None, name: str | None = None) -> WriteError:
+    """The error for ``exc``, raised while writing ``name`` (a file name, optional) into
+    ``folder``: a :class:`DiskFullError` naming the cause and the fix when the disk refused
+    for want of room, else a :class:`WriteError` with the system's reason."""
+    what = f"Could not write {name or 'a file'}"
+    if folder is not None:
+        what = f"{what} into `{folder}`" if name else f"Could not write into `{folder}`"
+    shown = os.fspath(folder) if folder is not None else None
+    if exc.errno == errno.ENOSPC:
+        return DiskFullError(
+            f"{what}: no space left on the device (the disk is full)",
+            hint=f"Free some disk space, or {_ELSEWHERE}.", folder=shown,
+        )
+    if exc.errno == getattr(errno, "EDQUOT", None):
+        return DiskFullError(
+            f"{what}: the disk quota is exceeded",
+            hint=f"Free some space within your quota (or have it raised), or {_ELSEWHERE}.",
+            folder=shown,
+        )
+    if exc.errno == errno.EFBIG:
+        return DiskFullError(
+            f"{what}: the file is too large (beyond the file-size limit or what the file system holds)",
+            hint=f"Raise the file-size limit (`ulimit -f`), or {_ELSEWHERE}.", folder=shown,
+        )
+    return WriteError(
+        f"{what}: {exc.strerror or exc}",
+        hint=f"Check that the folder exists and can be written to, or {_ELSEWHERE}.", folder=shown,
+    )
 
 
 class UninstallError(SpokeError):

@@ -19,12 +19,13 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from spoke.errors import HashMismatchError, NetworkError
-from spoke.net import cache_policy
+from spoke.errors import HashMismatchError, NetworkError, SpokeError, write_error
+from spoke.net import cache_policy, interrupt
 from spoke.net.auth import AuthProvider, Credentials, credentials_in_url, origin_of
 from spoke.net.failures import (
     RETRY_STATUSES,
@@ -97,7 +98,8 @@ class HttpClient:
 
     ``cache_dir`` is the folder for ``get(..., cache=True)`` answers (the cache's ``http``
     bucket; ``None``: no HTTP cache). ``auth`` supplies credentials beyond the ones written
-    into request URLs. ``clock``, ``sleep`` and ``jitter`` are injectable for tests.
+    into request URLs. ``clock``, ``sleep`` and ``jitter`` are injectable for tests (the default
+    ``sleep`` ends early on Ctrl-C, see :mod:`spoke.net.interrupt`).
     ``backoff_scale`` multiplies every wait between attempts; when ``None`` it comes from the
     test-only ``SPOKE_TEST_BACKOFF_SCALE`` variable
     (:func:`~spoke.net.failures.backoff_scale_from`), so that functional tests can run the real
@@ -112,7 +114,7 @@ class HttpClient:
         reporter: Reporter | None = None,
         auth: AuthProvider | None = None,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interrupt.pause,
         jitter: Callable[[], float] = random.random,
         backoff_scale: float | None = None,
     ) -> None:
@@ -268,6 +270,11 @@ class HttpClient:
         :class:`~spoke.errors.HashMismatchError` is raised. A dropped connection or short body is
         resumed with a range request when the server allows, else restarted, within the retry
         budget. Progress goes to the reporter under ``progress_name`` (default: the file name).
+
+        A write the disk refuses raises :class:`~spoke.errors.WriteError` (a
+        :class:`~spoke.errors.DiskFullError` when it is full, over quota or past a file-size
+        limit) at once, not retried; a Ctrl-C (:func:`spoke.net.interrupt.interrupt`) stops the
+        transfer with ``KeyboardInterrupt``. On every failure the temporary file is removed.
         """
         url = urldefrag(url)[0]
         dest = Path(dest)
@@ -277,17 +284,23 @@ class HttpClient:
             self._check_online(url)
         from spoke.cache import temp_path_beside
 
-        tmp = temp_path_beside(dest)
+        try:
+            tmp = temp_path_beside(dest)
+        except OSError as exc:
+            raise write_error(exc, dest.parent, dest.name) from exc
         started: list[bool] = []
         try:
-            with open(tmp, "r+b") as out:
+            with _Sink(tmp, dest) as out:
                 if _is_file_url(url):
                     hashers = self._copy_file(url, out, algorithms, name, started)
                 else:
                     hashers = self._stream(url, out, algorithms, name, started)
             digests = {algorithm: hasher.hexdigest() for algorithm, hasher in hashers.items()}
             self._verify(url, dest, expected_hashes or {}, digests)
-            os.replace(tmp, dest)
+            try:
+                os.replace(tmp, dest)
+            except OSError as exc:
+                raise write_error(exc, dest.parent, dest.name) from exc
             return digests
         except BaseException:
             try:
@@ -337,6 +350,7 @@ class HttpClient:
             if attempt:
                 self._wait(attempt, retry_after)
                 retry_after = None
+            interrupt.check()
             try:
                 final_url, resp, sent = self._open(method, url, headers, decode=decode)
             except Exception as exc:  # noqa: BLE001 - classified below, unknown ones re-raised
@@ -355,13 +369,20 @@ class HttpClient:
                     content = b""
                     self._discard(resp, close=status in skip_body)
                 else:
-                    content = resp.read()
+                    with interrupt.stoppable(_stopper(resp)):
+                        content = resp.read()
+                        interrupt.check()
                     resp.release_conn()
             except Exception as exc:  # noqa: BLE001
                 resp.close()
                 resp.release_conn()
+                interrupt.check()  # a read cut by Ctrl-C is no network failure
                 failure = self._failed(exc, url, attempt, attempts)
                 continue
+            except BaseException:
+                resp.close()
+                resp.release_conn()
+                raise
             self._reporter.debug(f"{method} {redact_url(url)} -> {status}")
             if status not in accept_status:
                 raise status_error(
@@ -377,12 +398,13 @@ class HttpClient:
     def _stream(
         self,
         url: str,
-        out: Any,
+        out: _Sink,
         algorithms: tuple[str, ...],
         name: str,
         started: list[bool],
     ) -> dict[str, Any]:
-        """GET ``url`` into ``out``, resuming or restarting after a broken body."""
+        """GET ``url`` into ``out``, resuming or restarting after a broken body. A write that
+        fails (:class:`~spoke.errors.WriteError`) and a Ctrl-C end it at once."""
         attempts = max(self.settings.retries, 0) + 1
         hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
         written = 0
@@ -401,6 +423,7 @@ class HttpClient:
                 headers["Range"] = f"bytes={written}-"
                 if validator:
                     headers["If-Range"] = validator
+            interrupt.check()
             try:
                 final_url, resp, sent = self._open("GET", url, headers, decode=False)
             except Exception as exc:  # noqa: BLE001
@@ -435,20 +458,30 @@ class HttpClient:
                 total, resumable, validator = _resume_facts(resp.headers)
             self._announce(name, resp.headers, started)
             try:
-                for chunk in _body_chunks(resp):
-                    out.write(chunk)
-                    for hasher in hashers.values():
-                        hasher.update(chunk)
-                    written += len(chunk)
-                    self._reporter.download_progress(name, len(chunk))
+                with interrupt.stoppable(_stopper(resp)):
+                    for chunk in _body_chunks(resp):
+                        interrupt.check()
+                        out.write(chunk)
+                        for hasher in hashers.values():
+                            hasher.update(chunk)
+                        written += len(chunk)
+                        self._reporter.download_progress(name, len(chunk))
+                    interrupt.check()
                 resp.release_conn()
                 return hashers
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 resp.close()
                 resp.release_conn()
+                if isinstance(exc, SpokeError):
+                    raise  # the disk refused a write: no retry cures that
+                interrupt.check()  # a read cut by Ctrl-C is no network failure
                 out.flush()
                 failure = self._failed(exc, url, attempt, attempts)
                 continue
+            except BaseException:
+                resp.close()
+                resp.release_conn()
+                raise
         assert failure is not None
         size = "?" if total is None else str(total)
         notes = [f"{written} of {size} bytes arrived in all"] if written else []
@@ -683,7 +716,7 @@ class HttpClient:
             raise NetworkError(f"Could not read {redact_url(url)}: {exc.strerror or exc}") from None
 
     def _copy_file(
-        self, url: str, out: Any, algorithms: tuple[str, ...], name: str, started: list[bool]
+        self, url: str, out: _Sink, algorithms: tuple[str, ...], name: str, started: list[bool]
     ) -> dict[str, Any]:
         hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
         path = _file_path(url)
@@ -697,6 +730,7 @@ class HttpClient:
             self._reporter.download_start(name, os.fstat(source.fileno()).st_size)
             started.append(True)
             while chunk := source.read(_CHUNK):
+                interrupt.check()
                 out.write(chunk)
                 for hasher in hashers.values():
                     hasher.update(chunk)
@@ -735,6 +769,78 @@ class HttpClient:
                     "its `--hash` too."
                 ),
             )
+
+
+class _Sink:
+    """The temporary file ``tmp`` a download of ``dest`` is written to, as a context manager.
+
+    Every ``OSError`` of opening, writing, flushing or closing it becomes the
+    :class:`~spoke.errors.WriteError` that names ``dest`` (a
+    :class:`~spoke.errors.DiskFullError` for a full disk), so that a refused write is never
+    taken for a network failure and retried. A failed close is reported only when nothing else
+    failed first.
+    """
+
+    def __init__(self, tmp: Path, dest: Path) -> None:
+        self._tmp = tmp
+        self._dest = dest
+        self._file: Any = None
+
+    def __enter__(self) -> _Sink:
+        with self._refused():
+            self._file = open(self._tmp, "r+b")
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        if kind is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass  # the first failure is the one to tell
+            return
+        with self._refused():
+            self._file.close()
+
+    def write(self, data: bytes) -> None:
+        with self._refused():
+            self._file.write(data)
+
+    def flush(self) -> None:
+        with self._refused():
+            self._file.flush()
+
+    def seek(self, offset: int) -> None:
+        with self._refused():
+            self._file.seek(offset)
+
+    def truncate(self) -> None:
+        with self._refused():
+            self._file.truncate()
+
+    @contextmanager
+    def _refused(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise write_error(exc, self._dest.parent, self._dest.name) from exc
+
+
+def _stopper(resp: BaseHTTPResponse) -> Callable[[], None]:
+    """What stops a read of ``resp``'s body from another thread: its socket shut down (urllib3
+    2.3 has ``shutdown``; before, the connection's socket is reached directly)."""
+
+    def stop() -> None:
+        shutdown = getattr(resp, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
+            return
+        sock = getattr(getattr(resp, "_connection", None), "sock", None)
+        if sock is not None:
+            import socket
+
+            sock.shutdown(socket.SHUT_RDWR)
+
+    return stop
 
 
 def _body_chunks(resp: BaseHTTPResponse) -> Iterator[bytes]:
