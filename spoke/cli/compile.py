@@ -73,7 +73,7 @@ def run(
     for note in outcome.notes:
         printer.info(note)
     if output is None or request.dry_run:
-        printer.stdout(text.rstrip("\n"))
+        printer.stdout(text)
     if request.dry_run:
         printer.info("Dry-run, so nothing updated.")
     elif output is not None:
