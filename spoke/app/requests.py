@@ -122,4 +122,18 @@ class CompileRequest:
     remove: tuple[str, ...] = ()
 
 
-__all__ = ["CompileRequest", "DownloadRequest", "InstallRequest", "WheelRequest"]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildRequest:
+    """Everything ``spoke build`` was asked to do: the project in ``source_dir`` built into
+    ``out_dir`` (an sdist, then a wheel from it, unless only one is asked for)."""
+
+    source_dir: Path
+    out_dir: Path
+    sdist: bool = True
+    wheel: bool = True
+    config_settings: tuple[str, ...] = ()
+    isolation: bool = True
+    check_requirements: bool = True  # --skip-dependency-check turns it off
+
+
+__all__ = ["BuildRequest", "CompileRequest", "DownloadRequest", "InstallRequest", "WheelRequest"]

@@ -108,8 +108,10 @@ class SourceBuilder:
         src_dir: Path | None = None,
         per_name_settings: Mapping[str, Sequence[str]] | None = None,
         build_context: BuildContext,
+        check_requirements: bool = True,
     ) -> None:
         self._ctx = ctx
+        self._check_requirements = check_requirements
         self._build_context = build_context
         self.interpreter = interpreter
         self._isolation = isolation
@@ -151,6 +153,7 @@ class SourceBuilder:
                 work_dir=self._work_dir(),
                 log=self._ctx.reporter.debug,
                 markers=self.interpreter.markers,
+                check_requirements=self._check_requirements,
             )
         return self._builder
 
@@ -421,6 +424,23 @@ class SourceBuilder:
         self._current = label
         return Path(self.builder().sdist(root, self._fresh("sdist-"),
                                          config_settings=self._settings(source.config_settings), label=label))
+
+    def build_project(self, root: Path, out_dir: Path, *, sdist: bool, wheel: bool) -> list[Path]:
+        """``spoke build``: the project's sdist, then its wheel built *from that sdist* (what
+        users will build); with ``wheel`` alone, the wheel straight from the tree."""
+        from spoke.pep517 import unpack_sdist
+
+        label = root.name
+        self._current = label
+        settings = self._settings()
+        made: list[Path] = []
+        if sdist:
+            made.append(Path(self.builder().sdist(root, out_dir, config_settings=settings, label=label)))
+        if wheel:
+            tree = unpack_sdist(made[0], self._fresh("sdist-tree-")) if sdist else root
+            made.append(Path(self.builder().build(tree, out_dir, config_settings=settings,
+                                                  label=made[0].name if sdist else label)))
+        return made
 
     def _editable_checkout(self, source: DirectSource, vcs_url: Any) -> Path:
         """pip's ``<prefix>/src/<name>`` for ``-e git+…`` (``--src`` elsewhere); the project folder.

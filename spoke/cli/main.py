@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("spoke.cli.index", "Inspect what the package indexes offer: `index versions NAME`."),
     "download": ("spoke.cli.download", "Download packages and their dependencies into a folder."),
     "wheel": ("spoke.cli.wheel", "Build wheels of packages and their dependencies into a folder."),
+    "build": ("spoke.cli.build", "Build a project's sdist and wheel (as python -m build)."),
     "compile": ("spoke.cli.compile", "Pin every requirement and dependency into a requirements file (pip-compile)."),
 }
 #: Commands that are told the command line as typed (``compile`` writes it into its header).
@@ -56,6 +57,7 @@ POSITIONAL = {
     "index": ("index_args", "*", "`versions NAME`: the versions the indexes offer for NAME."),
     "download": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
     "wheel": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
+    "build": ("srcdir", "*", "The project folder (default: the current folder)."),
     "compile": ("src_files", "*", "requirements.in, pyproject.toml, setup.cfg or setup.py files."),
 }
 

@@ -40,6 +40,7 @@ _INSTALL = frozenset({"install", "upgrade"})
 _RESOLVING = _INSTALL | {"download", "wheel"}
 #: Commands that resolve for another platform or Python when asked (spoke.env.foreign).
 _FOREIGN = frozenset({"download", "wheel", "index", "install", "compile"})
+_BUILD = frozenset({"build"})
 #: ``spoke compile``, with pip-compile's options.
 _COMPILE = frozenset({"compile"})
 #: What ``compile`` shares with install, download and wheel (not ``-r``: its inputs are
@@ -313,6 +314,20 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Add trusted host option to generated file (--no-emit-trusted-host: do not)."),
     _opt("emit-options", negative_flag="--no-emit-options", default=True, commands=_COMPILE,
          help="Add options to generated file (--no-emit-options: none at all)."),
+    # -- build (python -m build's options) ----------------------------------------------------
+    _opt("sdist", "-s", "--sdist", dest="build_sdist", commands=_BUILD, env=False,
+         help="Build a source distribution (with --wheel too: both, the wheel from the tree)."),
+    _opt("wheel", "-w", "--wheel", dest="build_wheel", commands=_BUILD, env=False,
+         help="Build a wheel (alone: straight from the tree)."),
+    _opt("outdir", "-o", "--outdir", kind="path", commands=_BUILD, env=False, metavar="DIR",
+         help="Output directory (default: DIR/dist)."),
+    _opt("config-setting", "-C", "--config-setting", "--config-settings", kind="list", dest="config_settings",
+         commands=_BUILD, env=False, metavar="KEY[=VALUE]",
+         help="Settings to pass to the backend (repeatable)."),
+    _opt("no-isolation", "-n", "--no-isolation", commands=_BUILD, env=False,
+         help="Build in the current environment: the build requirements must be installed there."),
+    _opt("skip-dependency-check", "-x", "--skip-dependency-check", commands=_BUILD, env=False,
+         help="With --no-isolation, do not check that the build requirements are installed."),
     _opt("upgrade-all", commands=_INSTALL,
          help="Upgrade every package in the environment to the newest allowed version."),
     # -- uninstall ----------------------------------------------------------------------------

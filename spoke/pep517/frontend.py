@@ -110,7 +110,8 @@ class Builder:
     isolation off: hooks run with ``python`` (the target interpreter) and build requirements
     are checked, not installed. Scratch folders go under ``work_dir``; ``log`` receives each
     line the backends print; ``markers`` is the target's marker environment (probed when not
-    given), for build requirements with markers. Safe to use from several threads: calls for
+    given), for build requirements with markers; ``check_requirements=False`` trusts the target
+    to hold them without isolation. Safe to use from several threads: calls for
     one tree take turns, different trees build concurrently.
     """
 
@@ -122,8 +123,10 @@ class Builder:
         work_dir: Path,
         log: Callable[[str], None] = lambda line: None,
         markers: Mapping[str, str] | None = None,
+        check_requirements: bool = True,
     ) -> None:
         self._make_env = make_env
+        self._check_requirements = check_requirements
         self._markers = dict(markers) if markers is not None else None
         self._python = Path(python)
         self._work_dir = Path(os.path.abspath(work_dir))
@@ -412,7 +415,7 @@ class Builder:
         from packaging.utils import canonicalize_name
         from packaging.version import InvalidVersion
 
-        if not requirements:
+        if not requirements or not self._check_requirements:  # `spoke build --skip-dependency-check`
             return
         data: object = None
         try:

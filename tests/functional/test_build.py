@@ -1,0 +1,74 @@
+"""``spoke build`` through the CLI (issue 17, first part): sdist, then the wheel from it."""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+
+import pytest
+
+from tests.functional.test_sources import build_index, wheels_of_backends  # noqa: F401
+from tests.support.projects import write_project
+
+
+@pytest.mark.parametrize("backend", ["setuptools", "setuptools-legacy", "hatchling", "flit-core", "pdm-backend",
+                                     "poetry-core"])
+def test_an_sdist_and_a_wheel_from_it_for_each_backend(spoke, build_index, venv, tmp_path, backend) -> None:  # noqa: F811
+    server = build_index()
+    project = write_project(tmp_path / "proj", "sample-proj", "1.2", backend=backend)
+    result = spoke("build", str(project), "-i", server.simple_url, cwd=tmp_path)
+    dist = project / "dist"
+    sdist, wheel = sorted(dist.iterdir(), key=lambda p: p.suffix == ".whl")
+    assert sdist.name == "sample_proj-1.2.tar.gz", result.describe()
+    assert wheel.name.startswith("sample_proj-1.2-") and wheel.name.endswith("-none-any.whl"), wheel.name
+    assert f"Successfully built sample_proj-1.2.tar.gz and {wheel.name}" in result.stderr
+    assert f"Built proj/dist/{wheel.name} (" in result.stderr
+    with tarfile.open(dist / "sample_proj-1.2.tar.gz") as tar:
+        assert "sample_proj-1.2/PKG-INFO" in tar.getnames()
+    with zipfile.ZipFile(wheel) as whl:
+        assert "sample_proj/__init__.py" in whl.namelist()
+    env = venv()
+    spoke("install", "--python", str(env.python), str(wheel))
+
+
+def test_only_one_kind_an_outdir_and_reproducible_archives(spoke, build_index, tmp_path) -> None:  # noqa: F811
+    server = build_index()
+    project = tmp_path / "src-layout"  # the seed's "Package Structure": src/<package>, tests beside it
+    (project / "src" / "srclay").mkdir(parents=True)
+    (project / "src" / "srclay" / "__init__.py").write_text('"""srclay."""\n__version__ = "0.3"\n')
+    (project / "tests").mkdir()
+    (project / "tests" / "test_it.py").write_text("def test_it():\n    pass\n")
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        '[project]\nname = "srclay"\nversion = "0.3"\n'
+    )
+    out = tmp_path / "out"
+    spoke("build", "--wheel", "-o", str(out), "-i", server.simple_url, cwd=project)
+    [only] = out.iterdir()
+    assert only.name.startswith("srclay-0.3-") and only.suffix == ".whl"
+    with zipfile.ZipFile(only) as whl:
+        assert "srclay/__init__.py" in whl.namelist()
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    spoke("build", "--sdist", "-o", str(tmp_path / "a"), "-i", server.simple_url, cwd=project, env=env)
+    spoke("build", "--sdist", "-o", str(tmp_path / "b"), "-i", server.simple_url, cwd=project, env=env)
+    first = (tmp_path / "a" / "srclay-0.3.tar.gz").read_bytes()
+    assert first == (tmp_path / "b" / "srclay-0.3.tar.gz").read_bytes()  # byte-identical
+
+
+def test_a_failing_build_and_bad_input_are_clear(spoke, build_index, tmp_path) -> None:  # noqa: F811
+    server = build_index()
+    project = write_project(tmp_path / "broken", "broken", "1.0", backend="setuptools-legacy")
+    (project / "setup.py").write_text("raise SystemExit('this build is broken on purpose')\n")
+    failed = spoke("build", str(project), "-i", server.simple_url, check=False, cwd=tmp_path)
+    assert failed.returncode == 1 and "broken on purpose" in failed.stderr, failed.describe()
+    assert "Traceback" not in failed.stderr.split("broken on purpose")[-1]
+    assert not (project / "dist").exists() or not list((project / "dist").iterdir())
+    (tmp_path / "empty").mkdir()
+    nothing = spoke("build", str(tmp_path / "empty"), check=False, cwd=tmp_path)
+    assert nothing.returncode == 1 and "is not a Python project" in nothing.stderr
+    missing = spoke("build", str(tmp_path / "nope"), check=False, cwd=tmp_path)
+    assert missing.returncode != 0 and "is not a folder" in missing.stderr
+    # Without isolation the build requirements must be there (or the check skipped).
+    plain = write_project(tmp_path / "plain", "plain", "1.0", backend="hatchling")
+    no_iso = spoke("build", "--no-isolation", str(plain), check=False, cwd=tmp_path)
+    assert no_iso.returncode == 1 and "`hatchling` is not installed" in no_iso.stderr, no_iso.describe()
