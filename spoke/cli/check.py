@@ -1,4 +1,5 @@
-"""``spoke check``: verify installed packages have compatible dependencies (pip's output)."""
+"""``spoke check``: verify installed packages have compatible dependencies (pip's output);
+``spoke check DIST…``: check distribution files as ``twine check`` does, and more."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     from spoke.app.environment import installed_set
 
     if positional:
-        raise UsageError("`spoke check` takes no package names", hint="Run `spoke check` alone.")
+        return _check_distributions(settings, positional, printer)
     paths = [Path(p) for p in settings.get("path", None) or ()]
     user = bool(settings.get("user", None))
     if paths and user:
@@ -41,3 +42,27 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         printer.stdout("No broken requirements found.\n")
         return 0
     return 1
+
+
+def _check_distributions(settings: Any, positional: Sequence[str], printer: Printer) -> int:
+    """One line per file: PASSED, PASSED with warnings, or FAILED with each reason."""
+    from spoke.app.distcheck import check_file, distribution_files
+
+    files = distribution_files(Path(p) for p in positional)
+    if not files:
+        raise UsageError(f"No distribution files in {', '.join(positional)}",
+                         hint="Build them first (`spoke build`), or name .whl/.tar.gz files.")
+    failed = 0
+    for path in files:
+        report = check_file(path, strict=bool(settings.get("strict", None)),
+                            allow_private=bool(settings.get("allow_private", None)))
+        if not report.ok:
+            failed += 1
+            printer.stdout(f"Checking {path}: FAILED\n" + "".join(f"  ERROR    {e}\n" for e in report.errors)
+                           + "".join(f"  WARNING  {w}\n" for w in report.warnings))
+        elif report.warnings:
+            printer.stdout(f"Checking {path}: PASSED with warnings\n"
+                           + "".join(f"  WARNING  {w}\n" for w in report.warnings))
+        else:
+            printer.stdout(f"Checking {path}: PASSED\n")
+    return 1 if failed else 0

@@ -314,6 +314,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Add trusted host option to generated file (--no-emit-trusted-host: do not)."),
     _opt("emit-options", negative_flag="--no-emit-options", default=True, commands=_COMPILE,
          help="Add options to generated file (--no-emit-options: none at all)."),
+    # -- check DIST (twine check's options) --------------------------------------------------
+    _opt("strict", commands=frozenset({"check"}), env=False,
+         help="With distribution files: fail on warnings too (as twine check --strict)."),
+    _opt("allow-private", commands=frozenset({"check"}), env=False,
+         help="With distribution files: accept `Private ::` classifiers."),
     # -- build (python -m build's options) ----------------------------------------------------
     _opt("sdist", "-s", "--sdist", dest="build_sdist", commands=_BUILD, env=False,
          help="Build a source distribution (with --wheel too: both, the wheel from the tree)."),

@@ -72,3 +72,27 @@ def test_a_failing_build_and_bad_input_are_clear(spoke, build_index, tmp_path) -
     plain = write_project(tmp_path / "plain", "plain", "1.0", backend="hatchling")
     no_iso = spoke("build", "--no-isolation", str(plain), check=False, cwd=tmp_path)
     assert no_iso.returncode == 1 and "`hatchling` is not installed" in no_iso.stderr, no_iso.describe()
+
+
+def test_build_then_check_the_files(spoke, build_index, tmp_path) -> None:  # noqa: F811
+    server = build_index()
+    project = write_project(tmp_path / "proj", "checked", "1.0", backend="hatchling")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('description = "test project"\n',
+                                                       'description = "test project"\nreadme = "README.md"\n'))
+    (project / "README.md").write_text("# checked\n\nA *fine* readme.\n")
+    spoke("build", str(project), "-i", server.simple_url, cwd=tmp_path)
+    ok = spoke("check", "--strict", "proj/dist", cwd=tmp_path)
+    assert ok.stdout.count(": PASSED\n") == 2, ok.describe()
+    # A reStructuredText readme PyPI cannot render fails, with the renderer's reason.
+    (project / "README.rst").write_text("Title\n=====\n\n.. bogus-directive:: x\n")
+    pyproject.write_text(pyproject.read_text().replace('readme = "README.md"', 'readme = "README.rst"'))
+    spoke("build", str(project), "--wheel", "-o", str(tmp_path / "bad"), "-i", server.simple_url, cwd=tmp_path)
+    bad = spoke("check", str(tmp_path / "bad"), check=False, cwd=tmp_path)
+    assert bad.returncode == 1 and ": FAILED" in bad.stdout and "bogus-directive" in bad.stdout, bad.describe()
+    assert "Traceback" not in bad.stderr
+    missing = spoke("check", str(tmp_path / "nothing.whl"), check=False, cwd=tmp_path)
+    assert missing.returncode == 1 and "nothing.whl: FAILED\n  ERROR    no such file" in missing.stdout
+    (tmp_path / "empty").mkdir()
+    empty = spoke("check", str(tmp_path / "empty"), check=False, cwd=tmp_path)
+    assert empty.returncode != 0 and "No distribution files" in empty.stderr
