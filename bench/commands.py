@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""spoke's other commands against the tools users run for them, in one run on this machine.
+
+    python3 bench/commands.py                          # every scenario, the large set, 3 runs
+    python3 bench/commands.py --scenarios compile,check --runs 1 --set small
+
+Scenarios (each tool in its own empty cache, every command hermetic as in ``bench/run.py``):
+
+* ``download``: ``spoke download -r SET -d DIR`` and ``pip download``: *cold* (empty cache and
+  folder), then *rerun* (the same command again: everything is there already);
+* ``compile``: ``spoke compile``, ``uv pip compile`` and ``pip-compile`` of the set: *cold*
+  (empty cache), then *warm*;
+* ``build``: ``spoke build`` and ``python -m build`` (sdist, then the wheel from it) of a
+  setuptools and a hatchling project, warm (a first untimed build fills the caches);
+* ``check``: ``spoke check`` and ``twine check`` of those projects' sdist and wheel.
+
+A cell is the median of the runs; ratios say how many times longer the other tool takes than
+spoke (above 1.00x: spoke is faster). The tools venv is ``bench/run.py``'s, with pip-tools,
+build and twine added to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from benchkit.hermetic import hermetic_env  # noqa: E402
+from benchkit.process import Runner, run_subprocess, tail  # noqa: E402
+from benchkit.tools import DEFAULT_INDEX, ToolsVenv, bootstrap_tools  # noqa: E402
+
+SCENARIOS = ("download", "compile", "build", "check")
+EXTRA_TOOLS = ("pip-tools", "build", "twine")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the table: a scenario, its case, and the median seconds of each tool."""
+
+    scenario: str
+    case: str
+    seconds: Mapping[str, float | None]  # tool → median, None when it failed
+
+
+def median_or_none(values: Sequence[float | None]) -> float | None:
+    """The median of the runs that succeeded; ``None`` when none did."""
+    ok = [v for v in values if v is not None]
+    return statistics.median(ok) if ok else None
+
+
+def render(rows: Sequence[Row], *, markdown: bool = False) -> str:
+    """The table: each tool's seconds, then each other tool's time over spoke's."""
+    tools = list(dict.fromkeys(t for row in rows for t in row.seconds))
+    others = [t for t in tools if t != "spoke"]
+    header = ["scenario", "case", *tools, *(f"{t}/spoke" for t in others)]
+    body = []
+    for row in rows:
+        cells = [row.scenario, row.case]
+        cells += [f"{row.seconds[t]:.2f}" if row.seconds.get(t) is not None else "-" for t in tools]
+        base = row.seconds.get("spoke")
+        for tool in others:
+            value = row.seconds.get(tool)
+            cells.append(f"{value / base:.2f}x" if value is not None and base else "-")
+        body.append(cells)
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in body]) + "\n"
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *body, strict=True)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *body]]
+    return "\n".join(lines) + "\n"
+
+
+class Bench:
+    """Runs the scenarios with one tools venv and one scratch folder."""
+
+    def __init__(self, tools: ToolsVenv, index_url: str, runner: Runner, environ: Mapping[str, str],
+                 scratch: Path, runs: int) -> None:
+        self.tools = tools
+        self.index_url = index_url
+        self.runner = runner
+        self.env = hermetic_env(environ)
+        self.scratch = scratch
+        self.runs = runs
+
+    def time(self, argv: Sequence[str], cwd: Path, label: str) -> float | None:
+        done = self.runner(list(argv), env=self.env, cwd=cwd, timeout=900)
+        if not done.ok:
+            print(f"{label} failed:\n{tail(done.stderr or done.stdout)}", file=sys.stderr)
+            return None
+        return done.seconds
+
+    def fresh(self, name: str) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.scratch))
+
+    def spoke(self, *args: str) -> list[str]:
+        return [str(self.tools.script("spoke")), *args]
+
+    def pip(self, *args: str) -> list[str]:
+        return [str(self.tools.python), "-m", "pip", *args, "--disable-pip-version-check"]
+
+    def download(self, req_file: Path) -> list[Row]:
+        commands: dict[str, Callable[[Path, Path], list[str]]] = {
+            "spoke": lambda cache, dest: self.spoke("download", "-q", "-r", str(req_file), "-d", str(dest),
+                                                    "--cache-dir", str(cache), "-i", self.index_url),
+            "pip": lambda cache, dest: self.pip("download", "-q", "-r", str(req_file), "-d", str(dest),
+                                                "--cache-dir", str(cache), "-i", self.index_url),
+        }
+        cold: dict[str, list[float | None]] = {t: [] for t in commands}
+        rerun: dict[str, list[float | None]] = {t: [] for t in commands}
+        for _ in range(self.runs):
+            for tool, make in commands.items():
+                work = self.fresh(f"download-{tool}")
+                argv = make(work / "cache", work / "dest")
+                cold[tool].append(self.time(argv, work, f"{tool} download (cold)"))
+                rerun[tool].append(self.time(argv, work, f"{tool} download (rerun)"))
+        return [Row("download", "cold", {t: median_or_none(v) for t, v in cold.items()}),
+                Row("download", "rerun", {t: median_or_none(v) for t, v in rerun.items()})]
+
+    def compile(self, req_file: Path) -> list[Row]:
+        commands: dict[str, Callable[[Path, Path], list[str]]] = {
+            "spoke": lambda cache, out: self.spoke("compile", "-q", str(req_file), "-o", str(out),
+                                                   "--cache-dir", str(cache), "-i", self.index_url),
+            "uv": lambda cache, out: [str(self.tools.script("uv")), "pip", "compile", "-q", str(req_file),
+                                      "-o", str(out), "--cache-dir", str(cache), "--index-url", self.index_url,
+                                      "--python", str(self.tools.python)],
+            "pip-compile": lambda cache, out: [str(self.tools.script("pip-compile")), "-q", str(req_file),
+                                               "-o", str(out), "--cache-dir", str(cache),
+                                               "--index-url", self.index_url, "--strip-extras"],
+        }
+        cold: dict[str, list[float | None]] = {t: [] for t in commands}
+        warm: dict[str, list[float | None]] = {t: [] for t in commands}
+        for _ in range(self.runs):
+            for tool, make in commands.items():
+                work = self.fresh(f"compile-{tool}")
+                cold[tool].append(self.time(make(work / "cache", work / "a.txt"), work, f"{tool} compile (cold)"))
+                warm[tool].append(self.time(make(work / "cache", work / "b.txt"), work, f"{tool} compile (warm)"))
+        return [Row("compile", "cold", {t: median_or_none(v) for t, v in cold.items()}),
+                Row("compile", "warm", {t: median_or_none(v) for t, v in warm.items()})]
+
+    def build_and_check(self, scenarios: Sequence[str]) -> list[Row]:
+        rows = []
+        for backend in ("setuptools", "hatchling"):
+            project = sample_project(self.fresh(f"project-{backend}"), backend)
+            cache = self.fresh("build-cache")
+            commands = {
+                "spoke": lambda out, project=project, cache=cache: self.spoke(
+                    "build", "-q", str(project), "-o", str(out), "--cache-dir", str(cache), "-i", self.index_url),
+                "build": lambda out, project=project: [
+                    str(self.tools.python), "-m", "build", str(project), "-o", str(out)],
+            }
+            env_index = {"PIP_INDEX_URL": self.index_url}
+            saved = dict(self.env)
+            self.env.update(env_index)  # python -m build's pip reads its index from here
+            try:
+                times: dict[str, list[float | None]] = {t: [] for t in commands}
+                for tool, make in commands.items():
+                    self.time(make(self.fresh("warmup")), project, f"{tool} build (warm-up)")
+                for _ in range(self.runs):
+                    for tool, make in commands.items():
+                        times[tool].append(self.time(make(self.fresh(f"build-{tool}")), project, f"{tool} build"))
+            finally:
+                self.env.clear()
+                self.env.update(saved)
+            if "build" in scenarios:
+                rows.append(Row("build", backend, {t: median_or_none(v) for t, v in times.items()}))
+            if "check" in scenarios:
+                dist = self.fresh("dist")
+                self.time(commands["spoke"](dist), project, "spoke build (for check)")
+                files = [str(p) for p in sorted(dist.iterdir())]
+                checks = {"spoke": self.spoke("check", *files),
+                          "twine": [str(self.tools.script("twine")), "check", *files]}
+                seconds = {t: median_or_none([self.time(argv, project, f"{t} check") for _ in range(self.runs)])
+                           for t, argv in checks.items()}
+                rows.append(Row("check", backend, seconds))
+        return rows
+
+
+def sample_project(folder: Path, backend: str) -> Path:
+    """A small project with a README, built with ``backend``."""
+    (folder / "src" / "sample_pkg").mkdir(parents=True)
+    (folder / "src" / "sample_pkg" / "__init__.py").write_text('"""A sample."""\n__version__ = "1.0"\n')
+    (folder / "README.md").write_text("# sample\n\nA *sample* project.\n")
+    system = {
+        "setuptools": 'requires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+        "hatchling": 'requires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+    }[backend]
+    (folder / "pyproject.toml").write_text(
+        f"[build-system]\n{system}\n[project]\nname = \"sample-pkg\"\nversion = \"1.0\"\n"
+        'description = "a sample"\nreadme = "README.md"\nlicense = "MIT"\nrequires-python = ">=3.8"\n'
+    )
+    return folder
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--set", default="large", help="a set from bench/sets (download and compile)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--index-url", default=DEFAULT_INDEX)
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios {', '.join(sorted(unknown))}; known: {', '.join(SCENARIOS)}")
+    work = HERE / ".work"
+    setup = bootstrap_tools(work / "tools", repo=HERE.parent, runner=run_subprocess, environ=os.environ,
+                            index_url=args.index_url)
+    if setup.problems:
+        print("tools venv problems:\n" + "\n".join(setup.problems.values()), file=sys.stderr)
+    extra = run_subprocess([str(setup.tools.python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                            "--index-url", args.index_url, *EXTRA_TOOLS],
+                           env=hermetic_env(os.environ), cwd=HERE, timeout=900)
+    if not extra.ok:
+        print("installing pip-tools, build and twine failed:\n" + tail(extra.stderr), file=sys.stderr)
+    scratch = work / "commands-scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    bench = Bench(setup.tools, args.index_url, run_subprocess, os.environ, scratch, max(args.runs, 1))
+    req_file = scratch / f"{args.set}.in"
+    shutil.copyfile(HERE / "sets" / f"{args.set}.txt", req_file)
+    rows: list[Row] = []
+    if "download" in scenarios:
+        rows += bench.download(req_file)
+    if "compile" in scenarios:
+        rows += bench.compile(req_file)
+    if "build" in scenarios or "check" in scenarios:
+        rows += bench.build_and_check(scenarios)
+    print(f"{', '.join(f'{k} {v}' for k, v in setup.versions.items())}; set {args.set}; "
+          f"medians of {args.runs} run(s)", file=sys.stderr)
+    print(render(rows, markdown=args.markdown), end="")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
