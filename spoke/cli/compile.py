@@ -31,7 +31,8 @@ def run(
     from spoke.plan.pinfile import render
 
     get = settings.get
-    inputs = _inputs(positional)
+    # Groups alone are an input: the project file is then not read unless named.
+    inputs = _inputs(positional) if positional or not get("groups", None) else []
     output = _output(get("output_file", None), inputs)
     requirements, constraints, from_files = _read_inputs(inputs, settings, environ)
     from spoke.cli.download import foreign_target
@@ -113,7 +114,7 @@ def _output(given: str | None, inputs: Sequence[Path]) -> Path | None:
     if given:
         out = Path(given)
     elif len(inputs) != 1:
-        raise UsageError("--output-file is needed when several input files are given",
+        raise UsageError("--output-file is needed unless exactly one input file is given",
                          hint="Add `-o requirements.txt` (or `-o -` for standard output).")
     else:
         src = inputs[0]
@@ -140,6 +141,10 @@ def _read_inputs(inputs: Sequence[Path], settings: Any, environ: Mapping[str, st
         reqs.extend(parsed.requirements)
         constraints.extend(parsed.constraints)
         merged = _merge(merged, parsed)
+    if settings.get("groups", None):
+        from spoke.reqs.groups import group_requirements
+
+        reqs.extend(group_requirements(tuple(settings.get("groups", None))))
     for path in settings.get("constraints", None) or ():
         parsed = parse_requirements_file(path, environ=environ, constraint=True)
         constraints.extend([*parsed.constraints, *parsed.requirements])

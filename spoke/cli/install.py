@@ -28,6 +28,14 @@ def gather_requirements(
     for e in settings.get("editables", None) or ():
         reqs.append(parse_requirement(e, editable=True))
     merged = RequirementsFile()
+    if settings.get("groups", None):
+        from spoke.reqs.groups import group_requirements, split_group
+
+        specs = tuple(settings.get("groups", None))
+        reqs.extend(group_requirements(specs))
+        # The pyproject.toml files count as read requirements files (the quick no-op answer
+        # digests them: an edited group is a new request).
+        merged = RequirementsFile(files=tuple(dict.fromkeys(str(split_group(s)[0]) for s in specs)))
     constraints: list[UserRequirement] = []
     for path in settings.get("requirements", None) or ():
         parsed = parse_requirements_file(path, environ=environ)

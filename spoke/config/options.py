@@ -206,6 +206,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Reinstall all packages even if they are already up-to-date."),
     _opt("ignore-installed", "-I", "--ignore-installed", commands=_INSTALL,
          help="Ignore the installed packages, overwriting them."),
+    _opt("group", kind="list", dest="groups", commands=_RESOLVING_AND_COMPILE, metavar="[PATH:]GROUP",
+         help="Install a dependency group (PEP 735) from a pyproject.toml (default: ./pyproject.toml). "
+              "Can be given several times."),
     _opt("no-deps", "--no-deps", "--no-dependencies", commands=_RESOLVING,
          help="Don't install package dependencies."),
     _opt("pre", commands=_RESOLVING_AND_COMPILE,

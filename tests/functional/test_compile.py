@@ -165,7 +165,7 @@ def test_bad_input_is_one_clear_line_and_nothing_is_written(spoke, index, tmp_pa
     same = spoke("compile", "r.in", "-o", "r.in", check=False, cwd=tmp_path)
     assert same.returncode != 0 and "is also an input" in same.stderr
     two = spoke("compile", "a.in", "r.in", check=False, cwd=tmp_path)
-    assert two.returncode != 0 and "--output-file is needed" in two.stderr
+    assert two.returncode != 0 and "--output-file is needed unless" in two.stderr
     extra = Path(tmp_path / "p")
     extra.mkdir()
     (extra / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\ndependencies = []\n')
@@ -192,3 +192,32 @@ def test_the_same_file_as_pip_compile(spoke, hermetic, index, tmp_path) -> None:
         assert pip_tools.returncode == 0, pip_tools.stderr
         spoke("compile", "-o", "ours.txt", *common, "requirements.in", cwd=tmp_path)
         assert (tmp_path / "ours.txt").read_text() == (tmp_path / "pt.txt").read_text(), extra
+
+
+def test_dependency_groups_for_install_download_and_compile(spoke, index, venv, tmp_path) -> None:
+    server = index(*PKGS)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n\n[dependency-groups]\n'
+        'dev = ["gamma", {include-group = "extra"}]\nextra = ["delta"]\n'
+    )
+    env = venv()
+    spoke("install", "--python", str(env.python), "--group", "dev", "-i", server.simple_url, cwd=tmp_path)
+    frozen = spoke("freeze", "--python", str(env.python)).stdout
+    assert frozen == "beta==1.5\ndelta==0.3\ngamma==2.0\n"
+    spoke("download", "--group", "extra", "-d", str(tmp_path / "d"), "-i", server.simple_url, cwd=tmp_path)
+    assert [p.name for p in (tmp_path / "d").iterdir()] == ["delta-0.3-py3-none-any.whl"]
+    (tmp_path / "pyproject.toml").write_text((tmp_path / "pyproject.toml").read_text().replace(
+        'version = "1"', 'version = "1"\ndependencies = ["alpha"]'))
+    out = spoke("compile", "--group", "dev", "-o", "-", "--no-header", *idx(server), cwd=tmp_path)
+    # The group is the input; the project's own dependencies are not read unless it is named.
+    assert out.stdout == (
+        "beta==1.5\n    # via gamma\n"
+        "delta==0.3\n    # via --group dev\n"
+        "gamma==2.0\n    # via --group dev\n"
+    ), out.describe()
+    both = spoke("compile", "pyproject.toml", "--group", "dev", "-o", "-", "--no-header", *idx(server), cwd=tmp_path)
+    assert "alpha==1.0\n    # via app (pyproject.toml)\n" in both.stdout
+    bad = spoke("install", "--python", str(env.python), "--group", "nope", "-i", server.simple_url,
+                cwd=tmp_path, check=False)
+    assert bad.returncode == 1 and "has no dependency group `nope`" in bad.stderr
+    assert "`dev`, `extra`" in bad.stderr
