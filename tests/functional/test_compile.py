@@ -221,3 +221,18 @@ def test_dependency_groups_for_install_download_and_compile(spoke, index, venv, 
                 cwd=tmp_path, check=False)
     assert bad.returncode == 1 and "has no dependency group `nope`" in bad.stderr
     assert "`dev`, `extra`" in bad.stderr
+
+
+def test_constraints_and_another_python(spoke, index, tmp_path) -> None:
+    server = index(*PKGS, Pkg("beta", "3.0", requires_python=">=3.13"), Pkg("beta", "1.2"))
+    (tmp_path / "requirements.in").write_text("gamma\n")
+    (tmp_path / "constraints.txt").write_text("beta<1.5\n")
+    spoke("compile", "-c", "constraints.txt", "--no-header", *idx(server), cwd=tmp_path)
+    assert (tmp_path / "requirements.txt").read_text() == (
+        "beta==1.2\n    # via\n    #   -c constraints.txt\n    #   gamma\n"
+        "gamma==2.0\n    # via -r requirements.in\n"
+    )
+    newer = spoke("compile", "--python-version", "3.13", "-o", "-", "--no-header", *idx(server), cwd=tmp_path)
+    older = spoke("compile", "--python-version", "3.10", "-o", "-", "--no-header", *idx(server), cwd=tmp_path)
+    assert "beta==3.0\n" in newer.stdout and "beta==1.5\n" in older.stdout, (newer.stdout, older.stdout)
+    assert "# via gamma" in older.stdout
