@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "download": ("spoke.cli.download", "Download packages and their dependencies into a folder."),
     "wheel": ("spoke.cli.wheel", "Build wheels of packages and their dependencies into a folder."),
     "build": ("spoke.cli.build", "Build a project's sdist and wheel (as python -m build)."),
+    "completion": ("spoke.cli.completion", "A shell completion script: bash, zsh, fish or powershell."),
     "compile": ("spoke.cli.compile", "Pin every requirement and dependency into a requirements file (pip-compile)."),
 }
 #: Commands that are told the command line as typed (``compile`` writes it into its header).
@@ -58,6 +59,7 @@ POSITIONAL = {
     "index": ("index_args", "*", "`versions NAME`: the versions the indexes offer for NAME."),
     "download": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
     "wheel": ("requirement_args", "*", "Requirement specifiers, paths or URLs."),
+    "completion": ("shell_args", "*", "bash, zsh, fish or powershell."),
     "build": ("srcdir", "*", "The project folder (default: the current folder)."),
     "compile": ("src_files", "*", "requirements.in, pyproject.toml, setup.cfg or setup.py files."),
 }
@@ -180,6 +182,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     from spoke.cli.render import Printer
 
     printer = Printer(environ=environ)
+    if environ.get("SPOKE_AUTO_COMPLETE"):  # a completion script asking (spoke completion)
+        from spoke.cli.completion import complete
+
+        return complete(environ, printer)
     verbose = "-v" in argv or "--verbose" in argv
     restore = _stop_transfers_on_interrupt()
     try:
