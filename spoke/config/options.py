@@ -155,7 +155,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
               "the same rules as --index-url."),
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
-        "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why",
+        "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why", "why-not",
         "autoremove", "history", "rollback", "index", "download", "wheel", "compile"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "

@@ -1,0 +1,33 @@
+"""``spoke why-not`` through the CLI (issue 18): what keeps a package below its newest release."""
+
+from __future__ import annotations
+
+from tests.support.packages import Pkg
+
+
+def test_the_installed_requirement_python_and_platform_are_named(spoke, index, venv) -> None:
+    server = index(
+        Pkg("web", "1.0", deps=("tool<2",)), Pkg("tool", "1.5"), Pkg("tool", "2.0"),
+        Pkg("tool", "3.0", requires_python=">=3.99"),
+        Pkg("native", "1.0"), Pkg("native", "2.0", tag="cp312-cp312-win_amd64"),
+        Pkg("free", "1.0"), Pkg("free", "1.1"),
+    )
+    env = venv()
+    py = ("--python", str(env.python), "-i", server.simple_url)
+    spoke("install", *py, "web", "native==1.0", "free==1.0")
+    held = spoke("why-not", *py, "tool").stdout
+    assert held.startswith("tool 1.5 is installed; tool 3.0 is not, because:\n"), held
+    assert "  - tool 3.0 requires Python >=3.99 (the target runs Python 3." in held
+    assert "  - web 1.0 (installed) requires tool<2\n" in held
+    assert "The newest version usable here is 2.0." in held
+    two = spoke("why-not", *py, "tool==2.0").stdout
+    assert two == "tool 1.5 is installed; tool 2.0 is not, because:\n  - web 1.0 (installed) requires tool<2\n"
+    platform = spoke("why-not", *py, "native").stdout
+    assert "native 2.0 has no wheel for this platform or Python" in platform
+    free = spoke("why-not", *py, "free").stdout
+    assert free == ("free 1.0 is installed; nothing here keeps out free 1.1.\n"
+                    "  `spoke install -U 'free==1.1'` would install it.\n")
+    missing = spoke("why-not", *py, "tool==9.9").stdout
+    assert "tool 9.9 does not exist" in missing
+    bad = spoke("why-not", *py, check=False)
+    assert bad.returncode != 0 and "Name one package" in bad.stderr
