@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("spoke.cli.check", "Verify installed packages' dependencies, or check distribution files."),
     "tree": ("spoke.cli.tree", "Show the dependency tree of installed packages."),
     "why": ("spoke.cli.why", "Show why a package is installed: every path that requires it."),
+    "doctor": ("spoke.cli.doctor", "Check the environment and the machine; each finding with its fix."),
     "why-not": ("spoke.cli.why_not", "Show what keeps a package below its newest release (or a version)."),
     "upgrade": ("spoke.cli.upgrade", "Upgrade packages (every outdated one when none is named)."),
     "autoremove": ("spoke.cli.autoremove", "Remove packages that nothing requires and nobody asked for."),

@@ -155,7 +155,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
               "the same rules as --index-url."),
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
-        "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why", "why-not",
+        "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why", "why-not", "doctor",
         "autoremove", "history", "rollback", "index", "download", "wheel", "compile"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
@@ -317,6 +317,12 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Add trusted host option to generated file (--no-emit-trusted-host: do not)."),
     _opt("emit-options", negative_flag="--no-emit-options", default=True, commands=_COMPILE,
          help="Add options to generated file (--no-emit-options: none at all)."),
+    # -- doctor -------------------------------------------------------------------------------
+    _opt("format", kind="choice", choices=("text", "json"), default="text",
+         commands=frozenset({"doctor"}), metavar="FORMAT", env=False,
+         help="Print the findings as text (default) or JSON."),
+    _opt("no-network", commands=frozenset({"doctor"}), env=False,
+         help="Skip the checks that reach the configured indexes."),
     # -- check DIST (twine check's options) --------------------------------------------------
     _opt("strict", commands=frozenset({"check"}), env=False,
          help="With distribution files: fail on warnings too (as twine check --strict)."),
