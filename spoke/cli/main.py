@@ -209,7 +209,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = load_settings(command, values, environ, site_config=_site_config(values, environ))
         verbosity = int(settings.get("verbose", None) or 0) - int(settings.get("quiet", None) or 0)
         verbose = verbosity > 0
-        printer = Printer(verbosity=verbosity, environ=environ, color=False if settings.get("no_color", None) else None)
+        printer = Printer(verbosity=verbosity, environ=environ, color=_color(settings),
+                          progress=settings.get("progress_bar", None) or "on")
         module_name, _, function = COMMANDS[command][0].partition(":")
         run: Callable[..., int] = getattr(import_module(module_name), function or "run")
         if invocation is not None:  # `install`/`add` as typed: it may record the quick answer
@@ -281,6 +282,13 @@ def _stop_transfers_on_interrupt() -> Callable[[], None]:
 
     signal.signal(signal.SIGINT, on_interrupt)
     return restore
+
+
+def _color(settings: Any) -> bool | None:
+    """``--color always|never`` (``--no-color`` is never); ``None``: decide by the terminal."""
+    if settings.get("no_color", None):
+        return False
+    return {"always": True, "never": False}.get(settings.get("color", None) or "auto")
 
 
 def _site_config(values: Mapping[str, Any], environ: Mapping[str, str]) -> Any:

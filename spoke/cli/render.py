@@ -20,9 +20,10 @@ class Printer:
 
     def __init__(
         self, *, verbosity: int = 0, color: bool | None = None, err: IO[str] | None = None,
-        out: IO[str] | None = None, environ: Mapping[str, str] | None = None,
+        out: IO[str] | None = None, environ: Mapping[str, str] | None = None, progress: str = "on",
     ) -> None:
         self.verbosity = verbosity
+        self.progress = progress  # --progress-bar: on (a bar on a terminal), off, raw
         self.err = err or sys.stderr
         self.out = out or sys.stdout
         env = environ or {}
@@ -97,10 +98,11 @@ class CliReporter:
         self.printer = printer
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
+        self._raw: dict[str, list[Any]] = {}  # --progress-bar raw: name → [bytes so far, total]
         self._lock = threading.Lock()
 
     def _bar(self) -> Any:
-        if self._progress is None and self.printer.interactive:
+        if self._progress is None and self.printer.interactive and self.printer.progress == "on":
             from rich.console import Console
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
@@ -114,8 +116,8 @@ class CliReporter:
 
     @property
     def draws_progress(self) -> bool:
-        """Whether download progress is drawn (a bar on a terminal)."""
-        return bool(self.printer.interactive)
+        """Whether download progress is shown (a bar on a terminal, or ``raw`` lines)."""
+        return self.printer.progress == "raw" or (bool(self.printer.interactive) and self.printer.progress == "on")
 
     def phase(self, name: str, detail: str = "") -> None:
         self.printer.detail(f"{name}…{(' ' + detail) if detail else ''}")
@@ -124,6 +126,10 @@ class CliReporter:
         self.printer.detail(summary)
 
     def download_start(self, name: str, total: int | None) -> None:
+        if self.printer.progress == "raw":
+            with self._lock:
+                self._raw[name] = [0, total]
+            return
         with self._lock:
             bar = self._bar()
             if bar is not None:
@@ -131,6 +137,13 @@ class CliReporter:
         self.printer.detail(f"Downloading {name}")
 
     def download_progress(self, name: str, nbytes: int) -> None:
+        if self.printer.progress == "raw":
+            with self._lock:
+                seen = self._raw.setdefault(name, [0, None])
+                seen[0] += nbytes
+                done, total = seen
+            self.printer.err.write(f"Progress {done} of {total if total is not None else '?'}\n")
+            return
         with self._lock:
             if self._progress is not None and name in self._tasks:
                 self._progress.advance(self._tasks[name], nbytes)

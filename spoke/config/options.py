@@ -180,6 +180,10 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Mark this host or host:port pair as trusted, even though it does not have valid "
               "or any HTTPS."),
     _opt("no-color", help="Suppress colored output."),
+    _opt("color", kind="choice", choices=("auto", "always", "never"), default="auto", metavar="WHEN",
+         help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never."),
+    _opt("progress-bar", kind="choice", choices=("on", "off", "raw"), default="on", metavar="MODE",
+         help="Download progress: on (a bar on a terminal), off, or raw (`Progress N of M` lines)."),
     _opt("isolated", config_keys=("isolated-mode",),
          help="Run in an isolated mode, ignoring environment variables and user configuration."),
     _opt("no-input", help="Disable prompting for input."),
@@ -197,6 +201,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
          commands=_RESOLVING_AND_COMPILE, metavar="FILE",
          help="Constrain versions using the given constraints file. This option can be used "
               "multiple times."),
+    _opt("yes", "-y", "--yes", commands=_INSTALL | {"build", "compile"}, env=False,
+         help="Don't ask for confirmation (accepted everywhere that changes something; spoke "
+              "asks nothing there)."),
     _opt("upgrade", "-U", "--upgrade", commands=_INSTALL,
          help="Upgrade all specified packages to the newest available version."),
     _opt("upgrade-strategy", kind="choice", choices=("only-if-needed", "eager"),
