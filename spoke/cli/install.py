@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -68,15 +69,24 @@ def _warn_folder_names(reqs: Sequence[UserRequirement], printer: Printer) -> Non
 
 
 def _say_interpreter(ctx: Any, printer: Printer) -> None:
-    """Name the interpreter when ``--target``/``--prefix``/``--root``/``--user`` fell back to the
-    one on PATH for want of a virtual environment (what it installs for is then not obvious)."""
+    """Say which environment the install goes to: always with ``-v``, and on the first line when
+    it is not the obvious one — ``VIRTUAL_ENV`` names another environment than the ``.venv``
+    here, or ``--target``/``--prefix``/``--root``/``--user`` fell back to ``python3`` on PATH."""
+    from spoke.env.discovery import find_dot_venv
+
     t = ctx.target_settings
-    if not t.elsewhere or t.python or t.virtual_env or t.system:
-        return
     interp = ctx.interpreter
-    if not interp.is_venv:
+    label = f"Using {interp.sys_prefix} (Python {interp.python_version}, {interp.executable})"
+    if t.elsewhere and not (t.python or t.virtual_env or t.system) and not interp.is_venv:
         printer.info(f"Using {interp.executable} (Python {interp.python_version}) from PATH; "
                      "pass --python to choose another")
+        return
+    dot = find_dot_venv(t.cwd) if t.virtual_env and not t.python else None
+    if dot is not None and os.path.realpath(dot.parent.parent) != os.path.realpath(str(interp.sys_prefix)):
+        printer.info(f"{label}: VIRTUAL_ENV names it, so {dot.parent.parent} is not used "
+                     "(deactivate, or pass --python, to choose)")
+        return
+    printer.detail(label)
 
 
 def _merge(a: RequirementsFile, b: RequirementsFile) -> RequirementsFile:
