@@ -110,6 +110,7 @@ def group_versions(
     """
     fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
     rejected: dict[Version, str] = {}
+    elsewhere: dict[Version, set[str]] = {}  # the platforms of wheels that do not fit
     for f in files:
         if not python_matches(f.requires_python, policy.python_version):
             rejected.setdefault(f.version, f"requires Python {f.requires_python}")
@@ -120,7 +121,8 @@ def group_versions(
                 continue
             rank = wheel_rank(f, policy)
             if rank is None:
-                rejected.setdefault(f.version, "has no wheel for this platform or Python")
+                rejected.setdefault(f.version, _NO_WHEEL)
+                elsewhere.setdefault(f.version, set()).update(f"{t.interpreter}-{t.platform}" for t in f.tags)
                 continue
             key = (0, rank)
         else:
@@ -140,7 +142,16 @@ def group_versions(
             ordered = tuple(f for f in ordered if f.yanked is None)
         choices[version] = VersionChoice(version=version, files=ordered, yanked=yanked)
         rejected.pop(version, None)
+    for version, reason in rejected.items():
+        if reason is _NO_WHEEL and elsewhere.get(version):
+            # Index pages may be thinned to this target's wheels (one other kept per version),
+            # so these are examples, not the whole list.
+            shown = sorted(elsewhere[version])[:4]
+            rejected[version] = f"{_NO_WHEEL} (it has wheels for other targets, such as {', '.join(shown)})"
     return choices, rejected
+
+
+_NO_WHEEL = "has no wheel for this platform or Python"
 
 
 def order_versions(

@@ -299,6 +299,9 @@ class PackageProvider:
         version, reason = rejected[0]
         if reason.startswith("requires Python"):
             reason += f" (the target runs Python {self._files_policy.python_version})"
+        elif reason.startswith("has no wheel") and self._files_policy.tags:
+            best = next(iter(self._files_policy.tags))
+            reason += f"; the target takes {best.interpreter}-{best.abi}-{best.platform} wheels and older"
         text = f"{name} {version} {reason}"
         if len(rejected) > 1:
             others = len(rejected) - 1

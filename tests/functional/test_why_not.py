@@ -31,3 +31,15 @@ def test_the_installed_requirement_python_and_platform_are_named(spoke, index, v
     assert "tool 9.9 does not exist" in missing
     bad = spoke("why-not", *py, check=False)
     assert bad.returncode != 0 and "Name one package" in bad.stderr
+
+
+def test_no_matching_distribution_names_the_target_and_the_platforms_offered(spoke, index, venv) -> None:
+    server = index(Pkg("native", "2.0", tag="cp312-cp312-win_amd64"),
+                   Pkg("native", "2.0", tag="cp312-cp312-macosx_11_0_arm64"))
+    env = venv()
+    result = spoke("install", "--python", str(env.python), "-i", server.simple_url, "native", check=False)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "native 2.0 has no wheel for this platform or Python" in text, result.describe()
+    assert "(it has wheels for other targets, such as cp312-" in text
+    assert "the target takes cp3" in text and "wheels and older" in text
