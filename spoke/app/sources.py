@@ -154,6 +154,7 @@ class SourceBuilder:
                 log=self._ctx.reporter.debug,
                 markers=self.interpreter.markers,
                 check_requirements=self._check_requirements,
+                log_dir=self._ctx.cache.bucket("builds") / "logs",
             )
         return self._builder
 

@@ -124,7 +124,9 @@ class Builder:
         log: Callable[[str], None] = lambda line: None,
         markers: Mapping[str, str] | None = None,
         check_requirements: bool = True,
+        log_dir: Path | None = None,
     ) -> None:
+        self._log_dir = log_dir
         self._make_env = make_env
         self._check_requirements = check_requirements
         self._markers = dict(markers) if markers is not None else None
@@ -367,12 +369,29 @@ class Builder:
             raise self._failure(tree, hook, runner, "exited without reporting a result") from None
 
     def _failure(self, tree: _Tree, hook: str, runner: _HookRunner, what: str) -> BuildError:
+        notes = explaining_lines(runner.lines)
+        log = self._write_log(tree, hook, runner.lines)
+        if log is not None:
+            notes.append(f"the backend's whole output: {log}")
         return BuildError(
             f"Building {tree.label} failed: the backend's `{hook}` hook {what}",
             label=tree.label, hook=hook,
-            notes=tuple(runner.tail),
+            notes=tuple(notes),
             hint=runner.scanner.hint(isolated=self.isolated),
         )
+
+    def _write_log(self, tree: _Tree, hook: str, lines: Sequence[str]) -> Path | None:
+        """Keep the backend's whole output in a log file (its path goes into the error)."""
+        if self._log_dir is None or not lines:
+            return None
+        try:
+            self._log_dir.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=self._log_dir, prefix=f"{_slug(tree.label)}-{hook}-", suffix=".log")
+            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as out:
+                out.write("\n".join(lines) + "\n")
+        except OSError:
+            return None
+        return Path(name)
 
     def _unavailable(self, tree: _Tree, hook: str, runner: _HookRunner, exc: Any) -> BuildError:
         scanner = OutputScanner()
@@ -486,6 +505,7 @@ class _HookRunner:
     def __init__(self, environ: Mapping[str, str], log: Callable[[str], None]) -> None:
         self._environ = environ
         self._log = log
+        self.lines: list[str] = []  # the whole output (bounded), for the log file
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
         self.scanner = OutputScanner()
         self.started = False
@@ -516,6 +536,8 @@ class _HookRunner:
 
     def _line(self, line: str) -> None:
         self.tail.append(line)
+        if len(self.lines) < _MAX_LOG_LINES:
+            self.lines.append(line)
         self.scanner.feed(line)
         self._log(line)
 
@@ -626,6 +648,25 @@ def _move_into(built: Path, out_dir: Path) -> Path:
             os.unlink(tmp)
             raise
     return final
+
+
+_MAX_LOG_LINES = 200_000
+_EXPLAINING = re.compile(
+    r"(\berror\b|fatal|not found|no such file|cannot find|undefined reference|"
+    r"ModuleNotFoundError|ImportError|Exception:|Traceback \(most recent)",
+    re.IGNORECASE,
+)
+
+
+def explaining_lines(lines: Sequence[str], *, matches: int = 12, tail: int = 8) -> list[str]:
+    """The lines of a failed build's output that explain it: those naming an error (compiler
+    errors, missing headers and tools, exceptions), then the last few lines; not pages of
+    progress. With no such line, the last :data:`TAIL_LINES`."""
+    found = [line for line in lines if _EXPLAINING.search(line)]
+    if not found:
+        return list(lines[-TAIL_LINES:])
+    picked = list(dict.fromkeys([*found[-matches:], *lines[-tail:]]))
+    return [line for line in picked if line.strip()]
 
 
 def _slug(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,8 @@ def test_a_failing_build_and_bad_input_are_clear(spoke, build_index, tmp_path) -
     (project / "setup.py").write_text("raise SystemExit('this build is broken on purpose')\n")
     failed = spoke("build", str(project), "-i", server.simple_url, check=False, cwd=tmp_path)
     assert failed.returncode == 1 and "broken on purpose" in failed.stderr, failed.describe()
+    log = failed.stderr.split("the backend's whole output: ", 1)[1].split()[0]
+    assert "broken on purpose" in Path(log).read_text(encoding="utf-8")
     assert "Traceback" not in failed.stderr.split("broken on purpose")[-1]
     assert not (project / "dist").exists() or not list((project / "dist").iterdir())
     (tmp_path / "empty").mkdir()
