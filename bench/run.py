@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark spoke against uv and pip: ``python3 bench/run.py [--quick] [--markdown] ...``.
 
-One command: makes (once) a venv with pip, uv and this repository's spoke in it, then for each
-requirement set in ``bench/sets`` and each tool times a cold, a warm and a no-op install into
-fresh target venvs, repeats that ``--runs`` times, and prints the medians with the ratios
-spoke/uv and pip/spoke. Raw results go to ``bench/.work/results-<timestamp>.json``.
-See ``bench/README.md``.
+One command: makes (once) a venv with pip, uv and this repository's spoke in it (brought up to
+date with the working tree on every start), then for each requirement set in ``bench/sets`` and
+each tool times a cold, a warm and a no-op install into fresh target venvs, repeats that
+``--runs`` times, and prints the medians with the ratios spoke/uv and pip/spoke. With
+``--scenarios download`` (or ``install,download``) it also times ``spoke download`` against
+``pip download`` into an empty folder (cold) and again into the full one (rerun). Raw results
+go to ``bench/.work/results-<timestamp>.json``. See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ if str(BENCH_DIR) not in sys.path:
 
 from benchkit.hermetic import hermetic_env  # noqa: E402
 from benchkit.measure import (  # noqa: E402
+    OPERATIONS,
     SCENARIOS,
     HarnessError,
     Measurement,
     make_target_venv,
+    measure_download_sequence,
     measure_sequence,
 )
 from benchkit.process import Runner, run_subprocess  # noqa: E402
@@ -42,8 +46,15 @@ from benchkit.report import (  # noqa: E402
     render_text,
     results_document,
     summarize,
+    summarize_downloads,
 )
-from benchkit.tools import DEFAULT_INDEX, TOOL_NAMES, bootstrap_tools  # noqa: E402
+from benchkit.tools import (  # noqa: E402
+    DEFAULT_INDEX,
+    DOWNLOAD_TOOL_NAMES,
+    TOOL_NAMES,
+    bootstrap_tools,
+    source_fingerprint,
+)
 
 SETS_DIR = BENCH_DIR / "sets"
 
@@ -65,18 +76,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs per set and tool; the median is shown (default 3)")
     parser.add_argument("--sets", help=f"comma-separated sets (default: all of {','.join(available_sets())})")
     parser.add_argument("--tools", default=",".join(TOOL_NAMES), help="comma-separated tools (default: all)")
+    parser.add_argument(
+        "--scenarios", default="install",
+        help="what to time: install (cold, warm, no-op), download (cold, rerun; spoke and pip), "
+             "or both as install,download (default: install)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--index-url", default=DEFAULT_INDEX, help="the index every tool uses")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds one install may take")
     parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / ".work", help="tools, scratch, results")
     parser.add_argument("--refresh-tools", action="store_true", help="rebuild the tools venv")
     parser.add_argument("--keep-scratch", action="store_true", help="keep target venvs and caches")
+    parser.add_argument("--prepare-tools", action="store_true",
+                        help="only bring the tools venv up to date with the working tree, then exit")
     args = parser.parse_args(argv)
 
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     unknown = [t for t in args.tools if t not in TOOL_NAMES]
     if unknown or not args.tools:
         parser.error(f"unknown tool(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(TOOL_NAMES)}")
+    args.scenarios = [o.strip() for o in args.scenarios.split(",") if o.strip()]
+    wrong = [o for o in args.scenarios if o not in OPERATIONS]
+    if wrong or not args.scenarios:
+        parser.error(f"unknown scenario(s) {', '.join(wrong) or '(none given)'}; known: {', '.join(OPERATIONS)}")
+    args.scenarios = [o for o in OPERATIONS if o in args.scenarios]  # installs first, once each
+    if args.scenarios == ["download"] and not set(args.tools) & set(DOWNLOAD_TOOL_NAMES):
+        parser.error(f"download is timed for {' and '.join(DOWNLOAD_TOOL_NAMES)} only; --tools names neither")
     if args.sets is None:
         args.sets = "small" if args.quick else ",".join(available_sets())
     args.sets = [s.strip() for s in args.sets.split(",") if s.strip()]
@@ -95,16 +120,26 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def unavailable(set_name: str, tool: str, run: int, why: str) -> list[Measurement]:
+def unavailable(set_name: str, tool: str, run: int, why: str, operation: str = "install") -> list[Measurement]:
     """The measurements of a tool that could not even be installed."""
+    scenarios = SCENARIOS if operation == "install" else ("cold", "rerun")
     first = Measurement(set_name=set_name, tool=tool, scenario="cold", run=run, status="failed",
-                        seconds=None, output=why)
+                        seconds=None, output=why, operation=operation)
     rest = [
         Measurement(set_name=set_name, tool=tool, scenario=s, run=run, status="skipped",
-                    seconds=None, output="the tool is not installed")
-        for s in SCENARIOS[1:]
+                    seconds=None, output="the tool is not installed", operation=operation)
+        for s in scenarios[1:]
     ]
     return [first, *rest]
+
+
+def rotated(tools: list[str], run: int) -> list[str]:
+    """``tools`` starting ``run - 1`` places further on: drift (network, thermal) then hits
+    every tool alike over the runs."""
+    if not tools:
+        return []
+    shift = (run - 1) % len(tools)
+    return tools[shift:] + tools[:shift]
 
 
 def describe(done: tuple[Measurement, ...] | list[Measurement]) -> str:
@@ -128,6 +163,7 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
     environ = dict(os.environ)
 
     say(f"preparing the tools venv in {work / 'tools'} ...")
+    source = source_fingerprint(REPO)
     setup = bootstrap_tools(
         work / "tools", repo=REPO, runner=runner, environ=environ,
         base_python=base_python, index_url=args.index_url, refresh=args.refresh_tools,
@@ -137,6 +173,11 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
     for name in setup.problems:
         if name in args.tools:
             say(f"  {name} is unavailable; its cells will read 'failed'")
+    if args.prepare_tools:
+        for name, why in setup.problems.items():
+            say(f"{name}: {why}")
+        return 1 if setup.problems else 0
+    download_tools = [t for t in args.tools if t in DOWNLOAD_TOOL_NAMES] if "download" in args.scenarios else []
 
     make_target = make_target_venv(base_python, runner, hermetic_env(environ))
     measurements: list[Measurement] = []
@@ -146,9 +187,7 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
         for set_name in args.sets:
             requirements = SETS_DIR / f"{set_name}.txt"
             for run in range(1, args.runs + 1):
-                # Rotating the order spreads any drift (network, thermal) over all tools alike.
-                shift = (run - 1) % len(args.tools)
-                for tool in args.tools[shift:] + args.tools[:shift]:
+                for tool in rotated(args.tools, run) if "install" in args.scenarios else []:
                     if tool in setup.problems:
                         done = unavailable(set_name, tool, run, setup.problems[tool])
                     else:
@@ -161,6 +200,19 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
                         ))
                     measurements.extend(done)
                     say(f"[{set_name} run {run}/{args.runs}] {tool:<15} {describe(done)}")
+                for tool in rotated(download_tools, run):
+                    if tool in setup.problems:
+                        done = unavailable(set_name, tool, run, setup.problems[tool], "download")
+                    else:
+                        done = list(measure_download_sequence(
+                            set_name=set_name, requirements=requirements, tool=tool, run=run,
+                            scratch=work / "scratch" / f"{set_name}-{tool}-download-{run}",
+                            tools=setup.tools, runner=runner, environ=environ,
+                            index_url=args.index_url, timeout=args.timeout,
+                            keep=args.keep_scratch, trash=work / "trash",
+                        ))
+                    measurements.extend(done)
+                    say(f"[{set_name} run {run}/{args.runs}] {tool + ' download':<15} {describe(done)}")
     except HarnessError as exc:
         say(f"error: {exc}")
         return 1
@@ -174,13 +226,21 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
         (work / "scratch").rmdir()  # only when empty: --keep-scratch leaves its folders
     except OSError:
         pass
-    rows = summarize(measurements, sets=args.sets, tools=args.tools)
+    rows: tuple = ()
+    if "install" in args.scenarios:
+        rows += summarize(measurements, sets=args.sets, tools=args.tools)
+    if "download" in args.scenarios:
+        rows += summarize_downloads(measurements, sets=args.sets, tools=args.tools)
+    source_moved = source_fingerprint(REPO) != source
     meta = {
         "started": started,
         "runs": args.runs,
+        "scenarios": args.scenarios,
         "sets": {s: (SETS_DIR / f"{s}.txt").read_text(encoding="utf-8") for s in args.sets},
         "tools": args.tools,
         "versions": dict(setup.versions),
+        "spoke_source": source,
+        "spoke_source_changed_during_run": source_moved,
         "index_url": args.index_url,
         "interrupted": interrupted,
         "machine": {
@@ -194,9 +254,12 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
                        encoding="utf-8")
 
     print(render_markdown(rows) if args.markdown else render_text(rows))
-    print(f"\nmedian of {args.runs} run(s), in seconds; * = some runs failed; (n) = distributions installed")
+    counted = " (files saved, for downloads)" if "download" in args.scenarios else ""
+    print(f"\nmedian of {args.runs} run(s), in seconds; * = some runs failed; (n) = distributions installed{counted}")
     for note in disagreements(measurements):
         say(f"note: {note}")
+    if source_moved:
+        say("note: spoke's source changed during the run; every spoke command ran the copy made at its start")
     failures = failure_report(measurements)
     if failures:
         say("\nfailures (last lines of each tool's output):")

@@ -11,6 +11,14 @@ made ``--without-pip`` (untimed, so only the install is measured):
 A step that cannot be measured honestly is *skipped*: warm after a failed cold install would time
 an empty cache, no-op after a failed warm install would time an install. An install that exits 0
 yet leaves no distribution in the target is a failure too (a stub CLI must not look fast).
+
+A *download* sequence (:func:`measure_download_sequence`, spoke and pip only) has a cache
+directory and a destination folder, both empty at first:
+
+1. **cold**: download the set into the empty folder with the empty cache;
+2. **rerun**: the very same command again: the folder is full and the cache warm.
+
+Rerun is skipped when cold failed; a download that exits 0 but leaves no file is a failure.
 """
 
 from __future__ import annotations
@@ -24,10 +32,16 @@ from pathlib import Path
 
 from benchkit.hermetic import hermetic_env
 from benchkit.process import Completed, Runner, tail
-from benchkit.tools import DEFAULT_INDEX, ToolsVenv, install_command, venv_python
+from benchkit.tools import DEFAULT_INDEX, ToolsVenv, download_command, install_command, venv_python
 
 #: The scenarios of a sequence, in the order they run (and rows appear).
 SCENARIOS = ("cold", "warm", "no-op")
+
+#: The scenarios of a download sequence, in the order they run (and rows appear).
+DOWNLOAD_SCENARIOS = ("cold", "rerun")
+
+#: What a sequence times: installs into venvs, or downloads into a folder.
+OPERATIONS = ("install", "download")
 
 #: A measurement's status: it ran fine, the tool failed, it hit its time limit, or it was not run.
 STATUSES = ("ok", "failed", "timeout", "skipped")
@@ -39,12 +53,13 @@ class HarnessError(Exception):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Measurement:
-    """One timed install: which set, tool, scenario and run, and what came of it.
+    """One timed command: which set, tool, scenario and run, and what came of it.
 
-    ``seconds`` is ``None`` unless ``status`` is ``"ok"``. ``installed`` lists the target's
-    distributions afterwards as ``name==version`` (from the ``.dist-info`` folder names), so two
-    tools can be checked to have installed the same thing. ``output`` is the tail of what a
-    failing tool wrote (empty on success).
+    ``operation`` is ``"install"`` or ``"download"``. ``seconds`` is ``None`` unless ``status``
+    is ``"ok"``. ``installed`` lists what the command left: for an install the target's
+    distributions as ``name==version`` (from the ``.dist-info`` folder names), for a download
+    the file names in the destination folder, so two tools can be checked to have done the
+    same thing. ``output`` is the tail of what a failing tool wrote (empty on success).
     """
 
     set_name: str
@@ -57,10 +72,12 @@ class Measurement:
     installed: tuple[str, ...] = ()
     output: str = ""
     command: tuple[str, ...] = ()
+    operation: str = "install"
 
     def to_dict(self) -> dict[str, object]:
         """The measurement as plain JSON data."""
         return {
+            "operation": self.operation,
             "set": self.set_name,
             "tool": self.tool,
             "scenario": self.scenario,
@@ -89,6 +106,13 @@ def installed_distributions(venv: Path) -> tuple[str, ...]:
             name, _, version = info.name[: -len(".dist-info")].partition("-")
             found.add(f"{name.lower().replace('_', '-')}=={version}")
     return tuple(sorted(found))
+
+
+def saved_files(dest: Path) -> tuple[str, ...]:
+    """The names of the files in the download folder ``dest``, sorted (none if it is missing)."""
+    if not dest.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in dest.iterdir() if p.is_file()))
 
 
 #: Makes an empty target venv at the given path (the real one is :func:`make_target_venv`).
@@ -174,13 +198,64 @@ def measure_sequence(
         noop = timed("no-op", warm_venv)
         return cold, warm, noop
     finally:
-        if keep:
-            pass
-        elif trash is not None:
-            trash.mkdir(parents=True, exist_ok=True)
-            scratch.rename(trash / f"{scratch.name}-{time.time_ns()}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+        _dispose(scratch, keep=keep, trash=trash)
+
+
+def measure_download_sequence(
+    *,
+    set_name: str,
+    requirements: Path,
+    tool: str,
+    run: int,
+    scratch: Path,
+    tools: ToolsVenv,
+    runner: Runner,
+    environ: Mapping[str, str],
+    index_url: str = DEFAULT_INDEX,
+    timeout: float = 900.0,
+    keep: bool = False,
+    trash: Path | None = None,
+    settle: Callable[[], None] = os.sync,
+) -> tuple[Measurement, ...]:
+    """Time ``tool`` downloading ``requirements`` cold, then the same command again (rerun).
+
+    The scratch folder, cache, environment, ``settle`` and clean-up are those of
+    :func:`measure_sequence`; the destination folder is ``scratch/dest``.
+    """
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    cache_dir, dest = scratch / "cache", scratch / "dest"
+    cache_dir.mkdir(parents=True)
+    env = hermetic_env(environ, xdg_cache_home=scratch / "xdg-cache")
+    argv = download_command(tool, tools=tools, requirements=requirements, dest=dest,
+                            cache_dir=cache_dir, index_url=index_url)
+
+    def timed(scenario: str) -> Measurement:
+        settle()
+        done = runner(argv, env=env, cwd=scratch, timeout=timeout)
+        return _judge(set_name, tool, scenario, run, argv, done, saved_files(dest), operation="download")
+
+    try:
+        cold = timed("cold")
+        if cold.status != "ok":
+            return cold, Measurement(
+                set_name=set_name, tool=tool, scenario="rerun", run=run, status="skipped",
+                seconds=None, output="the cold download failed", operation="download",
+            )
+        return cold, timed("rerun")
+    finally:
+        _dispose(scratch, keep=keep, trash=trash)
+
+
+def _dispose(scratch: Path, *, keep: bool, trash: Path | None) -> None:
+    """Keep, move to ``trash`` (deleted by the caller later) or delete a sequence's folder."""
+    if keep:
+        return
+    if trash is not None:
+        trash.mkdir(parents=True, exist_ok=True)
+        scratch.rename(trash / f"{scratch.name}-{time.time_ns()}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _judge(
@@ -191,6 +266,8 @@ def _judge(
     argv: list[str],
     done: Completed,
     installed: tuple[str, ...],
+    *,
+    operation: str = "install",
 ) -> Measurement:
     """Turn a finished command into a measurement, deciding whether it counts."""
     status, output = "ok", ""
@@ -200,9 +277,10 @@ def _judge(
         status, output = "failed", tail(done.stderr or done.stdout)
     elif not installed:
         status = "failed"
-        output = "exited with 0 but the target holds no distribution\n" + tail(done.stderr or done.stdout)
+        empty = "the target holds no distribution" if operation == "install" else "the folder holds no file"
+        output = f"exited with 0 but {empty}\n" + tail(done.stderr or done.stdout)
     return Measurement(
         set_name=set_name, tool=tool, scenario=scenario, run=run, status=status,
         seconds=done.seconds if status == "ok" else None, returncode=done.returncode,
-        installed=installed, output=output, command=tuple(argv),
+        installed=installed, output=output, command=tuple(argv), operation=operation,
     )

@@ -2,6 +2,11 @@
 
 Pure functions over :class:`~benchkit.measure.Measurement` values; ``run.py`` prints the strings.
 
+Installs and downloads make separate tables (their tools differ): ``set | scenario | spoke | uv |
+pip | pip --no-compile | spoke/uv | pip/spoke`` and ``set | download | spoke | pip | pip/spoke``;
+given rows of both, :func:`render_text` and :func:`render_markdown` draw one table after the
+other, with a blank line between.
+
 A cell is the median of the runs that succeeded. A cell some of whose runs failed shows that
 median with a ``*`` (and the failures are listed below the table); a cell with no successful run
 says ``failed``, ``timeout`` or ``skipped``; a tool that was not benchmarked shows ``-``.
@@ -13,8 +18,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from benchkit.measure import SCENARIOS, Measurement
-from benchkit.tools import TOOL_NAMES, TOOL_TITLES
+from benchkit.measure import DOWNLOAD_SCENARIOS, OPERATIONS, SCENARIOS, Measurement
+from benchkit.tools import DOWNLOAD_TOOL_NAMES, TOOL_NAMES, TOOL_TITLES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,12 +39,16 @@ class Cell:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Row:
-    """One row of the table: a set, a scenario, and a cell per tool."""
+    """One row of a table: a set, a scenario, and a cell per tool.
+
+    ``packages`` is the number of distributions an install left (or files a download saved).
+    """
 
     set_name: str
     scenario: str
     cells: Mapping[str, Cell]
     packages: int | None = None
+    operation: str = "install"
 
 
 ABSENT = Cell(seconds=None, status="absent")
@@ -61,13 +70,14 @@ def summarize_cell(measurements: Sequence[Measurement]) -> Cell:
     return Cell(seconds=None, status="failed", runs=len(measurements))
 
 
-def package_count(measurements: Iterable[Measurement], set_name: str) -> int | None:
-    """How many distributions the set installs, as uv's (else any tool's) cold install found."""
+def package_count(measurements: Iterable[Measurement], set_name: str, operation: str = "install") -> int | None:
+    """How many distributions the set installs, as uv's (else any tool's) cold install found;
+    for a download, how many files pip's (else spoke's) cold download saved."""
     counts: dict[str, int] = {}
     for m in measurements:
-        if m.set_name == set_name and m.scenario == "cold" and m.status == "ok":
+        if m.set_name == set_name and m.operation == operation and m.scenario == "cold" and m.status == "ok":
             counts.setdefault(m.tool, len(m.installed))
-    for tool in ("uv", *TOOL_NAMES):
+    for tool in ("uv", "pip", *TOOL_NAMES):
         if tool in counts:
             return counts[tool]
     return None
@@ -76,19 +86,40 @@ def package_count(measurements: Iterable[Measurement], set_name: str) -> int | N
 def summarize(
     measurements: Sequence[Measurement], *, sets: Sequence[str], tools: Sequence[str]
 ) -> tuple[Row, ...]:
-    """Rows of set x scenario, in the order of ``sets`` and :data:`SCENARIOS`, for ``tools``."""
+    """Rows of set x scenario, in the order of ``sets`` and :data:`SCENARIOS`, for ``tools``:
+    the install table (downloads are left to :func:`summarize_downloads`)."""
+    return _summarize(measurements, sets=sets, tools=tools, operation="install")
+
+
+def summarize_downloads(
+    measurements: Sequence[Measurement], *, sets: Sequence[str], tools: Sequence[str]
+) -> tuple[Row, ...]:
+    """The download table's rows: set x :data:`DOWNLOAD_SCENARIOS`, a cell per tool of
+    :data:`DOWNLOAD_TOOL_NAMES` (``-`` for one not in ``tools``)."""
+    return _summarize(measurements, sets=sets, tools=tools, operation="download")
+
+
+def _summarize(
+    measurements: Sequence[Measurement], *, sets: Sequence[str], tools: Sequence[str], operation: str
+) -> tuple[Row, ...]:
+    if operation == "install":
+        scenarios, columns = SCENARIOS, TOOL_NAMES
+    else:
+        scenarios, columns = DOWNLOAD_SCENARIOS, DOWNLOAD_TOOL_NAMES
     rows = []
     for set_name in sets:
-        packages = package_count(measurements, set_name)
-        for scenario in SCENARIOS:
+        packages = package_count(measurements, set_name, operation)
+        for scenario in scenarios:
             cells = {}
-            for tool in TOOL_NAMES:
+            for tool in columns:
                 mine = [
                     m for m in measurements
-                    if m.set_name == set_name and m.scenario == scenario and m.tool == tool
+                    if m.operation == operation and m.set_name == set_name and m.scenario == scenario
+                    and m.tool == tool
                 ]
                 cells[tool] = summarize_cell(mine) if tool in tools else ABSENT
-            rows.append(Row(set_name=set_name, scenario=scenario, cells=cells, packages=packages))
+            rows.append(Row(set_name=set_name, scenario=scenario, cells=cells, packages=packages,
+                            operation=operation))
     return tuple(rows)
 
 
@@ -124,27 +155,52 @@ def format_ratio(value: float | None) -> str:
 
 HEADERS = ("set", "scenario", *(TOOL_TITLES[t] for t in TOOL_NAMES), "spoke/uv", "pip/spoke")
 
+#: The download table's header: the second column names the scenario (cold, rerun).
+DOWNLOAD_HEADERS = ("set", "download", *(TOOL_TITLES[t] for t in DOWNLOAD_TOOL_NAMES), "pip/spoke")
+
+
+def _cell(row: Row, tool: str) -> Cell:
+    return row.cells.get(tool, ABSENT)
+
 
 def table_cells(rows: Sequence[Row]) -> list[list[str]]:
-    """The table as strings, header first: what both renderings draw."""
-    lines = [list(HEADERS)]
+    """One table as strings, header first: what both renderings draw. The rows are of one
+    operation (the first row's decides the layout)."""
+    download = bool(rows) and rows[0].operation == "download"
+    lines = [list(DOWNLOAD_HEADERS if download else HEADERS)]
     for row in rows:
         set_label = row.set_name if row.packages is None else f"{row.set_name} ({row.packages})"
-        c = row.cells
+        if download:
+            lines.append([
+                set_label,
+                row.scenario,
+                *(format_cell(_cell(row, t)) for t in DOWNLOAD_TOOL_NAMES),
+                format_ratio(ratio(_cell(row, "pip"), _cell(row, "spoke"))),
+            ])
+            continue
         lines.append([
             set_label,
             row.scenario,
-            *(format_cell(c[t]) for t in TOOL_NAMES),
-            format_ratio(ratio(c["spoke"], c["uv"])),
-            format_ratio(ratio(c["pip"], c["spoke"])),
+            *(format_cell(_cell(row, t)) for t in TOOL_NAMES),
+            format_ratio(ratio(_cell(row, "spoke"), _cell(row, "uv"))),
+            format_ratio(ratio(_cell(row, "pip"), _cell(row, "spoke"))),
         ])
     return lines
 
 
+def _tables(rows: Sequence[Row]) -> list[list[Row]]:
+    """``rows`` split by operation, installs first; an empty list still makes one table."""
+    groups = [[r for r in rows if r.operation == op] for op in OPERATIONS]
+    return [g for g in groups if g] or [[]]
+
+
 def render_text(rows: Sequence[Row]) -> str:
-    """The table for a terminal: columns aligned, numbers to the right."""
-    lines = table_cells(rows)
-    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
+    """The tables for a terminal: columns aligned, numbers to the right."""
+    return "\n\n".join(_render_text_table(table_cells(group)) for group in _tables(rows))
+
+
+def _render_text_table(lines: list[list[str]]) -> str:
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     out = []
     for n, line in enumerate(lines):
         parts = [
@@ -157,9 +213,12 @@ def render_text(rows: Sequence[Row]) -> str:
 
 
 def render_markdown(rows: Sequence[Row]) -> str:
-    """The table as GitHub Markdown, for the README."""
-    lines = table_cells(rows)
-    align = ["---", "---", *["---:"] * (len(HEADERS) - 2)]
+    """The tables as GitHub Markdown, for the README (a blank line between two tables)."""
+    return "\n\n".join(_render_markdown_table(table_cells(group)) for group in _tables(rows))
+
+
+def _render_markdown_table(lines: list[list[str]]) -> str:
+    align = ["---", "---", *["---:"] * (len(lines[0]) - 2)]
     out = ["| " + " | ".join(lines[0]) + " |", "| " + " | ".join(align) + " |"]
     out += ["| " + " | ".join(line) + " |" for line in lines[1:]]
     return "\n".join(out)
@@ -170,18 +229,19 @@ def failure_report(measurements: Sequence[Measurement]) -> str:
 
     Skipped steps are left out: the failure that caused them is listed already.
     """
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str, str, str]] = set()
     blocks = []
     for m in measurements:
-        key = (m.set_name, m.tool, m.scenario)
+        key = (m.operation, m.set_name, m.tool, m.scenario)
         if m.status not in ("failed", "timeout") or key in seen:
             continue
         seen.add(key)
         runs = sum(
             1 for o in measurements
-            if (o.set_name, o.tool, o.scenario) == key and o.status in ("failed", "timeout")
+            if (o.operation, o.set_name, o.tool, o.scenario) == key and o.status in ("failed", "timeout")
         )
-        head = f"--- {m.tool} / {m.set_name} / {m.scenario}: {m.status}"
+        what = m.scenario if m.operation == "install" else f"{m.operation} {m.scenario}"
+        head = f"--- {m.tool} / {m.set_name} / {what}: {m.status}"
         head += f" (exit code {m.returncode})" if m.returncode is not None else ""
         head += f", {runs} run(s)"
         body = "\n".join("    " + line for line in (m.output or "(no output)").splitlines())
@@ -190,26 +250,36 @@ def failure_report(measurements: Sequence[Measurement]) -> str:
 
 
 def disagreements(measurements: Sequence[Measurement]) -> list[str]:
-    """Notes on sets where the tools' successful cold installs left different distributions.
+    """Notes on sets where the tools' successful cold installs left different distributions,
+    or their cold downloads saved different files.
 
     The same names at different versions are expected when an index changes between runs; a
-    different set of names means the tools did not do the same work.
+    different set of names means the tools did not do the same work. Downloads are compared by
+    file name: a different file (another wheel of the same version, an sdist) is worth a note.
     """
     notes = []
-    by_set: dict[str, dict[str, frozenset[str]]] = {}
+    by_set: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
     for m in measurements:
         if m.scenario == "cold" and m.status == "ok":
-            names = frozenset(item.partition("==")[0] for item in m.installed)
-            by_set.setdefault(m.set_name, {}).setdefault(m.tool, names)
-    for set_name, per_tool in by_set.items():
+            if m.operation == "install":
+                names = frozenset(item.partition("==")[0] for item in m.installed)
+            else:
+                names = frozenset(m.installed)
+            by_set.setdefault((m.operation, m.set_name), {}).setdefault(m.tool, names)
+    for (operation, set_name), per_tool in by_set.items():
         if len(set(per_tool.values())) <= 1:
             continue
         union = frozenset().union(*per_tool.values())
         for tool, names in per_tool.items():
             missing = sorted(union - names)
-            if missing:
+            if missing and operation == "install":
                 notes.append(
                     f"{set_name}: {tool} installed {len(names)} distributions, "
+                    f"without {', '.join(missing)}"
+                )
+            elif missing:
+                notes.append(
+                    f"{set_name}: {tool} downloaded {len(names)} files, "
                     f"without {', '.join(missing)}"
                 )
     return notes
@@ -226,6 +296,7 @@ def results_document(
         **meta,
         "summary": [
             {
+                "operation": row.operation,
                 "set": row.set_name,
                 "scenario": row.scenario,
                 "packages": row.packages,
@@ -234,8 +305,8 @@ def results_document(
                            "ok_runs": cell.ok_runs, "runs": cell.runs}
                     for tool, cell in row.cells.items()
                 },
-                "spoke_over_uv": ratio(row.cells["spoke"], row.cells["uv"]),
-                "pip_over_spoke": ratio(row.cells["pip"], row.cells["spoke"]),
+                "spoke_over_uv": ratio(_cell(row, "spoke"), _cell(row, "uv")),
+                "pip_over_spoke": ratio(_cell(row, "pip"), _cell(row, "spoke")),
             }
             for row in rows
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,9 @@ class Call:
 @dataclass
 class FakeRunner:
     """Records every call; ``python -m venv X`` makes a venv skeleton at X, an install with
-    ``--python T`` writes a ``.dist-info`` folder per package of ``packages`` next to T, and
+    ``--python T`` writes a ``.dist-info`` folder per package of ``packages`` next to T, a
+    ``download ... -d DEST`` writes a wheel file per package into DEST, a ``pip install
+    --force-reinstall FOLDER`` copies ``FOLDER/spoke`` into the venv of that pip, and
     ``--version`` answers ``"<tool> 1.0"``. ``script`` may answer a call first (return a
     :class:`Completed`) or let it through (return ``None``); ``seconds`` times each call.
     """
@@ -54,6 +57,17 @@ class FakeRunner:
             site_packages(venv).mkdir(parents=True, exist_ok=True)
         elif "--version" in argv:
             return Completed(returncode=0, stdout=f"{Path(argv[0]).name} 1.0\n", stderr="", seconds=seconds)
+        elif "download" in argv and "-d" in argv:
+            dest = Path(argv[argv.index("-d") + 1])
+            dest.mkdir(parents=True, exist_ok=True)
+            for item in self.packages:
+                name, _, version = item.partition("==")
+                (dest / f"{name.lower()}-{version}-py3-none-any.whl").write_bytes(b"PK")
+        elif "install" in argv and "--force-reinstall" in argv and (Path(argv[-1]) / "spoke").is_dir():
+            # pip installing spoke from a source folder into the tools venv: a copy of its package.
+            site = site_packages(Path(argv[0]).parent.parent) / "spoke"
+            shutil.rmtree(site, ignore_errors=True)
+            shutil.copytree(Path(argv[-1]) / "spoke", site)
         elif "install" in argv and "--python" in argv:
             target = Path(argv[argv.index("--python") + 1])
             site = site_packages(target.parent.parent)

@@ -1,9 +1,16 @@
 """One cold / warm / no-op sequence, driven by a fake runner."""
 
+import os
 from pathlib import Path
 
 from bench_fakes import FakeRunner, failing, site_packages
-from benchkit.measure import installed_distributions, make_target_venv, measure_sequence
+from benchkit.measure import (
+    installed_distributions,
+    make_target_venv,
+    measure_download_sequence,
+    measure_sequence,
+    saved_files,
+)
 from benchkit.process import Completed
 from benchkit.tools import ToolsVenv
 
@@ -117,3 +124,59 @@ def test_measurement_to_dict_is_plain_data(tmp_path: Path):
     assert data["scenario"] == "cold" and data["status"] == "ok"
     assert data["installed"] == list(cold.installed)
     assert data["command"][0].endswith("bin/uv")
+
+
+def download_sequence(tmp_path: Path, runner: FakeRunner, *, tool: str = "spoke", trash: Path | None = None):
+    return measure_download_sequence(
+        set_name="large", requirements=tmp_path / "large.txt", tool=tool, run=3,
+        scratch=tmp_path / "scratch", tools=ToolsVenv(root=tmp_path / "tools"), runner=runner,
+        environ={"PIP_FIND_LINKS": "/opt/wheels", "UV_CACHE_DIR": "/x"}, timeout=42.0, trash=trash,
+        settle=lambda: None,
+    )
+
+
+def test_download_cold_then_the_same_command_again(tmp_path: Path):
+    runner = FakeRunner()
+    cold, rerun = download_sequence(tmp_path, runner)
+    assert [(m.operation, m.scenario, m.status, m.run) for m in (cold, rerun)] == [
+        ("download", "cold", "ok", 3), ("download", "rerun", "ok", 3),
+    ]
+    assert cold.installed == ("click-8.1.8-py3-none-any.whl", "flask-3.1.0-py3-none-any.whl",
+                              "markupsafe-3.0.2-py3-none-any.whl")
+    first, second = runner.calls
+    assert first.argv == second.argv, "the rerun is the very same command"
+    argv = first.argv
+    assert argv[1] == "download" and argv[argv.index("-d") + 1] == str(tmp_path / "scratch" / "dest")
+    assert argv[argv.index("--cache-dir") + 1] == str(tmp_path / "scratch" / "cache")
+    assert all("PIP_FIND_LINKS" not in c.env and "UV_CACHE_DIR" not in c.env for c in runner.calls)
+    assert first.env["PIP_CONFIG_FILE"] == os.devnull and first.timeout == 42.0
+    assert first.env["XDG_CACHE_HOME"] == str(tmp_path / "scratch" / "xdg-cache")
+    assert not (tmp_path / "scratch").exists()
+
+
+def test_pip_download_runs_from_the_tools_venv(tmp_path: Path):
+    cold, _ = download_sequence(tmp_path, FakeRunner(), tool="pip")
+    assert cold.command[:4] == (str(tmp_path / "tools" / "bin" / "python"), "-m", "pip", "download")
+
+
+def test_a_failed_cold_download_skips_the_rerun_and_an_empty_folder_fails(tmp_path: Path):
+    runner = FakeRunner(script=lambda argv: failing(stderr="no matching distribution") if "download" in argv else None)
+    cold, rerun = download_sequence(tmp_path, runner)
+    assert (cold.status, rerun.status) == ("failed", "skipped")
+    assert rerun.operation == "download" and len(runner.calls) == 1
+    cold, _ = download_sequence(tmp_path, FakeRunner(packages=()))
+    assert cold.status == "failed" and "no file" in cold.output
+
+
+def test_download_scratch_goes_to_the_trash(tmp_path: Path):
+    download_sequence(tmp_path, FakeRunner(), trash=tmp_path / "trash")
+    (moved,) = (tmp_path / "trash").iterdir()
+    assert len(list((moved / "dest").iterdir())) == 3
+
+
+def test_saved_files_lists_names(tmp_path: Path):
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "b.whl").write_bytes(b"")
+    (tmp_path / "d" / "a.tar.gz").write_bytes(b"")
+    assert saved_files(tmp_path / "d") == ("a.tar.gz", "b.whl")
+    assert saved_files(tmp_path / "missing") == ()

@@ -16,6 +16,7 @@ from benchkit.report import (
     results_document,
     summarize,
     summarize_cell,
+    summarize_downloads,
 )
 
 PKGS = ("click==8.1.8", "flask==3.1.0")
@@ -122,3 +123,83 @@ def test_results_document_is_json():
     assert doc["summary"][0]["spoke_over_uv"] == 2.0
     assert doc["summary"][0]["cells"]["pip"]["median_seconds"] == 8.0
     assert len(doc["measurements"]) == len(MEASUREMENTS)
+
+
+FILES = ("click-8.1.8-py3-none-any.whl", "flask-3.1.0-py3-none-any.whl")
+
+
+def d(tool, scenario, seconds=None, *, run=1, status=None, set_name="large", files=FILES):
+    return Measurement(
+        set_name=set_name, tool=tool, scenario=scenario, run=run,
+        status=status or ("ok" if seconds is not None else "failed"), seconds=seconds,
+        returncode=0 if seconds is not None else 1, installed=files, output="" if seconds else "boom",
+        command=(f"/t/{tool}", "download"), operation="download",
+    )
+
+
+DOWNLOADS = [
+    d("spoke", "cold", 1.5), d("spoke", "cold", 1.0, run=2), d("spoke", "cold", 2.0, run=3),
+    d("spoke", "rerun", 0.25), d("spoke", "rerun", 0.5, run=2), d("spoke", "rerun", 0.2, run=3),
+    d("pip", "cold", 12.0), d("pip", "cold", 15.0, run=2), d("pip", "cold", 9.0, run=3),
+    d("pip", "rerun", 4.0), d("pip", "rerun", run=2), d("pip", "rerun", 5.0, run=3),
+]
+
+
+def test_download_rows_are_apart_from_install_rows():
+    both = [*MEASUREMENTS, *DOWNLOADS]
+    assert [r.operation for r in summarize(both, sets=["small"], tools=["spoke", "uv", "pip"])] == ["install"] * 3
+    rows = summarize_downloads(both, sets=["large"], tools=["spoke", "uv", "pip"])
+    assert [(r.operation, r.set_name, r.scenario) for r in rows] == [("download", "large", "cold"),
+                                                                     ("download", "large", "rerun")]
+    assert set(rows[0].cells) == {"spoke", "pip"}
+    assert rows[0].packages == 2
+    assert (rows[0].cells["spoke"].seconds, rows[0].cells["pip"].seconds) == (1.5, 12.0)
+    assert (rows[1].cells["pip"].seconds, rows[1].cells["pip"].status) == (4.5, "partial")
+    only_spoke = summarize_downloads(DOWNLOADS, sets=["large"], tools=["spoke"])
+    assert only_spoke[0].cells["pip"].status == "absent"
+
+
+def test_download_table_text_follows_the_install_table():
+    rows = (*summarize(MEASUREMENTS, sets=["small"], tools=["spoke", "uv", "pip"]),
+            *summarize_downloads(DOWNLOADS, sets=["large"], tools=["spoke", "pip"]))
+    tables = render_text(rows).split("\n\n")
+    assert len(tables) == 2
+    assert tables[0] == render_text(rows[:3])
+    assert tables[1].splitlines() == [
+        "set        download  spoke    pip  pip/spoke",
+        "---------  --------  -----  -----  ---------",
+        "large (2)  cold       1.50   12.0      8.00x",
+        "large (2)  rerun     0.250  4.50*      18.0x",
+    ]
+
+
+def test_download_table_markdown():
+    rows = summarize_downloads(DOWNLOADS, sets=["large"], tools=["spoke", "pip"])
+    assert render_markdown(rows).splitlines() == [
+        "| set | download | spoke | pip | pip/spoke |",
+        "| --- | --- | ---: | ---: | ---: |",
+        "| large (2) | cold | 1.50 | 12.0 | 8.00x |",
+        "| large (2) | rerun | 0.250 | 4.50* | 18.0x |",
+    ]
+    both = render_markdown((*summarize(MEASUREMENTS, sets=["small"], tools=["spoke", "uv", "pip"]), *rows))
+    first, second = both.split("\n\n")
+    assert first.startswith("| set | scenario |") and second.startswith("| set | download |")
+
+
+def test_download_failures_and_disagreements_say_download():
+    report = failure_report([d("pip", "rerun", run=2)])
+    assert report.splitlines()[0] == "--- pip / large / download rerun: failed (exit code 1), 1 run(s)"
+    other = ("click-8.1.8-py3-none-any.whl", "flask-3.1.0.tar.gz")
+    notes = disagreements([d("spoke", "cold", 1.0), d("pip", "cold", 9.0, files=other), *MEASUREMENTS])
+    assert notes == [
+        "large: spoke downloaded 2 files, without flask-3.1.0.tar.gz",
+        "large: pip downloaded 2 files, without flask-3.1.0-py3-none-any.whl",
+    ]
+
+
+def test_results_document_with_downloads():
+    rows = summarize_downloads(DOWNLOADS, sets=["large"], tools=["spoke", "pip"])
+    doc = json.loads(json.dumps(results_document(DOWNLOADS, rows, meta={})))
+    assert doc["summary"][0]["operation"] == "download"
+    assert doc["summary"][0]["pip_over_spoke"] == 8.0 and doc["summary"][0]["spoke_over_uv"] is None
+    assert doc["measurements"][0]["operation"] == "download"

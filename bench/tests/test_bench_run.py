@@ -85,3 +85,71 @@ def test_markdown_and_the_tool_order_rotates_between_runs(tmp_path: Path, capsys
     order = [Path(c.argv[0]).name for c in runner.installs() if "--cache-dir" in c.argv]
     # Three installs per sequence; run 1 is uv then pip, run 2 pip then uv.
     assert order[::3] == ["uv", "python", "python", "uv"]
+
+
+def test_scenarios_default_to_install_and_take_download():
+    assert bench_run.parse_args([]).scenarios == ["install"]
+    assert bench_run.parse_args(["--scenarios", "download,install"]).scenarios == ["install", "download"]
+    assert bench_run.parse_args(["--scenarios", "download"]).scenarios == ["download"]
+
+
+@pytest.mark.parametrize("argv", [["--scenarios", "upload"], ["--scenarios", ","],
+                                  ["--scenarios", "download", "--tools", "uv,pip-no-compile"]])
+def test_bad_scenarios_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench_run.parse_args(argv)
+    assert exc.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_rotation():
+    assert [bench_run.rotated(["spoke", "pip"], run) for run in (1, 2, 3)] == [
+        ["spoke", "pip"], ["pip", "spoke"], ["spoke", "pip"],
+    ]
+    assert bench_run.rotated([], 2) == []
+
+
+def test_install_and_download_in_one_run(tmp_path: Path, capsys):
+    runner = FakeRunner()
+    code = bench_run.main(
+        ["--runs", "2", "--sets", "small", "--scenarios", "install,download", "--work-dir", str(tmp_path)],
+        runner=runner,
+    )
+    out, err = capsys.readouterr()
+    assert code == 0
+    install_table, download_table = out.split("\n\n")[:2]
+    assert install_table.splitlines()[0].split()[:3] == ["set", "scenario", "spoke"]
+    lines = download_table.splitlines()
+    assert lines[0].split() == ["set", "download", "spoke", "pip", "pip/spoke"]
+    assert [line.split()[:3] for line in lines[2:]] == [["small", "(3)", "cold"], ["small", "(3)", "rerun"]]
+    assert "files saved, for downloads" in out
+    downloads = [c.argv for c in runner.calls if "download" in c.argv]
+    # Two commands (cold, rerun) per tool and run; spoke and pip only, alternating who goes first.
+    assert len(downloads) == 8
+    assert [Path(a[0]).name for a in downloads[::2]] == ["spoke", "python", "python", "spoke"]
+    assert "[small run 2/2] spoke download" in err
+
+    (results,) = tmp_path.glob("results-*.json")
+    doc = json.loads(results.read_text())
+    assert doc["scenarios"] == ["install", "download"]
+    assert doc["spoke_source"] and doc["spoke_source_changed_during_run"] is False
+    ops = {(x["operation"], x["scenario"]) for x in doc["summary"]}
+    assert ops == {("install", "cold"), ("install", "warm"), ("install", "no-op"),
+                   ("download", "cold"), ("download", "rerun")}
+
+
+def test_download_only_markdown(tmp_path: Path, capsys):
+    runner = FakeRunner()
+    code = bench_run.main(["--quick", "--scenarios", "download", "--markdown", "--work-dir", str(tmp_path)],
+                          runner=runner)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("| set | download | spoke | pip | pip/spoke |\n| --- | --- | ---: | ---: | ---: |\n")
+    assert [c for c in runner.installs() if "install" in c.argv] == [], "no install is timed"
+
+
+def test_prepare_tools_only_prepares(tmp_path: Path, capsys):
+    runner = FakeRunner()
+    assert bench_run.main(["--prepare-tools", "--work-dir", str(tmp_path)], runner=runner) == 0
+    assert (tmp_path / "tools" / ".bench-spoke-ready").exists()
+    assert runner.installs() == [] and not list(tmp_path.glob("results-*.json"))
