@@ -257,7 +257,7 @@ def _pins_as_written(request: AuditRequest) -> list[Package] | None:
         except ValueError:
             return None
         out.append(Package(name=canonicalize_name(req.name), version=version))
-    return out
+    return sorted(out, key=lambda p: p.name)
 
 
 def _split(resolution: Resolution) -> tuple[list[Package], list[Skipped]]:
@@ -353,7 +353,7 @@ def _fix_environment(
     ]
     reqs = tuple(parse_requirement(t, source="spoke audit --fix") for t in texts)
     try:
-        outcome = run_install(ctx, InstallRequest(requirements=reqs, dry_run=request.dry_run))
+        outcome = run_install(ctx, InstallRequest(requirements=reqs, dry_run=request.dry_run, preferred=bounds))
     except ResolutionImpossible as exc:
         why = f"the fixed versions conflict with other requirements: {exc.message}"
         blocked = [Fix(name=n, old=installed[n].version, reason=why) for n in sorted(bounds)]
@@ -394,7 +394,7 @@ def _fix_files(
     relaxed = replace(request, no_deps=False, requirements=tuple(_unpinned(r) for r in request.requirements))
     try:
         resolution = _resolve(ctx, relaxed, extra=[f"{n}>={v}" for n, v in sorted(bounds.items())],
-                              preferred={n: v for n, (v, _h) in pins.items()})
+                              preferred={**{n: v for n, (v, _h) in pins.items()}, **bounds})
     except ResolutionImpossible as exc:
         why = f"the fixed versions conflict with other requirements: {exc.message}"
         blocked = [Fix(name=n, old=_old(report, n), reason=why) for n in sorted(bounds)]

@@ -7,11 +7,14 @@ command can build its request without importing the resolver (the no-op path sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from spoke.env.foreign import ForeignTarget
     from spoke.reqs import UserRequirement
 
@@ -43,6 +46,8 @@ class InstallRequest:
     src_dir: Path | None = None
     #: ``--platform``…: resolve for that environment (with ``--dry-run`` or ``--target`` only).
     foreign: ForeignTarget | None = None
+    #: Versions the solver tries first where they fit (``audit --fix``: the lowest safe ones).
+    preferred: Mapping[str, Version] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

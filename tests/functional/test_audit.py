@@ -185,3 +185,116 @@ def test_bad_input_is_exit_2(spoke, index, venv, osv, tmp_path: Path) -> None:
     bad_file = _audit(spoke, env, server, service, "-r", str(broken), check=2)
     assert "broken.txt" in bad_file.stderr
     assert service.requests() == []  # nothing was asked
+
+
+# -- requirements files ---------------------------------------------------------------------------
+
+
+def test_requirements_resolved_without_installing(spoke, index, venv, osv, tmp_path: Path) -> None:
+    server = index(*PACKAGES, Pkg("app", "1.0", deps=("yamlish>=5,<5.4", "clean")))
+    env = venv()
+    service = osv(*RECORDS)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("app\njinja-lite>=2.11\n")
+    result = _audit(spoke, env, server, service, "-r", str(reqs))
+    assert [line.split()[:3] for line in result.stdout.splitlines()[2:]] == [
+        ["yamlish", "5.3", "PYSEC-2021-142"], ["yamlish", "5.3", "GHSA-8q59-q68h-6hv4"]]
+    queried = {q["package"]["name"]: q["version"] for q in service.requests()[0].body["queries"]}
+    assert queried == {"app": "1.0", "clean": "1.0", "jinja-lite": "2.11.3", "yamlish": "5.3"}
+    assert not list(env.site_packages.glob("*.dist-info"))  # nothing installed
+
+
+def test_pinned_file_with_no_deps_is_audited_as_written(spoke, index, venv, osv, tmp_path: Path) -> None:
+    server = index(*PACKAGES)
+    env = venv()
+    service = osv(*RECORDS)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("# locked\nyamlish==5.4  # via app\njinja-lite==2.10\n")
+    result = _audit(spoke, env, server, service, "-r", str(reqs), "--no-deps")
+    assert [line.split()[:3] for line in result.stdout.splitlines()[2:]] == [
+        ["jinja-lite", "2.10", "PYSEC-2021-66"], ["yamlish", "5.4", "GHSA-8q59-q68h-6hv4"]]
+    assert "Found 2 known vulnerabilities in 2 packages" in result.stderr
+    assert not [p for p in server.paths() if p.startswith("/simple/")]  # no index was asked
+
+
+# -- --fix ----------------------------------------------------------------------------------------
+
+# a 1.0 is vulnerable (fixed in 2.0); b 1.0 needs a<2, b 2.0 allows a 2.x. Upgrading a alone (what
+# pip-audit's per-package `pip install a==2.0` does) breaks b 1.0; the joint fix moves both.
+JOINT = [
+    Pkg("a", "1.0"), Pkg("a", "2.0"), Pkg("a", "3.0"),
+    Pkg("b", "1.0", deps=("a<2",)), Pkg("b", "2.0", deps=("a>=1",)),
+    Pkg("x", "1.0"), Pkg("x", "2.0"),
+]
+JOINT_RECORDS = [
+    osv_record("PYSEC-2024-100", "a", fixed="2.0", aliases=["CVE-2024-100"], summary="a leaks"),
+    osv_record("GHSA-aaaa-bbbb-0001", "a", introduced="3.0", summary="a 3.0 regressed"),
+    osv_record("GHSA-xxxx-yyyy-0002", "x", summary="x has no fix"),
+]
+
+
+def _dists(env) -> set[str]:
+    return {p.name for p in env.site_packages.glob("*.dist-info")}
+
+
+def test_fix_resolves_jointly_in_one_transaction(spoke, index, venv, osv, pip_in) -> None:
+    server, env = _env(spoke, index, venv, "a==1.0", "b==1.0", "x==1.0", packages=JOINT)
+    service = osv(*JOINT_RECORDS)
+    planned = _audit(spoke, env, server, service, "--fix", "--dry-run")
+    assert _dists(env) == {"a-1.0.dist-info", "b-1.0.dist-info", "x-1.0.dist-info"}
+    assert "Would upgrade in one resolution:\n  a 1.0 -> 2.0\n  b 1.0 -> 2.0 (so that the fixes fit)" \
+        in planned.stderr, planned.describe()
+    assert "warning: cannot fix x 1.0: no release of x fixes GHSA-xxxx-yyyy-0002" in planned.stderr
+    result = _audit(spoke, env, server, service, "--fix")
+    # a 2.0, the lowest safe release (3.0 has a flaw of its own); b moved with it; x left alone.
+    assert _dists(env) == {"a-2.0.dist-info", "b-2.0.dist-info", "x-1.0.dist-info"}, result.describe()
+    assert pip_in(env.python, "check").returncode == 0
+    assert "Upgraded in one resolution:\n  a 1.0 -> 2.0\n  b 1.0 -> 2.0" in result.stderr
+    assert "Fixed 1 vulnerability in 1 package; auditing again:" in result.stderr
+    # What is left is audited again and printed.
+    assert [line.split()[:3] for line in result.stdout.splitlines()[2:]] == [["x", "1.0", "GHSA-xxxx-yyyy-0002"]]
+    assert result.stderr.strip().endswith("Found 1 known vulnerability in 1 package")
+    # One transaction: rolling it back puts both back.
+    history = spoke("history", "--python", str(env.python))
+    assert "audit" in history.stdout, history.describe()
+    spoke("rollback", "--python", str(env.python), "-i", server.simple_url)
+    assert _dists(env) == {"a-1.0.dist-info", "b-1.0.dist-info", "x-1.0.dist-info"}
+
+
+def test_fix_everything_exits_zero_and_json_lists_fixes(spoke, index, venv, osv) -> None:
+    server, env = _env(spoke, index, venv, "a==1.0", "b==1.0", packages=JOINT)
+    service = osv(*JOINT_RECORDS)
+    result = _audit(spoke, env, server, service, "--fix", "--format", "json", check=0)
+    document = json.loads(result.stdout)
+    assert {"name": "a", "old_version": "1.0", "new_version": "2.0"} in document["fixes"]
+    assert {d["name"]: d["version"] for d in document["dependencies"]} == {"a": "2.0", "b": "2.0"}
+    assert "No known vulnerabilities found" in result.stderr
+
+
+def test_fix_blocked_by_a_conflict_says_why(spoke, index, venv, osv) -> None:
+    server, env = _env(spoke, index, venv, "a==1.0", "c==1.0",
+                       packages=[*JOINT, Pkg("c", "1.0", deps=("a<2",))])
+    service = osv(*JOINT_RECORDS)
+    result = _audit(spoke, env, server, service, "--fix")
+    assert "warning: cannot fix a 1.0: the fixed versions conflict with other requirements: Because" \
+        in result.stderr, result.describe()
+    assert _dists(env) == {"a-1.0.dist-info", "c-1.0.dist-info"}
+    assert "Found 1 known vulnerability in 1 package" in result.stderr
+
+
+def test_fix_rewrites_the_pins_of_a_file_in_place(spoke, index, venv, osv, tmp_path: Path) -> None:
+    server = index(*JOINT)
+    env = venv()
+    service = osv(*JOINT_RECORDS[:2])
+    reqs = tmp_path / "requirements.txt"
+    text = "# pinned for production\na==1.0  # the app's core\n\nb==1.0 ; python_version >= '3'\nx==1.0\n"
+    reqs.write_text(text)
+    dry = _audit(spoke, env, server, service, "-r", str(reqs), "--fix", "--dry-run")
+    assert reqs.read_text() == text and "Would upgrade" in dry.stderr
+    result = _audit(spoke, env, server, service, "-r", str(reqs), "--fix", check=0)
+    assert reqs.read_text() == (
+        "# pinned for production\na==2.0  # the app's core\n\nb==2.0 ; python_version >= '3'\nx==1.0\n"
+    ), result.describe()
+    assert f"Rewrote the pins in {reqs}" in result.stderr
+    assert "No known vulnerabilities found" in result.stderr
+    assert not list(env.site_packages.glob("*.dist-info"))
