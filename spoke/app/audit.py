@@ -120,6 +120,11 @@ def run_audit(ctx: Context, request: AuditRequest) -> AuditOutcome:
 def _service(ctx: Context, request: AuditRequest) -> VulnerabilityService:
     from spoke.audit.service import OsvService
 
+    if request.db is not None:
+        from spoke.audit.database import OsvDatabase
+
+        return OsvDatabase(request.db)
+
     return OsvService(ctx.http, request.osv_url, executor=ctx.executor)
 
 

@@ -134,6 +134,7 @@ class AuditRequest:
     leave out, and whether to fix."""
 
     osv_url: str
+    db: Path | None = None  # --db: an offline OSV export (zip or folder) instead of the API
     #: ``-r`` files, parsed; empty: audit the installed set.
     requirements: tuple[UserRequirement, ...] = ()
     constraints: tuple[UserRequirement, ...] = ()

@@ -113,7 +113,8 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
                              hint="Name at least one package in the file.")
     pre = bool(extra is not None and extra.pre)
     request = AuditRequest(
-        osv_url=osv_url, requirements=tuple(reqs), constraints=tuple(constraints), files=files, paths=paths,
+        osv_url=osv_url, db=Path(settings.get("db", None)).expanduser() if settings.get("db", None) else None,
+        requirements=tuple(reqs), constraints=tuple(constraints), files=files, paths=paths,
         local=bool(settings.get("local", None)), skip_editable=bool(settings.get("skip_editable", None)),
         ignore=frozenset(i.strip() for i in settings.get("ignore_vulns", None) or () if i.strip()),
         fix=fix, dry_run=dry_run, no_deps=bool(settings.get("no_deps", None)), pre=pre,

@@ -347,6 +347,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Don't audit packages that are marked as editable (they are listed as skipped)."),
     _opt("osv-url", kind="str", commands=_AUDIT, metavar="URL",
          help="Base URL of the OSV API to ask (default https://api.osv.dev; a mirror works)."),
+    _opt("db", kind="path", commands=_AUDIT, metavar="PATH",
+         help="Audit offline against OSV's export zip (PyPI/all.zip) or a folder of OSV JSON files."),
     _opt("format", "-f", "--format", kind="choice", choices=("columns", "json", "markdown"),
          default="columns", commands=_AUDIT, metavar="FORMAT",
          help="The format to emit audit results in: columns (default), json or markdown."),

@@ -298,3 +298,30 @@ def test_fix_rewrites_the_pins_of_a_file_in_place(spoke, index, venv, osv, tmp_p
     assert f"Rewrote the pins in {reqs}" in result.stderr
     assert "No known vulnerabilities found" in result.stderr
     assert not list(env.site_packages.glob("*.dist-info"))
+
+
+# -- offline ---------------------------------------------------------------------------------------
+
+
+def test_offline_db_zip_and_folder(spoke, index, venv, osv, tmp_path: Path) -> None:
+    server, env = _env(spoke, index, venv, "jinja-lite==2.10", "yamlish==5.3", "clean==1.0")
+    service = osv(*RECORDS)
+    online = _audit(spoke, env, server, service)
+    export = tmp_path / "all.zip"
+    export.write_bytes(service.export_zip())
+    asked = len(service.requests())
+    offline = _audit(spoke, env, server, service, "--db", str(export))
+    assert offline.stdout == online.stdout, offline.describe()
+    assert "Found 3 known vulnerabilities in 2 packages" in offline.stderr
+    folder = tmp_path / "advisories" / "nested"
+    folder.mkdir(parents=True)
+    for record in service.records():
+        (folder / f"{record['id']}.json").write_text(json.dumps(record))
+    assert _audit(spoke, env, server, service, "--db", str(folder.parent)).stdout == online.stdout
+    assert len(service.requests()) == asked  # the service was never asked offline
+    bad = tmp_path / "bad.zip"
+    bad.write_text("not a zip")
+    result = _audit(spoke, env, server, service, "--db", str(bad), check=2)
+    assert "is neither a zip nor a folder" in result.stderr
+    result = _audit(spoke, env, server, service, "--db", str(tmp_path / "missing.zip"), check=2)
+    assert "No vulnerability database at" in result.stderr
