@@ -85,6 +85,14 @@ class HTTPStatusError(NetworkError):
         self.url = url
 
 
+class AuditServiceError(SpokeError):
+    """A vulnerability service could not be asked, or answered what spoke cannot read. Exit
+    status 2, as pip-audit's: an audit that could not look never reads as "no vulnerabilities"
+    (1) or as a clean audit (0)."""
+
+    exit_code = 2
+
+
 class PackageNotFoundError(SpokeError):
     """No index knows the requested project."""
 

@@ -7,11 +7,14 @@ command can build its request without importing the resolver (the no-op path sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from spoke.env.foreign import ForeignTarget
     from spoke.reqs import UserRequirement
 
@@ -43,6 +46,8 @@ class InstallRequest:
     src_dir: Path | None = None
     #: ``--platform``…: resolve for that environment (with ``--dry-run`` or ``--target`` only).
     foreign: ForeignTarget | None = None
+    #: Versions the solver tries first where they fit (``audit --fix``: the lowest safe ones).
+    preferred: Mapping[str, Version] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +128,40 @@ class CompileRequest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AuditRequest:
+    """Everything ``spoke audit`` was asked to do: which packages (the target's installed set,
+    or ``requirements`` resolved for the target), where the advisories come from, what to
+    leave out, and whether to fix."""
+
+    osv_url: str
+    db: Path | None = None  # --db: an offline OSV export (zip or folder) instead of the API
+    #: ``-r`` files, parsed; empty: audit the installed set.
+    requirements: tuple[UserRequirement, ...] = ()
+    constraints: tuple[UserRequirement, ...] = ()
+    files: tuple[Path, ...] = ()  # the -r files themselves (--fix rewrites their pins)
+    paths: tuple[Path, ...] = ()  # --path: these site-packages folders only
+    local: bool = False
+    skip_editable: bool = False
+    ignore: frozenset[str] = frozenset()  # --ignore-vuln ids (an alias matches too)
+    fix: bool = False
+    dry_run: bool = False
+    # What the resolving stages read (with -r): resolved as a download would be.
+    no_deps: bool = False
+    pre: bool = False
+    require_hashes: bool = False
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+    prefer_binary: bool = False
+    upgrade: bool = False
+    upgrade_strategy: str = "only-if-needed"
+    upgrade_all: bool = False
+    force_reinstall: bool = False
+    ignore_installed: bool = True
+    remove: tuple[str, ...] = ()
+    foreign: ForeignTarget | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BuildRequest:
     """Everything ``spoke build`` was asked to do: the project in ``source_dir`` built into
     ``out_dir`` (an sdist, then a wheel from it, unless only one is asked for)."""
@@ -136,4 +175,4 @@ class BuildRequest:
     check_requirements: bool = True  # --skip-dependency-check turns it off
 
 
-__all__ = ["BuildRequest", "CompileRequest", "DownloadRequest", "InstallRequest", "WheelRequest"]
+__all__ = ["AuditRequest", "BuildRequest", "CompileRequest", "DownloadRequest", "InstallRequest", "WheelRequest"]

@@ -220,6 +220,8 @@ def make_policy(ctx: Context, request: ResolveRequest, target: TargetState, sour
         constraints=_constraint_ranges(constraints),
         upgrade_installed=request.upgrade_all,
         fixed=fixed,
+        # Only an install request carries preferences of its own (audit --fix's safe versions).
+        preferred=dict(getattr(request, "preferred", None) or {}),
     )
     files_policy = FilePolicy(
         tags={tag: i for i, tag in enumerate(interp.tags)},

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("spoke.cli.build", "Build a project's sdist and wheel (as python -m build)."),
     "completion": ("spoke.cli.completion", "A shell completion script: bash, zsh, fish or powershell."),
     "compile": ("spoke.cli.compile", "Pin every requirement and dependency into a requirements file (pip-compile)."),
+    "audit": ("spoke.cli.audit", "Find known vulnerabilities in the environment or requirements files; --fix them."),
 }
 #: Commands that are told the command line as typed (``compile`` writes it into its header).
 _TOLD_ARGV = frozenset({"compile"})

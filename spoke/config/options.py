@@ -51,6 +51,7 @@ _VENV = frozenset({"venv"})
 _LIST = frozenset({"list"})
 _FREEZE = frozenset({"freeze"})
 _INSPECT = frozenset({"list", "freeze"})
+_AUDIT = frozenset({"audit"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -335,6 +336,37 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="With distribution files: fail on warnings too (as twine check --strict)."),
     _opt("allow-private", commands=frozenset({"check"}), env=False,
          help="With distribution files: accept `Private ::` classifiers."),
+    # -- audit (pip-audit's options) ------------------------------------------------------------
+    _opt("requirement", "-r", "--requirement", kind="list", dest="requirements", commands=_AUDIT,
+         metavar="FILE",
+         help="Audit the given requirements file, resolved for the target without installing "
+              "(repeatable); --fix then rewrites its pins."),
+    _opt("no-deps", "--no-deps", "--no-dependencies", commands=_AUDIT,
+         help="With -r: audit a fully pinned file as written, without resolving dependencies."),
+    _opt("skip-editable", commands=_AUDIT,
+         help="Don't audit packages that are marked as editable (they are listed as skipped)."),
+    _opt("osv-url", kind="str", commands=_AUDIT, metavar="URL",
+         help="Base URL of the OSV API to ask (default https://api.osv.dev; a mirror works)."),
+    _opt("db", kind="path", commands=_AUDIT, metavar="PATH",
+         help="Audit offline against OSV's export zip (PyPI/all.zip) or a folder of OSV JSON files."),
+    _opt("format", "-f", "--format", kind="choice", choices=("columns", "json", "markdown"),
+         default="columns", commands=_AUDIT, metavar="FORMAT",
+         help="The format to emit audit results in: columns (default), json or markdown."),
+    _opt("output", "-o", "--output", kind="str", commands=_AUDIT, env=False, metavar="FILE",
+         help="Write the results to FILE instead of standard output."),
+    _opt("desc", commands=_AUDIT,
+         help="Include a description for each vulnerability."),
+    _opt("aliases", commands=_AUDIT,
+         help="Include alias IDs (CVE, GHSA…) for each vulnerability."),
+    _opt("ignore-vuln", kind="list", dest="ignore_vulns", commands=_AUDIT, metavar="ID",
+         help="Ignore a specific vulnerability by its ID or any alias (repeatable)."),
+    _opt("strict", commands=_AUDIT, env=False,
+         help="Fail the audit if any package could not be audited (it is skipped otherwise)."),
+    _opt("fix", commands=_AUDIT, env=False,
+         help="Upgrade vulnerable packages to the lowest safe versions, in one joint resolution "
+              "of the environment (with -r: rewrite the file's pins)."),
+    _opt("dry-run", commands=_AUDIT, env=False,
+         help="With --fix: only show what would change."),
     # -- build (python -m build's options) ----------------------------------------------------
     _opt("sdist", "-s", "--sdist", dest="build_sdist", commands=_BUILD, env=False,
          help="Build a source distribution (with --wheel too: both, the wheel from the tree)."),
@@ -383,12 +415,13 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("json", commands=frozenset({"index"}), env=False,
          help="Print the versions as JSON (pip's shape: name, versions, latest, installed_version)."),
     _opt("exclude-editable", commands=_INSPECT, help="Exclude editable package from output."),
-    _opt("local", "-l", "--local", commands=_INSPECT | {"inspect"},
+    _opt("local", "-l", "--local", commands=_INSPECT | {"inspect", "audit"},
          help="If in a virtualenv that has global access, do not list globally-installed "
               "packages."),
     _opt("user", commands=_INSPECT | {"show", "check", "tree", "why", "inspect"},
          help="Only output packages installed in user-site."),
-    _opt("path", kind="list", commands=_INSPECT | {"show", "check", "tree", "why", "inspect"}, metavar="PATH",
+    _opt("path", kind="list", commands=_INSPECT | {"show", "check", "tree", "why", "inspect", "audit"},
+         metavar="PATH",
          help="Restrict to the specified installation path for listing packages (can be "
               "used multiple times)."),
     _opt("exclude", kind="list", commands=_INSPECT, metavar="PACKAGE",

@@ -219,6 +219,21 @@ class HttpClient:
                 store.delete(key_url, request_headers)
         return response
 
+    def post_json(self, url: str, payload: object, *, accept_status: Collection[int] = (200,)) -> Response:
+        """POST ``payload`` as JSON to ``url`` and return the whole answer (never cached).
+
+        For query APIs whose POST is safe to repeat (OSV's ``/v1/querybatch``): failures are
+        retried as for :meth:`get`; a 307/308 redirect re-sends the body, a 301/302/303 one
+        turns into a GET, as browsers and ``requests`` do. Errors as for :meth:`get`.
+        """
+        import json
+
+        url = urldefrag(url)[0]
+        self._check_online(url)
+        headers = _merge(self._base_headers, {"Content-Type": "application/json", "Accept": "application/json"})
+        body = json.dumps(payload).encode()
+        return self._fetch("POST", url, headers, set(accept_status), body=body)
+
     def head(self, url: str, *, accept_status: Collection[int] = (200,)) -> Response:
         """HEAD ``url``: status and headers, empty content; errors as for :meth:`get`."""
         url = urldefrag(url)[0]
@@ -341,6 +356,7 @@ class HttpClient:
         *,
         decode: bool = True,
         skip_body: Collection[int] = (),
+        body: bytes | None = None,
     ) -> Response:
         """One request with retries; the whole body read (unless its status is in ``skip_body``)."""
         attempts = max(self.settings.retries, 0) + 1
@@ -352,7 +368,7 @@ class HttpClient:
                 retry_after = None
             interrupt.check()
             try:
-                final_url, resp, sent = self._open(method, url, headers, decode=decode)
+                final_url, resp, sent = self._open(method, url, headers, decode=decode, body=body)
             except Exception as exc:  # noqa: BLE001 - classified below, unknown ones re-raised
                 failure = self._failed(exc, url, attempt, attempts)
                 continue
@@ -497,7 +513,7 @@ class HttpClient:
             started.append(True)
 
     def _open(
-        self, method: str, url: str, headers: Mapping[str, str], *, decode: bool
+        self, method: str, url: str, headers: Mapping[str, str], *, decode: bool, body: bytes | None = None,
     ) -> tuple[str, BaseHTTPResponse, bool]:
         """One attempt: send, follow redirects, retry once with keyring credentials on a 401.
 
@@ -515,7 +531,7 @@ class HttpClient:
                 hop_headers["Authorization"] = credentials.header()
             manager = self._manager(clean)
             resp = manager.request(
-                method, clean, headers=hop_headers, redirect=False, retries=False,
+                method, clean, headers=hop_headers, body=body, redirect=False, retries=False,
                 preload_content=False, decode_content=decode, timeout=timeout,
             )
             if resp.status == 401 and credentials is None and self._auth is not None:
@@ -526,12 +542,15 @@ class HttpClient:
                     credentials = late
                     hop_headers["Authorization"] = late.header()
                     resp = manager.request(
-                        method, clean, headers=hop_headers, redirect=False, retries=False,
+                        method, clean, headers=hop_headers, body=body, redirect=False, retries=False,
                         preload_content=False, decode_content=decode, timeout=timeout,
                     )
             location = resp.headers.get("Location")
             if resp.status in _REDIRECTS and location:
                 self._discard(resp)
+                if body is not None and resp.status in (301, 302, 303):
+                    method, body = "GET", None  # what a browser does; 307/308 keep the body
+                    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
                 current = urljoin(clean, location)
                 self._reporter.debug(f"{redact_url(clean)} redirected to {redact_url(current)}")
                 continue

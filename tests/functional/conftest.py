@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.index_server import IndexServer
+from tests.support.osv_server import OsvServer
 from tests.support.packages import Pkg
 
 __all__ = [
@@ -238,6 +239,22 @@ def index(build_cache: Path) -> Iterator[Callable[..., IndexServer]]:
         server = IndexServer(
             *sources, build_dir=build_cache, **server_opts  # type: ignore[arg-type]
         )
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def osv() -> Iterator[Callable[..., OsvServer]]:
+    """``osv(*records, page_size=1000) -> OsvServer``: an OSV-compatible service on 127.0.0.1
+    (query, querybatch, vulns/{id}, the PyPI export zip); every server closes at teardown."""
+    servers: list[OsvServer] = []
+
+    def make(*records: Mapping[str, object], page_size: int = 1000) -> OsvServer:
+        server = OsvServer(records, page_size=page_size)
         servers.append(server)
         return server
 
