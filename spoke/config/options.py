@@ -41,6 +41,8 @@ _RESOLVING = _INSTALL | {"download", "wheel"}
 #: Commands that resolve for another platform or Python when asked (spoke.env.foreign).
 _FOREIGN = frozenset({"download", "wheel", "index", "install", "compile"})
 _BUILD = frozenset({"build"})
+#: ``spoke sync``: install's options that make sense for an exact set.
+_SYNC = frozenset({"sync"})
 #: ``spoke compile``, with pip-compile's options.
 _COMPILE = frozenset({"compile"})
 #: What ``compile`` shares with install, download and wheel (not ``-r``: its inputs are
@@ -157,7 +159,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     # Every command but `show`, whose -f is pip's --files.
     _opt("find-links", "-f", "--find-links", kind="list", metavar="URL", commands=frozenset({
         "install", "upgrade", "uninstall", "venv", "list", "freeze", "check", "tree", "why", "why-not", "doctor",
-        "autoremove", "history", "rollback", "index", "download", "wheel", "compile"}),
+        "sync", "autoremove", "history", "rollback", "index", "download", "wheel", "compile"}),
          help="If a URL or path to an html file, then parse for links to archives such as sdist "
               "(.tar.gz) or wheel (.whl) files. If a local path or file:// URL that's a "
               "directory, then look for archives in the directory listing."),
@@ -202,7 +204,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
          commands=_RESOLVING_AND_COMPILE, metavar="FILE",
          help="Constrain versions using the given constraints file. This option can be used "
               "multiple times."),
-    _opt("yes", "-y", "--yes", commands=_INSTALL | {"build", "compile"}, env=False,
+    _opt("yes", "-y", "--yes", commands=_INSTALL | _SYNC | {"build", "compile"}, env=False,
          help="Don't ask for confirmation (accepted everywhere that changes something; spoke "
               "asks nothing there)."),
     _opt("upgrade", "-U", "--upgrade", commands=_INSTALL,
@@ -222,7 +224,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("pre", commands=_RESOLVING_AND_COMPILE,
          help="Include pre-release and development versions. By default, only stable "
               "versions are considered."),
-    _opt("dry-run", commands=_INSTALL,
+    _opt("dry-run", commands=_INSTALL | _SYNC,
          help="Don't actually install anything, just print what would be."),
     _opt("target", "-t", "--target", kind="path", commands=_INSTALL, metavar="DIR",
          help="Install packages into <dir>."),
@@ -235,32 +237,32 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("report", kind="str", commands=_RESOLVING, metavar="FILE",
          help="Generate a JSON file describing what pip did to install the provided "
               "requirements ('-' for stdout)."),
-    _opt("no-binary", kind="list", commands=_RESOLVING_AND_COMPILE, metavar="FORMAT_CONTROL",
+    _opt("no-binary", kind="list", commands=_RESOLVING_AND_COMPILE | _SYNC, metavar="FORMAT_CONTROL",
          help="Do not use binary packages. Can be supplied multiple times; each time adds to "
               "the existing value. Accepts :all:, :none:, or package names."),
-    _opt("only-binary", kind="list", commands=_RESOLVING_AND_COMPILE, metavar="FORMAT_CONTROL",
+    _opt("only-binary", kind="list", commands=_RESOLVING_AND_COMPILE | _SYNC, metavar="FORMAT_CONTROL",
          help="Do not use source packages. Can be supplied multiple times; each time adds to "
               "the existing value. Accepts :all:, :none:, or package names."),
     _opt("prefer-binary", commands=_RESOLVING_AND_COMPILE,
          help="Prefer binary packages over source packages, even if the source packages are "
               "newer."),
-    _opt("require-hashes", commands=_RESOLVING,
+    _opt("require-hashes", commands=_RESOLVING | _SYNC,
          help="Require a hash to check each requirement against, for repeatable installs."),
-    _opt("compile", negative_flag="--no-compile", commands=_INSTALL,
+    _opt("compile", negative_flag="--no-compile", commands=_INSTALL | _SYNC,
          help="Compile Python source files to bytecode (--no-compile, the default: do not)."),
-    _opt("no-warn-script-location", pip_quirk="inverted", commands=_INSTALL,
+    _opt("no-warn-script-location", pip_quirk="inverted", commands=_INSTALL | _SYNC,
          help="Do not warn when installing scripts outside PATH."),
     _opt("no-warn-conflicts", pip_quirk="inverted", commands=_INSTALL,
          help="Do not warn about broken dependencies."),
     _opt("link-mode", kind="choice", choices=("hardlink", "copy", "auto"), default="auto",
-         commands=_INSTALL,
+         commands=_INSTALL | _SYNC,
          help="How files get from the cache into the environment: hardlink, copy, or auto "
               "(hardlink, falling back to copy)."),
     _opt("editable", "-e", "--editable", kind="list", dest="editables", commands=_INSTALL | {"wheel"},
          metavar="PATH/URL",
          help="Install a project in editable mode (i.e. setuptools \"develop mode\") from a "
               "local project path or a VCS url."),
-    _opt("no-build-isolation", pip_quirk="inverted", commands=_RESOLVING_AND_COMPILE,
+    _opt("no-build-isolation", pip_quirk="inverted", commands=_RESOLVING_AND_COMPILE | _SYNC,
          help="Disable isolation when building a modern source distribution. Build "
               "dependencies specified by PEP 518 must be already installed if this option is "
               "used."),
@@ -325,6 +327,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Add trusted host option to generated file (--no-emit-trusted-host: do not)."),
     _opt("emit-options", negative_flag="--no-emit-options", default=True, commands=_COMPILE,
          help="Add options to generated file (--no-emit-options: none at all)."),
+    # -- sync -------------------------------------------------------------------------------------
+    _opt("ask", "-a", "--ask", commands=_SYNC, env=False,
+         help="Show what would change and ask before changing anything."),
     # -- doctor -------------------------------------------------------------------------------
     _opt("format", kind="choice", choices=("text", "json"), default="text",
          commands=frozenset({"doctor"}), metavar="FORMAT", env=False,

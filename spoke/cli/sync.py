@@ -1,0 +1,68 @@
+"""``spoke sync FILE…``: make the environment exactly what pinned requirements files say."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from spoke.cli.common import make_context
+from spoke.cli.render import Printer
+from spoke.errors import RequirementError, UsageError
+
+
+def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
+    """Carry out ``spoke sync``; return the exit code."""
+    from spoke.app.environment import installed_set
+    from spoke.app.install import run_install
+    from spoke.app.sync import check_pinned, missing_files, sync_request
+    from spoke.cli.install import _finish, _merge, install_request
+    from spoke.reqs import RequirementsFile, parse_requirements_file
+
+    started = time.perf_counter()
+    files = list(positional) or ["requirements.txt"]
+    gone = missing_files(files)
+    if gone:
+        raise RequirementError(f"Requirements file `{gone[0]}` does not exist",
+                               hint="Name the pinned file to sync, e.g. `spoke sync requirements.txt`.")
+    if any(f.endswith(".toml") for f in files):
+        raise UsageError("`spoke sync` reads pinned requirements files; pylock.toml is not supported yet",
+                         hint="Sync a requirements file (`spoke compile` writes one).")
+    reqs: list[Any] = []
+    constraints: list[Any] = []
+    merged = RequirementsFile()
+    for path in files:
+        parsed = parse_requirements_file(path, environ=environ)
+        reqs.extend(parsed.requirements)
+        constraints.extend(parsed.constraints)
+        merged = _merge(merged, parsed)
+    check_pinned(reqs)
+    request = install_request(settings, reqs, constraints, merged)
+    ctx, reporter = make_context(settings, printer, environ, extra=merged)
+    try:
+        try:
+            found = installed_set(ctx)
+            request = sync_request(request, found.dists, found.interpreter, found.interpreter.markers)
+            if settings.get("ask", None) and not request.dry_run:
+                preview = run_install(ctx, replace(request, dry_run=True))
+                _finish(ctx, preview, replace(request, dry_run=True), settings, positional, printer, None, started)
+                if preview.plan.empty:
+                    return 0
+                if not _confirmed(printer):
+                    printer.info("Nothing changed")
+                    return 1
+            outcome = run_install(ctx, request)
+        finally:
+            reporter.close()
+        return _finish(ctx, outcome, request, settings, positional, printer, None, started)
+    finally:
+        ctx.close()
+
+
+def _confirmed(printer: Printer) -> bool:
+    printer.err.write("Would you like to proceed with these changes? [y/N] ")
+    printer.err.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")
