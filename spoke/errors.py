@@ -93,6 +93,25 @@ class AuditServiceError(SpokeError):
     exit_code = 2
 
 
+class NotCachedError(NetworkError):
+    """``--offline``, and something spoke needs is not in its cache: nothing was requested."""
+
+
+def not_cached(subject: str, what: str, *, project: str | None = "") -> NotCachedError:
+    """The error for ``--offline`` when ``what`` of ``subject`` is not in spoke's cache.
+
+    ``subject`` is a project, or a project and version (``flask 3.0``); ``what`` says which
+    piece is missing ("its page on … was never fetched"). The hint offers ``spoke download``
+    for ``project`` (by default the subject's first word; ``None``: no project to name).
+    """
+    project = subject.split()[0] if project == "" else project
+    elsewhere = f" (or `spoke download {project} -d DIR`, then add `--find-links DIR`)" if project else ""
+    return NotCachedError(
+        f"{subject} is not in spoke's cache: {what}",
+        hint=f"run the command once without `--offline` to fill the cache{elsewhere}, then retry with `--offline`",
+    )
+
+
 class PackageNotFoundError(SpokeError):
     """No index knows the requested project."""
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,12 @@ class IndexSettings:
     proxy: str | None = None
     proxy_env: tuple[tuple[str, str], ...] = ()
     netrc: str | None = None
+    #: ``--offline``: no request at all; index pages, metadata and wheels come from the cache
+    #: whatever their age, and what it lacks is an error (:class:`~spoke.errors.NotCachedError`).
+    offline: bool = False
+    #: ``--exclude-newer`` / ``--uploaded-prior-to``: only index files uploaded before this
+    #: (aware, UTC) time count (:mod:`spoke.config.cutoff`, :class:`~spoke.index.client.IndexClient`).
+    exclude_newer: datetime | None = None
 
     @property
     def index_urls(self) -> tuple[str, ...]:
@@ -223,7 +230,7 @@ class Context:
         s = self.index_settings
         settings = NetSettings(
             timeout=s.timeout, retries=s.retries, cert=s.cert, client_cert=s.client_cert,
-            trusted_hosts=s.trusted_hosts, proxy=s.proxy, proxy_env=s.proxy_env,
+            trusted_hosts=s.trusted_hosts, proxy=s.proxy, proxy_env=s.proxy_env, offline=s.offline,
         )
         netrc = Path(s.netrc) if s.netrc else Path(os.path.expanduser("~/.netrc"))
         return settings, netrc if netrc.exists() else None, (*s.index_urls, *s.find_links)
@@ -244,6 +251,7 @@ class Context:
             no_index=s.no_index, strategy=s.strategy, executor=self.executor,
             reporter=self.reporter, supported_tags=tags,
             pages_dir=None if self.cache.temporary else self.cache.bucket("pages"),
+            exclude_newer=s.exclude_newer,
         )
 
     @cached_property

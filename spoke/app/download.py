@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from spoke.app.context import Context
 from spoke.app.requests import DownloadRequest
-from spoke.errors import HashMismatchError, SpokeError
+from spoke.errors import HashMismatchError, NotCachedError, SpokeError, not_cached
 from spoke.models import IndexFile, Interpreter
 from spoke.models.direct import DirectCandidate
 from spoke.plan.resolve import Resolution, ResolvedPackage
@@ -205,8 +205,13 @@ def save_index_file(ctx: Context, file: IndexFile, dest: Path, allowed: Sequence
         copy_whole(cached, target)
         how = "copied from the cache" if local is None else "copied"
     else:
-        ctx.http.download(file.url, target, expected_hashes=file.hashes or None, progress_name=file.filename)
+        try:
+            ctx.http.download(file.url, target, expected_hashes=file.hashes or None, progress_name=file.filename)
+        except NotCachedError:
+            raise not_cached(f"{file.name} {file.version}", f"{file.filename} was never downloaded") from None
         how = "downloaded"
+        if local is None and file.sha256 and not ctx.cache.temporary:
+            _keep_in_cache(target, cached)
     if allowed:
         try:
             check_allowed_hashes(target, allowed, filename=file.filename)
@@ -257,6 +262,25 @@ def plain_name(filename: str) -> str:
         raise SpokeError(f"Refusing to save a file named `{filename}`: not a plain file name",
                          hint="The index serves a malformed file name; report it to its maintainers.")
     return filename
+
+
+def _keep_in_cache(saved: Path, cached: Path) -> None:
+    """Link a file just downloaded into the ``wheels`` bucket too (no copy: a second name for
+    the same bytes), so that ``--offline`` finds it later (``download``, ``wheel`` and
+    ``install``). The cached copy is checked against the index's sha256 before it is used
+    again. A folder on another file system, or one that refuses links, costs only that."""
+    from spoke.cache import temp_path_beside
+
+    try:
+        tmp = temp_path_beside(cached)
+    except OSError:
+        return
+    try:
+        tmp.unlink()
+        os.link(saved, tmp)
+        os.replace(tmp, cached)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def copy_whole(source: Path, target: Path) -> None:

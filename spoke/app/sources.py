@@ -34,7 +34,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from spoke.errors import BuildError, MetadataError, RequirementError
+from spoke.errors import BuildError, MetadataError, NotCachedError, RequirementError, not_cached
 from spoke.models import CoreMetadata, IndexFile, Interpreter
 from spoke.models.direct import DirectCandidate, DirectProject, DirectSource, DirectWheel
 from spoke.protocols import BuildContext
@@ -227,7 +227,10 @@ class SourceBuilder:
             # is fetched again each run.
             path = (self._ctx.cache.bucket("wheels") / known if known else self._fresh("dl-")) / filename
             if not path.exists():
-                self._ctx.http.download(url, path, expected_hashes=hashes or None, progress_name=filename)
+                try:
+                    self._ctx.http.download(url, path, expected_hashes=hashes or None, progress_name=filename)
+                except NotCachedError:
+                    raise not_cached(filename, "it was never downloaded", project=None) from None
         if allowed:
             return path, check_allowed_hashes(path, allowed, filename=filename)
         if hashes and hashes.get("sha256") and local is None:

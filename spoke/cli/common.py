@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,40 @@ def index_settings(settings: Any, extra: Any = None) -> IndexSettings:
             if (value := _env(settings, name))
         ),
         netrc=_env(settings, "netrc"),
+        offline=bool(settings.get("offline", None)),
+        exclude_newer=upload_cutoff(settings),
     )
+
+
+def upload_cutoff(settings: Any, *, now: datetime | None = None, local: tzinfo | None = None) -> datetime | None:
+    """The upload cut-off of ``--exclude-newer`` / ``--uploaded-prior-to`` (the earlier of the
+    two when both are set), as an aware UTC time; ``None`` when neither is.
+
+    A malformed value is a :class:`~spoke.errors.UsageError` when typed on the command line
+    (as any bad option value), a :class:`~spoke.errors.ConfigurationError` naming the file or
+    variable otherwise.
+    """
+    from spoke.config.cutoff import ACCEPTED_FORMS, parse_cutoff
+    from spoke.errors import ConfigurationError, UsageError
+
+    now = now or datetime.now(timezone.utc)
+    local = local or now.astimezone().tzinfo or timezone.utc
+    found: list[datetime] = []
+    for dest, flag, date_means in (("exclude_newer", "--exclude-newer", "end"),
+                                   ("uploaded_prior_to", "--uploaded-prior-to", "start")):
+        text = settings.get(dest, None)
+        if not text:
+            continue
+        try:
+            found.append(parse_cutoff(text, now=now, local=local, date_means=date_means))  # type: ignore[arg-type]
+        except ValueError as exc:
+            source = settings.source(dest)
+            if source == "command line":
+                raise UsageError(f"invalid value for `{flag}`: {exc}",
+                                 hint=f"`{flag}` takes {ACCEPTED_FORMS}") from None
+            raise ConfigurationError(f"invalid value {text!r} for `{flag[2:]}` in {source}: {exc}",
+                                     hint=f"`{flag[2:]}` takes {ACCEPTED_FORMS}") from None
+    return min(found) if found else None
 
 
 def _env(settings: Any, name: str) -> Any:

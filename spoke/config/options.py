@@ -246,6 +246,17 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("prefer-binary", commands=_RESOLVING_AND_COMPILE,
          help="Prefer binary packages over source packages, even if the source packages are "
               "newer."),
+    _opt("offline", commands=_RESOLVING_AND_COMPILE | _SYNC,
+         help="Disable network access: use only what spoke's cache holds (index pages, metadata, "
+              "wheels, built wheels, whatever their age) and local files; anything missing is an "
+              "error."),
+    _opt("exclude-newer", kind="str", commands=_RESOLVING_AND_COMPILE | _SYNC, metavar="TIME",
+         help="Only consider files uploaded before TIME (PEP 700 upload times): a timestamp "
+              "(2024-03-01T12:00:00Z), a date (2024-03-01: files of that day count; local time "
+              "zone) or a duration back from now (7 days, 24 hours, P7D)."),
+    _opt("uploaded-prior-to", kind="str", commands=_RESOLVING_AND_COMPILE | _SYNC, metavar="TIME",
+         help="Only consider files uploaded prior to TIME, as pip: a timestamp (local time zone "
+              "if none is given), a date (its first midnight) or a duration (P3D: 3 days ago)."),
     _opt("require-hashes", commands=_RESOLVING | _SYNC,
          help="Require a hash to check each requirement against, for repeatable installs."),
     _opt("compile", negative_flag="--no-compile", commands=_INSTALL | _SYNC,

@@ -14,6 +14,14 @@ primary index would silently fall through to the next one, the very hole the pol
 Each project is fetched once per :class:`IndexClient`, however many threads ask for it, and
 :meth:`IndexClient.prefetch` starts fetches in the background as soon as the resolver learns a
 name (see :mod:`spoke.net.singleflight`).
+
+Upload cut-off (``exclude_newer``: ``--exclude-newer``, ``--uploaded-prior-to``): only files an
+index says were uploaded before it count, by their PEP 700 ``upload-time``. It holds for the
+files of indexes reached over the network; find-links locations and ``file://`` indexes are the
+user's own files and are kept (pip exempts local files too). A project page where no file has
+an upload time (every HTML page, and JSON pages of indexes that do not implement PEP 700) is
+an error: the cut-off cannot be honoured there. A single file without one on a page that has
+them is left out with a warning: nothing shows it is older than the cut-off.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName, canonicalize_name
 
 from spoke.cache import write_later
-from spoke.errors import ConfigurationError, PackageNotFoundError, SpokeError
+from spoke.errors import ConfigurationError, NotCachedError, PackageNotFoundError, SpokeError, not_cached
 from spoke.index.find_links import FindLinks, local_path, scan_folder
 from spoke.index.simple import parse_html_page, parse_json_page, thinned_page
 from spoke.models import IndexFile
@@ -36,7 +44,10 @@ from spoke.net.singleflight import Once
 from spoke.protocols import NullReporter, Reporter
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from packaging.tags import Tag
+    from packaging.version import Version
 
 __all__ = ["ACCEPT", "STRATEGIES", "IndexClient"]
 
@@ -76,6 +87,7 @@ class IndexClient:
         reporter: Reporter | None = None,
         supported_tags: frozenset[Tag] | None = None,
         pages_dir: Path | None = None,
+        exclude_newer: datetime | None = None,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigurationError(
@@ -99,6 +111,9 @@ class IndexClient:
         self._reporter = reporter if reporter is not None else NullReporter()
         self._find_links = FindLinks(http, find_links, reporter=self._reporter)
         self._once: Once[list[IndexFile]] = Once()
+        #: Only files uploaded before this (aware) time count (see the module docstring).
+        self.exclude_newer = exclude_newer
+        self._left_out: dict[NormalizedName, dict[Version, str]] = {}
 
     def files(self, name: str) -> list[IndexFile]:
         """Every file offered for project ``name`` under the strategy.
@@ -139,21 +154,67 @@ class IndexClient:
             return _local_index_files(path / name, name=name, index_url=index_url)
         url = index_url.rstrip("/") + f"/{name}/"
         self._reporter.debug(f"Fetching {redact(url)}")
-        response = self._http.get(  # type: ignore[attr-defined]
-            url,
-            headers={"Accept": ACCEPT},
-            cache=True,
-            accept_status=(200, *_NOT_FOUND),
-        )
+        try:
+            response = self._http.get(  # type: ignore[attr-defined]
+                url,
+                headers={"Accept": ACCEPT},
+                cache=True,
+                accept_status=(200, *_NOT_FOUND),
+            )
+        except NotCachedError:
+            raise not_cached(name, f"its page on {redact(index_url)} was never fetched") from None
         if response.status in _NOT_FOUND:
             return None
         content_type = _header(response.headers, "content-type").split(";")[0].strip().lower()
         content: bytes = response.content
         if "json" in content_type or (not content_type and content.lstrip()[:1] == b"{"):
-            return self._parse_json(content, response.url, name, index_url)
-        text = content.decode(_charset(response.headers), errors="replace")
-        return parse_html_page(text, response.url, name=name, index_url=index_url,
-                               supported=self._supported)
+            files = self._parse_json(content, response.url, name, index_url)
+        else:
+            text = content.decode(_charset(response.headers), errors="replace")
+            files = parse_html_page(text, response.url, name=name, index_url=index_url,
+                                    supported=self._supported)
+        if self.exclude_newer is not None:
+            files = self._uploaded_before(files, name, index_url)
+        return files
+
+    def _uploaded_before(self, files: list[IndexFile], name: NormalizedName, index_url: str) -> list[IndexFile]:
+        """The ``files`` of one index page uploaded before :attr:`exclude_newer`."""
+        from spoke.config.cutoff import parse_timestamp
+
+        assert self.exclude_newer is not None
+        if files and all(f.upload_time is None for f in files):
+            raise ConfigurationError(
+                f"The index {redact(index_url)} does not publish upload times (PEP 700); "
+                "`--exclude-newer`/`--uploaded-prior-to` needs them",
+                notes=(f"its page for {name} names no file's upload time",),
+                hint="drop the option for this index, or use an index that serves PEP 691 JSON "
+                "pages with `upload-time` (PyPI does)",
+            )
+        kept: list[IndexFile] = []
+        for file in files:
+            try:
+                uploaded = parse_timestamp(file.upload_time) if file.upload_time else None
+            except ValueError:
+                uploaded = None
+            if uploaded is None:
+                self._reporter.warning(
+                    f"{file.filename} on {redact(index_url)} has no valid upload time: left out "
+                    "under the upload cut-off"
+                )
+            elif uploaded < self.exclude_newer:
+                kept.append(file)
+        cutoff = self.exclude_newer.strftime("%Y-%m-%dT%H:%M:%SZ")
+        gone = {f.version for f in files} - {f.version for f in kept}
+        self._left_out.setdefault(name, {}).update(
+            (v, f"was uploaded after the upload cut-off {cutoff} (`--exclude-newer`/`--uploaded-prior-to`)")
+            for v in gone
+        )
+        return kept
+
+    def left_out(self, name: str) -> dict[Version, str]:
+        """Versions of ``name`` whose every file the upload cut-off left out, with why (for
+        error messages; empty until :meth:`files` has read the project)."""
+        return dict(self._left_out.get(canonicalize_name(name), {}))
 
     def _parse_json(self, content: bytes, page_url: str, name: NormalizedName, index_url: str) -> list[IndexFile]:
         """Parse a JSON page, through its thinned copy when one is cached.

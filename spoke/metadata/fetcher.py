@@ -6,11 +6,15 @@ Order of attempts for :meth:`MetadataFetcher.get`:
    index gave one (a file named by its hash never changes, so the entry is good forever), by
    the URL otherwise, and by path, mtime and size for local files;
 2. a local ``file://`` wheel: read from the zip directly;
-3. the PEP 658 ``.metadata`` file when the index offers one (its digest checked);
-4. a wheel already downloaded into the ``wheels`` bucket (by :meth:`wheel_path_for`);
+3. a wheel already downloaded into the ``wheels`` bucket (by :meth:`wheel_path_for`): a local
+   read beats any request, and it is all ``--offline`` may use;
+4. the PEP 658 ``.metadata`` file when the index offers one (its digest checked);
 5. HTTP range reads of the wheel's central directory (:mod:`spoke.metadata.zipread`);
 6. the whole wheel, downloaded to :meth:`wheel_path_for` — where ``prepare`` looks for it, so
    the download is not repeated at install time.
+
+Offline (the HTTP client refuses every request), a file whose metadata is in none of the local
+places is :func:`~spoke.errors.not_cached`, naming its project and version.
 
 An sdist has no metadata to read without a build: :class:`~spoke.errors.BuildRequiredError`
 lets the caller decide (build, or skip the version). Every answer is checked to name the
@@ -35,7 +39,9 @@ from spoke.errors import (
     BuildRequiredError,
     HashMismatchError,
     HTTPStatusError,
+    NotCachedError,
     UnsafeArchiveError,
+    not_cached,
 )
 from spoke.metadata.parse import check_matches, parse_core_metadata
 from spoke.metadata.zipread import (
@@ -144,7 +150,11 @@ class MetadataFetcher:
                 pass  # not cached (yet): fetch it
             else:
                 return self._parse(data, file)
-        data = self._fetch(file)
+        try:
+            data = self._fetch(file)
+        except NotCachedError:
+            what = f"the metadata of {file.filename} was never fetched"
+            raise not_cached(f"{file.name} {file.version}", what) from None
         metadata = self._parse(data, file)
         if entry is not None:
             write_later(entry, data)
@@ -154,13 +164,13 @@ class MetadataFetcher:
         local = _file_url_path(file.url)
         if local is not None:
             return read_local_metadata(local, project=file.name, source=file.filename)
+        wheel = self.wheel_path_for(file)
+        if wheel.is_file():
+            return read_local_metadata(wheel, project=file.name, source=file.filename)
         if file.metadata_url is not None:
             data = self._pep658(file)
             if data is not None:
                 return data
-        wheel = self.wheel_path_for(file)
-        if wheel.is_file():
-            return read_local_metadata(wheel, project=file.name, source=file.filename)
         if file.size is not None and file.size <= WHOLE_FILE_SIZE:
             # One request for the whole small wheel beats two or three range requests, and
             # the install that usually follows finds the file already in the cache.

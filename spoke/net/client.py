@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from spoke.errors import HashMismatchError, NetworkError, SpokeError, write_error
+from spoke.errors import HashMismatchError, NetworkError, NotCachedError, SpokeError, write_error
 from spoke.net import cache_policy, interrupt
 from spoke.net.auth import AuthProvider, Credentials, credentials_in_url, origin_of
 from spoke.net.failures import (
@@ -688,10 +688,15 @@ class HttpClient:
         resp.release_conn()
 
     def _check_online(self, url: str) -> None:
+        """Refuse a request offline, before any connection (no socket, no retry, no wait).
+
+        The callers that know which package the URL belongs to re-raise the error naming it
+        (:func:`spoke.errors.not_cached`); this message is the fallback for the others.
+        """
         if self.settings.offline:
-            raise NetworkError(
-                f"Cannot fetch {redact_url(url)}: spoke is offline",
-                hint="Drop `--offline` to allow network access.",
+            raise NotCachedError(
+                f"{redact_url(url)} is not in spoke's cache, and `--offline` forbids fetching it",
+                hint="run the command once without `--offline` to fill the cache, then retry with `--offline`",
             )
 
     def _cached(self, entry: CachedResponse) -> Response:

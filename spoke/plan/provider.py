@@ -175,6 +175,9 @@ class PackageProvider:
             return entry
         files = self._index.files(name)
         choices, rejected = group_versions(name, files, self._files_policy)
+        left_out = getattr(self._index, "left_out", None)  # the upload cut-off's (IndexClient)
+        if left_out is not None:
+            rejected = {**left_out(name), **rejected}
         ordered = list(order_versions(choices, prefer_binary=self._files_policy.prefer_binary))
         entry = (choices, rejected, ordered)
         with self._lock:

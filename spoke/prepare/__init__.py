@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from spoke.cache import Cache, key_for
-from spoke.errors import BuildRequiredError, HashMismatchError
+from spoke.errors import BuildRequiredError, HashMismatchError, NotCachedError, not_cached
 from spoke.models import IndexFile, UnpackedWheel
 from spoke.prepare.workers import HeaviestFirst
 
@@ -96,9 +96,12 @@ def fetch_one(
             if hit is not None:
                 return hit
         if not path.exists():
-            http.download(  # type: ignore[attr-defined]
-                file.url, path, expected_hashes=file.hashes or None, progress_name=file.filename,
-            )
+            try:
+                http.download(  # type: ignore[attr-defined]
+                    file.url, path, expected_hashes=file.hashes or None, progress_name=file.filename,
+                )
+            except NotCachedError:
+                raise not_cached(f"{file.name} {file.version}", f"{file.filename} was never downloaded") from None
     if allowed_hashes:
         sha = check_allowed_hashes(path, allowed_hashes, filename=file.filename)
     return path, sha

@@ -262,3 +262,80 @@ def test_big_pages_are_parsed_again_through_a_thinned_copy(tmp_path):
     assert {f.filename for f in theirs if "win_amd64" in f.filename} and len(list(tmp_path.rglob("*.json"))) == 2
     copy.write_bytes(b"{damaged")
     assert IndexClient(http, index_urls=[A], supported_tags=supported, pages_dir=tmp_path).files("big") == first
+
+
+# -- the upload cut-off and --offline (issue 14) ------------------------------------------------
+
+
+def _timed_page(*entries: tuple[str, str | None]) -> Route:
+    files = []
+    for filename, uploaded in entries:
+        item: dict[str, object] = {"filename": filename, "url": "https://files.example.org/" + filename,
+                                   "hashes": {"sha256": "0" * 64}}
+        if uploaded is not None:
+            item["upload-time"] = uploaded
+        files.append(item)
+    body = json.dumps({"meta": {"api-version": "1.1"}, "name": "x", "files": files}).encode()
+    return Route(content=body, content_type="application/vnd.pypi.simple.v1+json")
+
+
+def _cutoff(text: str):  # noqa: ANN202
+    from datetime import datetime, timezone
+
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def test_files_uploaded_at_or_after_the_cutoff_are_left_out_and_said_why():
+    http = FakeHttp({f"{A}/foo/": _timed_page(
+        ("foo-1.0.tar.gz", "2024-01-01T00:00:00.000000Z"),
+        ("foo-2.0.tar.gz", "2024-03-01T00:00:00Z"),  # exactly at the cut-off: not *before* it
+        ("foo-2.0-py3-none-any.whl", "2024-02-29T23:59:59Z"),
+        ("foo-3.0.tar.gz", "2024-05-01T00:00:00+02:00"),
+    )})
+    client = IndexClient(http, index_urls=[A], exclude_newer=_cutoff("2024-03-01T00:00:00"))
+    assert sorted(f.filename for f in client.files("foo")) == ["foo-1.0.tar.gz", "foo-2.0-py3-none-any.whl"]
+    assert list(client.left_out("foo")) == [Version("3.0")]
+    assert "uploaded after the upload cut-off 2024-03-01T00:00:00Z" in client.left_out("foo")[Version("3.0")]
+
+
+def test_an_index_without_any_upload_time_is_an_error_naming_it():
+    http = FakeHttp({f"{A}/foo/": _html_page("foo-1.0.tar.gz")})
+    client = IndexClient(http, index_urls=[A], exclude_newer=_cutoff("2024-03-01T00:00:00"))
+    with pytest.raises(ConfigurationError, match=r"does not publish upload times \(PEP 700\)") as caught:
+        client.files("foo")
+    assert A in caught.value.message
+
+
+def test_a_file_without_upload_time_among_others_is_left_out_with_a_warning():
+    from spoke.protocols import NullReporter
+
+    class Warnings(NullReporter):
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def warning(self, message: str) -> None:
+            self.seen.append(message)
+
+    reporter = Warnings()
+    http = FakeHttp({f"{A}/foo/": _timed_page(("foo-1.0.tar.gz", "2024-01-01T00:00:00Z"), ("foo-1.1.tar.gz", None))})
+    client = IndexClient(http, index_urls=[A], exclude_newer=_cutoff("2030-01-01T00:00:00"), reporter=reporter)
+    assert [f.filename for f in client.files("foo")] == ["foo-1.0.tar.gz"]
+    assert len(reporter.seen) == 1 and "foo-1.1.tar.gz" in reporter.seen[0]
+
+
+def test_without_a_cutoff_upload_times_do_not_matter():
+    http = FakeHttp({f"{A}/foo/": _html_page("foo-1.0.tar.gz")})
+    assert len(IndexClient(http, index_urls=[A]).files("foo")) == 1
+
+
+def test_offline_a_page_never_fetched_names_the_project_without_any_request(tmp_path):
+    from spoke.errors import NotCachedError
+    from spoke.net.client import HttpClient
+    from spoke.net.settings import NetSettings
+
+    # A host that cannot resolve: a request would fail slowly, with retries; none is made.
+    with HttpClient(NetSettings(offline=True, retries=5), cache_dir=tmp_path) as http:
+        client = IndexClient(http, index_urls=["https://index.invalid/simple/"])
+        with pytest.raises(NotCachedError, match="flask is not in spoke's cache: its page on") as caught:
+            client.files("Flask")
+    assert "spoke download flask" in (caught.value.hint or "")
