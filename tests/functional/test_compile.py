@@ -236,3 +236,17 @@ def test_constraints_and_another_python(spoke, index, tmp_path) -> None:
     older = spoke("compile", "--python-version", "3.10", "-o", "-", "--no-header", *idx(server), cwd=tmp_path)
     assert "beta==3.0\n" in newer.stdout and "beta==1.5\n" in older.stdout, (newer.stdout, older.stdout)
     assert "# via gamma" in older.stdout
+
+
+def test_compile_offline_and_with_an_upload_cut_off(spoke, index, tmp_path) -> None:
+    server = index(Pkg("alpha", "1.0", upload_time="2024-01-01T00:00:00Z"),
+                   Pkg("alpha", "2.0", upload_time="2024-06-01T00:00:00Z"))
+    (tmp_path / "requirements.in").write_text("alpha\n")
+    old = spoke("compile", "--exclude-newer", "2024-03-01T00:00:00Z", "-o", "-", "--no-header", *idx(server),
+                cwd=tmp_path)
+    assert old.stdout.startswith("alpha==1.0\n"), old.describe()
+    spoke("compile", "-o", "-", *idx(server), cwd=tmp_path)
+    url = server.simple_url
+    server.close()
+    offline = spoke("compile", "--offline", "-o", "-", "--no-header", "-i", url, "--no-emit-index-url", cwd=tmp_path)
+    assert offline.stdout.startswith("alpha==2.0\n"), offline.describe()
