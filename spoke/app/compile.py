@@ -203,6 +203,10 @@ def make_pins(
         name = _name_of(item, policy)
         if name is not None:
             roots.setdefault(name, set()).add(_origin(item))
+    for item in request.overrides:  # shown as overridden, as uv does
+        if item.requirement is not None:
+            where = item.source.rpartition(":")[0] or item.source
+            roots.setdefault(canonicalize_name(item.requirement.name), set()).add(f"--overrides {where}")
     via = via_of(graph, roots)
     pins = []
     for pkg in packages:

@@ -46,6 +46,8 @@ class InstallRequest:
     src_dir: Path | None = None
     #: ``--platform``…: resolve for that environment (with ``--dry-run`` or ``--target`` only).
     foreign: ForeignTarget | None = None
+    #: ``--overrides FILE``: ranges that replace every requirement's own on those projects.
+    overrides: tuple[UserRequirement, ...] = ()
     #: Versions the solver tries first where they fit (``audit --fix``: the lowest safe ones).
     preferred: Mapping[str, Version] = field(default_factory=dict)
 
@@ -74,6 +76,7 @@ class DownloadRequest:
     #: ``--each-platform``: each environment resolved on its own, the files of all kept
     #: (one per pair of a ``--platform`` and a ``--python-version``).
     each_platform: tuple[ForeignTarget, ...] = ()
+    overrides: tuple[UserRequirement, ...] = ()  # --overrides FILE
     # What the resolving stages read of an install request, fixed for a download.
     upgrade: bool = False
     upgrade_strategy: str = "only-if-needed"
@@ -116,6 +119,7 @@ class CompileRequest:
     src_dir: Path | None = None
     foreign: ForeignTarget | None = None
     dry_run: bool = False
+    overrides: tuple[UserRequirement, ...] = ()  # --overrides FILE
     # What the resolving stages read of an install request, fixed for a compile.
     no_deps: bool = False
     require_hashes: bool = False

@@ -222,6 +222,7 @@ def make_policy(ctx: Context, request: ResolveRequest, target: TargetState, sour
         fixed=fixed,
         # Only an install request carries preferences of its own (audit --fix's safe versions).
         preferred=dict(getattr(request, "preferred", None) or {}),
+        overrides=override_ranges(getattr(request, "overrides", None) or (), interp.markers),
     )
     files_policy = FilePolicy(
         tags={tag: i for i, tag in enumerate(interp.tags)},
@@ -232,6 +233,25 @@ def make_policy(ctx: Context, request: ResolveRequest, target: TargetState, sour
     )
     return Policy(roots=tuple(roots), named=named, user_roots=user_roots, direct=direct,
                   resolve=resolve_policy, files=files_policy)
+
+
+def override_ranges(items: Sequence[UserRequirement], markers: Mapping[str, str]) -> dict[str, Any]:
+    """``--overrides FILE``: each project's allowed versions, replacing what any requirement on
+    it says (uv's overrides); lines whose markers do not match the target are left out."""
+    out: dict[str, Any] = {}
+    for item in items:
+        req = item.requirement
+        if req is None or req.url or not str(req.specifier):
+            raise RequirementError(
+                f"The override `{item.text}` ({item.source}) names no version",
+                hint="An override replaces a version range: write `name>=2` or `name==2.1`.",
+            )
+        if req.marker is not None and not req.marker.evaluate({**markers, "extra": ""}):
+            continue
+        name = canonicalize_name(req.name)
+        rng = req.specifier.to_range()
+        out[name] = out[name] & rng if name in out else rng
+    return out
 
 
 def _requirements(items: Sequence[UserRequirement]) -> list[Requirement]:

@@ -36,7 +36,7 @@ def run(
     output = _output(get("output_file", None), inputs)
     requirements, constraints, from_files = _read_inputs(inputs, settings, environ)
     from spoke.cli.download import foreign_target
-    from spoke.cli.install import _names
+    from spoke.cli.install import _names, read_overrides
 
     foreign = foreign_target(settings)
     request = CompileRequest(
@@ -58,6 +58,7 @@ def run(
         src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
         foreign=foreign,
         dry_run=bool(get("dry_run", None)),
+        overrides=read_overrides(settings, environ),
     )
     ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
                                  any_platform=request.generate_hashes or foreign.given)

@@ -24,7 +24,7 @@ def resolving_request(
 ) -> tuple[_Request, Any]:
     """The typed request of ``download`` or ``wheel`` (read once from the settings and the
     requirements files), and what the files said (their index options)."""
-    from spoke.cli.install import _names, gather_requirements
+    from spoke.cli.install import _names, gather_requirements, read_overrides
 
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
     if not reqs:
@@ -47,6 +47,7 @@ def resolving_request(
         src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
         foreign=None if settings.get("each_platform", None) else foreign_target(settings),
         each_platform=each_platform(settings),
+        overrides=read_overrides(settings, environ),
     )
     return request, from_files
 

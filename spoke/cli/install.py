@@ -140,7 +140,7 @@ def run(
         warm_default_ssl_context()  # ready by the first request (unless this is a no-op)
     _start_probe(settings, printer, environ)  # a new environment's probe runs while the requirements load
     reqs, constraints, from_files = gather_requirements(positional, settings, environ)
-    request = install_request(settings, reqs, constraints, from_files)
+    request = install_request(settings, reqs, constraints, from_files, environ=environ)
     _warn_folder_names(reqs, printer)
     fast = _satisfied_before(settings, request, positional, printer, environ, invocation)
     if fast is not None:
@@ -168,9 +168,19 @@ def run(
         ctx.close()
 
 
+def read_overrides(settings: Any, environ: Mapping[str, str] | None) -> tuple[UserRequirement, ...]:
+    """The requirements of the ``--overrides`` files (requirements format)."""
+    from spoke.reqs import parse_requirements_file
+
+    out: list[UserRequirement] = []
+    for path in settings.get("overrides", None) or ():
+        out.extend(parse_requirements_file(path, environ=environ).requirements)
+    return tuple(out)
+
+
 def install_request(
     settings: Any, reqs: Sequence[UserRequirement], constraints: Sequence[UserRequirement],
-    from_files: RequirementsFile,
+    from_files: RequirementsFile, *, environ: Mapping[str, str] | None = None,
 ) -> InstallRequest:
     """``spoke install``'s typed request: the one place its settings are read, merged with what
     the requirements files said (``--pre``, ``--only-binary``… lines)."""
@@ -199,6 +209,7 @@ def install_request(
         config_settings=tuple(get("config_settings", None) or ()),
         src_dir=Path(get("src", None)).absolute() if get("src", None) else None,
         foreign=_foreign(settings),
+        overrides=read_overrides(settings, environ),
     )
 
 

@@ -246,6 +246,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("prefer-binary", commands=_RESOLVING_AND_COMPILE,
          help="Prefer binary packages over source packages, even if the source packages are "
               "newer."),
+    _opt("overrides", kind="list", commands=_RESOLVING_AND_COMPILE, metavar="FILE",
+         help="Requirements that replace every requirement's own on those projects (uv's "
+              "overrides: for a wrong upper bound upstream). Can be given several times."),
     _opt("offline", commands=_RESOLVING_AND_COMPILE | _SYNC,
          help="Disable network access: use only what spoke's cache holds (index pages, metadata, "
               "wheels, built wheels, whatever their age) and local files; anything missing is an "

@@ -82,6 +82,9 @@ class ResolvePolicy:
     #: Versions to keep when they still fit (``spoke compile``: the pins of the file written
     #: before), so a re-run with unchanged inputs chooses the same versions.
     preferred: Mapping[str, Version] = field(default_factory=dict)
+    #: ``--overrides``: the allowed versions of a project, replacing every requirement's own
+    #: range on it (a wrong upper bound upstream), the user's included.
+    overrides: Mapping[str, VersionRange] = field(default_factory=dict)
 
 
 class PackageProvider:
@@ -338,8 +341,9 @@ class PackageProvider:
 
     def requirement_terms(self, req: Requirement) -> list[tuple[str, VersionRange]]:
         """The resolver terms for one requirement: the project, and one per extra."""
-        rng = _range_of(req.specifier)
         name = canonicalize_name(req.name)
+        override = self._policy.overrides.get(name)
+        rng = override if override is not None else _range_of(req.specifier)
         constraint = self._policy.constraints.get(name)
         if constraint is not None:
             rng = rng & constraint
