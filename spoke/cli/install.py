@@ -29,6 +29,12 @@ def gather_requirements(
     for e in settings.get("editables", None) or ():
         reqs.append(parse_requirement(e, editable=True))
     merged = RequirementsFile()
+    for script in settings.get("scripts", None) or ():
+        from spoke.reqs.script import script_requirements
+
+        found, _python = script_requirements(script)
+        reqs.extend(found)
+        merged = _merge(merged, RequirementsFile(files=(script,)))
     if settings.get("groups", None):
         from spoke.reqs.groups import group_requirements, split_group
 
@@ -66,6 +72,29 @@ def _warn_folder_names(reqs: Sequence[UserRequirement], printer: Printer) -> Non
                 f"although `{folder.name}` is a project folder here; to install the folder, "
                 f"write `./{folder.name}{extras}`"
             )
+
+
+def _check_script_python(settings: Any, ctx: Any) -> None:
+    """A script's ``requires-python`` (PEP 723) must hold for the target interpreter."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from spoke.errors import RequirementError
+
+    for script in settings.get("scripts", None) or ():
+        from spoke.reqs.script import script_requirements
+
+        _reqs, wanted = script_requirements(script)
+        if wanted is None:
+            continue
+        try:
+            spec = SpecifierSet(wanted)
+        except InvalidSpecifier:
+            raise RequirementError(f"{script} has an invalid requires-python `{wanted}`",
+                             hint="Write a PEP 440 specifier, e.g. `>=3.10`.") from None
+        version = ctx.interpreter.python_full_version.split("+")[0]
+        if not spec.contains(version, prereleases=True):
+            raise RequirementError(f"{script} requires Python {wanted}, but the target runs Python {version}",
+                             hint="Choose a matching interpreter with --python.")
 
 
 def _say_interpreter(ctx: Any, printer: Printer) -> None:
@@ -155,6 +184,7 @@ def run(
                                  any_platform=request.foreign is not None)
     try:
         try:
+            _check_script_python(settings, ctx)
             _prefetch_roots(ctx, request)
             _say_interpreter(ctx, printer)
             from spoke.app.install import run_install

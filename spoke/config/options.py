@@ -246,6 +246,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("prefer-binary", commands=_RESOLVING_AND_COMPILE,
          help="Prefer binary packages over source packages, even if the source packages are "
               "newer."),
+    _opt("requirements-from-script", kind="list", dest="scripts", commands=_INSTALL, metavar="SCRIPT",
+         help="Install the dependencies a script declares in its PEP 723 `# /// script` block."),
     _opt("overrides", kind="list", commands=_RESOLVING_AND_COMPILE, metavar="FILE",
          help="Requirements that replace every requirement's own on those projects (uv's "
               "overrides: for a wrong upper bound upstream). Can be given several times."),

@@ -36,3 +36,16 @@ def test_an_override_without_a_version_is_refused(spoke, index, venv, tmp_path) 
                    str(bad), check=False)
     assert result.returncode == 1 and "The override `beta`" in result.stderr and "names no version" in result.stderr
     assert spoke("freeze", "--python", str(env.python)).stdout == ""
+
+
+def test_requirements_from_a_script(spoke, index, venv, tmp_path) -> None:
+    server = index(*PKGS)
+    env = venv()
+    script = tmp_path / "tool.py"
+    script.write_text('# /// script\n# requires-python = ">=3.8"\n# dependencies = ["gamma"]\n# ///\nprint(1)\n')
+    spoke("install", "--python", str(env.python), "-i", server.simple_url, "--requirements-from-script", str(script))
+    assert spoke("freeze", "--python", str(env.python)).stdout == "beta==2.0\ngamma==1.0\n"
+    script.write_text('# /// script\n# requires-python = ">=3.99"\n# dependencies = ["alpha"]\n# ///\n')
+    bad = spoke("install", "--python", str(env.python), "-i", server.simple_url, "--requirements-from-script",
+                str(script), check=False)
+    assert bad.returncode == 1 and "requires Python >=3.99, but the target runs Python 3." in bad.stderr
