@@ -10,6 +10,8 @@ Scenarios (each tool in its own empty cache, every command hermetic as in ``benc
   folder), then *rerun* (the same command again: everything is there already);
 * ``compile``: ``spoke compile``, ``uv pip compile`` and ``pip-compile`` of the set: *cold*
   (empty cache), then *warm*;
+* ``sync``: ``spoke sync``, ``uv pip sync`` and ``pip-sync`` of the set's pinned file into a
+  fresh venv with a warm cache, then again (a no-op);
 * ``build``: ``spoke build`` and ``python -m build`` (sdist, then the wheel from it) of a
   setuptools and a hatchling project, warm (a first untimed build fills the caches);
 * ``check``: ``spoke check`` and ``twine check`` of those projects' sdist and wheel.
@@ -38,7 +40,7 @@ from benchkit.hermetic import hermetic_env  # noqa: E402
 from benchkit.process import Runner, run_subprocess, tail  # noqa: E402
 from benchkit.tools import DEFAULT_INDEX, ToolsVenv, bootstrap_tools  # noqa: E402
 
-SCENARIOS = ("download", "compile", "build", "check")
+SCENARIOS = ("download", "compile", "sync", "build", "check")
 EXTRA_TOOLS = ("pip-tools", "build", "twine")
 
 
@@ -146,6 +148,41 @@ class Bench:
         return [Row("compile", "cold", {t: median_or_none(v) for t, v in cold.items()}),
                 Row("compile", "warm", {t: median_or_none(v) for t, v in warm.items()})]
 
+    def sync(self, req_file: Path) -> list[Row]:
+        """``spoke sync``, ``uv pip sync`` and ``pip-sync`` of the set's pinned file into a fresh
+        venv (each tool's cache warmed by a first sync elsewhere), then the same sync again."""
+        pins = self.fresh("pins") / "requirements.txt"
+        if self.time(self.spoke("compile", "-q", str(req_file), "-o", str(pins), "-i", self.index_url,
+                                "--no-emit-index-url"), pins.parent, "spoke compile (for sync)") is None:
+            return []
+        base = str(self.tools.python)
+
+        def venv(where: Path, *, pip: bool = False) -> Path:  # pip-sync runs the target's own pip
+            flag = "--upgrade-deps" if pip else "--without-pip"  # pip-sync needs a recent pip there
+            self.runner([base, "-m", "venv", flag, str(where)], env=self.env, cwd=where.parent, timeout=300)
+            return where / "bin" / "python"
+
+        commands: dict[str, Callable[[Path, Path], list[str]]] = {
+            "spoke": lambda cache, py: self.spoke("sync", "-q", str(pins), "--python", str(py),
+                                                  "--cache-dir", str(cache), "-i", self.index_url),
+            "uv": lambda cache, py: [str(self.tools.script("uv")), "pip", "sync", "-q", str(pins), "--python",
+                                     str(py), "--cache-dir", str(cache), "--index-url", self.index_url],
+            "pip-sync": lambda cache, py: [str(self.tools.script("pip-sync")), "-q", str(pins), "--python-executable",
+                                           str(py), "--pip-args", f"--cache-dir {cache} --index-url {self.index_url}"],
+        }
+        warm: dict[str, list[float | None]] = {t: [] for t in commands}
+        noop: dict[str, list[float | None]] = {t: [] for t in commands}
+        for _ in range(self.runs):
+            for tool, make in commands.items():
+                work = self.fresh(f"sync-{tool}")
+                with_pip = tool == "pip-sync"
+                self.time(make(work / "cache", venv(work / "first", pip=with_pip)), work, f"{tool} sync (warm-up)")
+                target = venv(work / "venv", pip=with_pip)
+                warm[tool].append(self.time(make(work / "cache", target), work, f"{tool} sync (warm)"))
+                noop[tool].append(self.time(make(work / "cache", target), work, f"{tool} sync (no-op)"))
+        return [Row("sync", "warm", {t: median_or_none(v) for t, v in warm.items()}),
+                Row("sync", "no-op", {t: median_or_none(v) for t, v in noop.items()})]
+
     def build_and_check(self, scenarios: Sequence[str]) -> list[Row]:
         rows = []
         for backend in ("setuptools", "hatchling"):
@@ -233,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += bench.download(req_file)
     if "compile" in scenarios:
         rows += bench.compile(req_file)
+    if "sync" in scenarios:
+        rows += bench.sync(req_file)
     if "build" in scenarios or "check" in scenarios:
         rows += bench.build_and_check(scenarios)
     print(f"{', '.join(f'{k} {v}' for k, v in setup.versions.items())}; set {args.set}; "
