@@ -125,7 +125,7 @@ def render_saved(printer: Printer, outcome: Any, request: DownloadRequest, verb:
         from spoke.plan.resolve import Plan
 
         plan = Plan(install=outcome.resolution.packages, remove=(), keep=())
-        text = write_report(build_report(outcome.interpreter, plan), request.report)
+        text = write_report(build_report(outcome.interpreter, plan, overrides=request.overrides), request.report)
         if text is not None:
             printer.stdout(text)
     names = " ".join(f"{p.name}-{p.version}" for p in outcome.resolution.packages)

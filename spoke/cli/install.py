@@ -281,7 +281,8 @@ def _finish(
     n = len(outcome.resolution)
     printer.info(f"Resolved {n} package{'s' if n != 1 else ''} in {format_duration(outcome.timings.get('resolve', 0))}")
     if request.report:
-        text = write_report(build_report(outcome.interpreter, outcome.plan), request.report)
+        text = write_report(build_report(outcome.interpreter, outcome.plan, overrides=request.overrides),
+                            request.report)
         if text is not None:
             printer.stdout(text)
     if outcome.dry_run:

@@ -4,6 +4,7 @@ install's plan, beside the other renderers."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +12,26 @@ from spoke.models import Interpreter
 from spoke.plan.resolve import Plan, ResolvedPackage
 
 
-def build_report(interp: Interpreter, plan: Plan) -> dict[str, Any]:
-    """pip's installation report (format version 1) for the packages the plan installs."""
+def build_report(interp: Interpreter, plan: Plan, *, overrides: Sequence[Any] = ()) -> dict[str, Any]:
+    """pip's installation report (format version 1) for the packages the plan installs; with
+    ``--overrides``, spoke's extra top-level key ``overrides`` lists them as applied (a reader
+    of pip's format ignores a key it does not know)."""
     import spoke
 
     entries = []
     for pkg in plan.install:
         entries.append(_report_entry(pkg))
-    return {
+    report: dict[str, Any] = {
         "version": "1",
         "pip_version": f"spoke-{spoke.__version__}",
         "install": entries,
         "environment": dict(interp.markers),
     }
+    if overrides:
+        report["overrides"] = [
+            {"requirement": str(item.requirement or item.text), "source": item.source} for item in overrides
+        ]
+    return report
 
 
 def _report_entry(pkg: ResolvedPackage) -> dict[str, Any]:

@@ -16,8 +16,12 @@ def test_an_override_replaces_the_upstream_bound(spoke, index, venv, tmp_path) -
     assert stuck.returncode == 1, stuck.describe()
     overrides = tmp_path / "overrides.txt"
     overrides.write_text("beta>=2\nnever-used>=1 ; python_version < '3'\n")
-    spoke("install", *py, "alpha", "gamma", "--overrides", str(overrides))
+    installed = spoke("install", *py, "alpha", "gamma", "--overrides", str(overrides), "--report", "-")
     assert spoke("freeze", "--python", str(env.python)).stdout == "alpha==1.0\nbeta==2.0\ngamma==1.0\n"
+    import json
+
+    report = json.loads(installed.stdout)
+    assert report["overrides"][0] == {"requirement": "beta>=2", "source": f"{overrides}:1"}, report["overrides"]
     (tmp_path / "requirements.in").write_text("alpha\ngamma\n")
     out = spoke("compile", "--overrides", "overrides.txt", "-o", "-", "--no-header", "-i", server.simple_url,
                 "--no-emit-index-url", cwd=tmp_path).stdout
