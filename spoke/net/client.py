@@ -423,7 +423,6 @@ class HttpClient:
         fails (:class:`~spoke.errors.WriteError`) and a Ctrl-C end it at once."""
         attempts = max(self.settings.retries, 0) + 1
         hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
-        written = 0
         total: int | None = None  # the whole file's size, when the server said
         resumable = False
         validator: str | None = None
@@ -434,11 +433,7 @@ class HttpClient:
             if attempt:
                 self._wait(attempt, retry_after)
                 retry_after = None
-            headers = dict(base)
-            if written and resumable:
-                headers["Range"] = f"bytes={written}-"
-                if validator:
-                    headers["If-Range"] = validator
+            headers = _resume_headers(base, out.size if resumable else 0, validator)
             interrupt.check()
             try:
                 final_url, resp, sent = self._open("GET", url, headers, decode=False)
@@ -453,7 +448,7 @@ class HttpClient:
                     f"Retrying ({attempt + 1}/{attempts - 1}) {redact_url(url)}: server answered {status}"
                 )
                 continue
-            resumed = status == 206 and "Range" in headers and _range_start(resp.headers) == written
+            resumed = status == 206 and "Range" in headers and _range_start(resp.headers) == out.size
             if status != 200 and not resumed:
                 self._discard(resp)
                 if status == 206:
@@ -465,24 +460,15 @@ class HttpClient:
                     status, final_url, reason=resp.reason or "", sent_credentials=sent,
                     attempts=attempt + 1,
                 )
-            if not resumed and written:
+            if not resumed and out.size:
                 out.seek(0)
                 out.truncate()
                 hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
-                written = 0
             if status == 200:
                 total, resumable, validator = _resume_facts(resp.headers)
             self._announce(name, resp.headers, started)
             try:
-                with interrupt.stoppable(_stopper(resp)):
-                    for chunk in _body_chunks(resp):
-                        interrupt.check()
-                        out.write(chunk)
-                        for hasher in hashers.values():
-                            hasher.update(chunk)
-                        written += len(chunk)
-                        self._reporter.download_progress(name, len(chunk))
-                    interrupt.check()
+                self._copy_body(resp, out, hashers, name)
                 resp.release_conn()
                 return hashers
             except Exception as exc:
@@ -500,10 +486,21 @@ class HttpClient:
                 raise
         assert failure is not None
         size = "?" if total is None else str(total)
-        notes = [f"{written} of {size} bytes arrived in all"] if written else []
+        notes = [f"{out.size} of {size} bytes arrived in all"] if out.size else []
         raise network_error(
             url, failure, attempts, self._secret_list(), action="download", notes=notes
         )
+
+    def _copy_body(self, resp: Any, out: _Sink, hashers: dict[str, Any], name: str) -> None:
+        """The body into ``out`` and the hashers, reporting progress; Ctrl-C stops it."""
+        with interrupt.stoppable(_stopper(resp)):
+            for chunk in _body_chunks(resp):
+                interrupt.check()
+                out.write(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+                self._reporter.download_progress(name, len(chunk))
+            interrupt.check()
 
     def _announce(self, name: str, headers: Any, started: list[bool]) -> None:
         """Tell the reporter a download began, once however many attempts it takes."""
@@ -795,6 +792,17 @@ class HttpClient:
             )
 
 
+def _resume_headers(base: Mapping[str, str], start: int, validator: str | None) -> dict[str, str]:
+    """The request headers of an attempt: a ``Range`` from ``start`` when resuming (with the
+    ``If-Range`` validator, so a changed file comes whole)."""
+    headers = dict(base)
+    if start:
+        headers["Range"] = f"bytes={start}-"
+        if validator:
+            headers["If-Range"] = validator
+    return headers
+
+
 class _Sink:
     """The temporary file ``tmp`` a download of ``dest`` is written to, as a context manager.
 
@@ -809,6 +817,7 @@ class _Sink:
         self._tmp = tmp
         self._dest = dest
         self._file: Any = None
+        self.size = 0  # bytes written so far (where a resumed download starts)
 
     def __enter__(self) -> _Sink:
         with self._refused():
@@ -828,6 +837,7 @@ class _Sink:
     def write(self, data: bytes) -> None:
         with self._refused():
             self._file.write(data)
+        self.size += len(data)
 
     def flush(self) -> None:
         with self._refused():
@@ -836,6 +846,7 @@ class _Sink:
     def seek(self, offset: int) -> None:
         with self._refused():
             self._file.seek(offset)
+        self.size = offset
 
     def truncate(self) -> None:
         with self._refused():
