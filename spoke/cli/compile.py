@@ -127,29 +127,16 @@ def _output(given: str | None, inputs: Sequence[Path]) -> Path | None:
 
 
 def _read_inputs(inputs: Sequence[Path], settings: Any, environ: Mapping[str, str]) -> tuple[list[Any], list[Any], Any]:
-    """Requirements and constraints of the requirements-format inputs and ``-c`` files, with
-    what the files said (index options)."""
-    from spoke.cli.install import _merge
-    from spoke.reqs import RequirementsFile, parse_requirements_file
+    """Requirements and constraints of the requirements-format inputs, the groups and the ``-c``
+    files, with what the files said (index options)."""
+    from spoke.cli.install import read_requirements_files
 
-    reqs: list[Any] = []
-    constraints: list[Any] = []
-    merged = RequirementsFile()
-    for path in inputs:
-        if path.name in PROJECT_FILES:
-            continue
-        parsed = parse_requirements_file(path, environ=environ)
-        reqs.extend(parsed.requirements)
-        constraints.extend(parsed.constraints)
-        merged = _merge(merged, parsed)
+    reqs, constraints, merged = read_requirements_files(
+        [p for p in inputs if p.name not in PROJECT_FILES], settings.get("constraints", None) or (), environ)
     if settings.get("groups", None):
         from spoke.reqs.groups import group_requirements
 
         reqs.extend(group_requirements(tuple(settings.get("groups", None))))
-    for path in settings.get("constraints", None) or ():
-        parsed = parse_requirements_file(path, environ=environ, constraint=True)
-        constraints.extend([*parsed.constraints, *parsed.requirements])
-        merged = _merge(merged, parsed)
     return reqs, constraints, merged
 
 

@@ -23,7 +23,7 @@ def gather_requirements(
     args: Sequence[str], settings: Any, environ: Mapping[str, str]
 ) -> tuple[list[UserRequirement], list[UserRequirement], RequirementsFile]:
     """Requirements from the command line, ``-r``/``-c`` files and ``-e`` options."""
-    from spoke.reqs import RequirementsFile, parse_requirement, parse_requirements_file
+    from spoke.reqs import RequirementsFile, parse_requirement
 
     reqs = [parse_requirement(a) for a in args]
     for e in settings.get("editables", None) or ():
@@ -42,17 +42,30 @@ def gather_requirements(
         reqs.extend(group_requirements(specs))
         # The pyproject.toml files count as read requirements files (the quick no-op answer
         # digests them: an edited group is a new request).
-        merged = RequirementsFile(files=tuple(dict.fromkeys(str(split_group(s)[0]) for s in specs)))
+        merged = _merge(merged, RequirementsFile(files=tuple(dict.fromkeys(str(split_group(s)[0]) for s in specs))))
+    from_files, constraints, read = read_requirements_files(
+        settings.get("requirements", None) or (), settings.get("constraints", None) or (), environ)
+    return [*reqs, *from_files], constraints, _merge(merged, read)
+
+
+def read_requirements_files(
+    paths: Sequence[str | Path], constraint_paths: Sequence[str | Path], environ: Mapping[str, str],
+) -> tuple[list[UserRequirement], list[UserRequirement], RequirementsFile]:
+    """The requirements and constraints of ``-r`` files and ``-c`` files (every line of a
+    ``-c`` file constrains), and what the files said, merged."""
+    from spoke.reqs import RequirementsFile, parse_requirements_file
+
+    reqs: list[UserRequirement] = []
     constraints: list[UserRequirement] = []
-    for path in settings.get("requirements", None) or ():
+    merged = RequirementsFile()
+    for path in paths:
         parsed = parse_requirements_file(path, environ=environ)
         reqs.extend(parsed.requirements)
         constraints.extend(parsed.constraints)
         merged = _merge(merged, parsed)
-    for path in settings.get("constraints", None) or ():
+    for path in constraint_paths:
         parsed = parse_requirements_file(path, environ=environ, constraint=True)
-        constraints.extend(parsed.constraints)
-        constraints.extend(parsed.requirements)
+        constraints.extend([*parsed.constraints, *parsed.requirements])
         merged = _merge(merged, parsed)
     return reqs, constraints, merged
 

@@ -18,8 +18,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     from spoke.app.environment import installed_set
     from spoke.app.install import run_install
     from spoke.app.sync import check_pinned, missing_files, sync_request
-    from spoke.cli.install import _finish, _merge, install_request
-    from spoke.reqs import RequirementsFile, parse_requirements_file
+    from spoke.cli.install import _finish, install_request, read_requirements_files
 
     started = time.perf_counter()
     files = list(positional) or ["requirements.txt"]
@@ -30,14 +29,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     if any(f.endswith(".toml") for f in files):
         raise UsageError("`spoke sync` reads pinned requirements files; pylock.toml is not supported yet",
                          hint="Sync a requirements file (`spoke compile` writes one).")
-    reqs: list[Any] = []
-    constraints: list[Any] = []
-    merged = RequirementsFile()
-    for path in files:
-        parsed = parse_requirements_file(path, environ=environ)
-        reqs.extend(parsed.requirements)
-        constraints.extend(parsed.constraints)
-        merged = _merge(merged, parsed)
+    reqs, constraints, merged = read_requirements_files(files, (), environ)
     check_pinned(reqs)
     request = install_request(settings, reqs, constraints, merged)
     ctx, reporter = make_context(settings, printer, environ, extra=merged)

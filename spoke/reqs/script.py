@@ -7,6 +7,7 @@ TOML; its ``dependencies`` become requirements labelled with the script, and its
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -41,8 +42,10 @@ def script_metadata(text: str, *, shown: str) -> dict[str, object] | None:
                                hint="Fix the block (each line starts with `# `; PEP 723).") from None
 
 
-def script_requirements(path: str) -> tuple[list[UserRequirement], str | None]:
-    """The script's dependencies as requirements, and its ``requires-python`` (or ``None``)."""
+@functools.lru_cache(maxsize=8)
+def script_requirements(path: str) -> tuple[tuple[UserRequirement, ...], str | None]:
+    """The script's dependencies as requirements, and its ``requires-python`` (or ``None``);
+    read once per run (the requirements and the Python check both ask)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -60,4 +63,4 @@ def script_requirements(path: str) -> tuple[list[UserRequirement], str | None]:
     requires_python = data.get("requires-python")
     if requires_python is not None and not isinstance(requires_python, str):
         raise RequirementError(f"The `requires-python` of {path}'s script block must be a string")
-    return [parse_requirement(d, source=f"{path} (script metadata)") for d in deps], requires_python
+    return tuple(parse_requirement(d, source=f"{path} (script metadata)") for d in deps), requires_python

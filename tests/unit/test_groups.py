@@ -57,3 +57,21 @@ def test_no_file_and_no_table(tmp_path) -> None:  # noqa: ANN001
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     with pytest.raises(RequirementError, match=r"no `\[dependency-groups\]` table"):
         group_requirements(["dev"], cwd=tmp_path)
+
+
+def test_scripts_and_groups_are_both_read_files(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Both count for the quick no-op answer (a group once replaced the script's entry)."""
+    from spoke.cli.install import gather_requirements
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    (tmp_path / "tool.py").write_text('# /// script\n# dependencies = ["rich"]\n# ///\n')
+    settings = {"scripts": ["tool.py"], "groups": ["lint-tools"]}
+
+    class Settings:
+        def get(self, key: str, default: object = None) -> object:
+            return settings.get(key, default)
+
+    reqs, _constraints, read = gather_requirements([], Settings(), {})
+    assert [str(r.requirement) for r in reqs] == ["rich", "ruff"]
+    assert set(read.files) == {"tool.py", "pyproject.toml"}
