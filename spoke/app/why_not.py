@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from spoke.app.context import Context
 from spoke.errors import RequirementError
@@ -42,7 +42,11 @@ def why_not(ctx: Context, text: str) -> WhyNot:
     except ValueError as exc:
         raise RequirementError(f"Invalid `{text}`: {exc}", hint="Give a name, or NAME==VERSION.") from None
     name = canonicalize_name(req.name)
-    asked = next((Version(s.version) for s in req.specifier if s.operator == "=="), None)
+    try:
+        asked = next((Version(s.version) for s in req.specifier if s.operator == "=="), None)
+    except InvalidVersion:
+        raise RequirementError(f"`{text}` names no single version",
+                               hint="Give a name, or NAME==VERSION with a whole version (`six==1.16.0`).") from None
     found = installed_set(ctx)
     interp = found.interpreter
     dist = found.dists.get(name)

@@ -29,6 +29,9 @@ def test_the_installed_requirement_python_and_platform_are_named(spoke, index, v
                     "  `spoke install -U 'free==1.1'` would install it.\n")
     missing = spoke("why-not", *py, "tool==9.9").stdout
     assert "tool 9.9 does not exist" in missing
+    wildcard = spoke("why-not", *py, "tool==1.*", check=False)
+    assert wildcard.returncode == 1 and "names no single version" in wildcard.stderr
+    assert "Traceback" not in wildcard.stderr
     bad = spoke("why-not", *py, check=False)
     assert bad.returncode != 0 and "Name one package" in bad.stderr
 
