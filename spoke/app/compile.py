@@ -68,9 +68,11 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
             item for path in request.projects
             for item in project_requirements(sources, path, request.extras, request.all_extras, markers)
         ]
-        full = replace(request, requirements=(*request.requirements, *from_projects))
+        old = read_pins(request.output) if request.output is not None and request.output.is_file() else {}
+        preferred, lifted = _preferences(request, old)
+        full = replace(request, requirements=(*request.requirements, *from_projects),
+                       constraints=(*request.constraints, *lifted), preferred=preferred)
         policy = make_policy(ctx, full, target, sources)
-        policy, old = _with_old_pins(policy, request)
         resolved = resolve_request(ctx, full, target, policy, sources, fetch_early=False)
     finally:
         sources.close()
@@ -78,21 +80,22 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
     notes = tuple(
         f"{p.name}=={old[p.name]} from {request.output.name if request.output else 'the output'} no longer fits "
         f"the inputs; chose {p.version}"
-        for p in packages if p.name in old and old[p.name] != p.version and p.name in policy.resolve.preferred
+        for p in packages if p.name in old and old[p.name] != p.version and p.name in preferred
     )
-    pins = make_pins(ctx, full, policy, packages, markers)
+    pins = make_pins(ctx, replace(full, constraints=request.constraints), policy, packages, markers)
     return CompileOutcome(
         interpreter=target.interpreter, resolution=resolved.resolution, pins=tuple(pins), notes=notes,
         warnings=resolved.warnings, seconds=time.perf_counter() - started,
     )
 
 
-def _with_old_pins(policy: Policy, request: CompileRequest) -> tuple[Policy, dict[NormalizedName, Version]]:
-    """The policy with the existing output's pins as preferences (less what ``-U``/``-P``
-    lift), and ``-P NAME==VER`` as a constraint."""
-    old = read_pins(request.output) if request.output is not None and request.output.is_file() else {}
+def _preferences(
+    request: CompileRequest, old: Mapping[NormalizedName, Version],
+) -> tuple[dict[str, Version], tuple[UserRequirement, ...]]:
+    """The old output's pins as preferences, less what ``-U``/``-P`` lift; and each
+    ``-P NAME==VER`` as a constraint."""
     lifted: set[str] = set()
-    constraints = dict(policy.resolve.constraints)
+    constraints: list[UserRequirement] = []
     for text in request.upgrade_packages:
         try:
             req = Requirement(text)
@@ -101,14 +104,12 @@ def _with_old_pins(policy: Policy, request: CompileRequest) -> tuple[Policy, dic
                 f"Invalid --upgrade-package `{text}`: {exc}",
                 hint="Give a project name, optionally with a version: `-P django` or `-P django==4.2.7`.",
             ) from None
-        name = canonicalize_name(req.name)
-        lifted.add(name)
+        lifted.add(canonicalize_name(req.name))
         if str(req.specifier):
-            rng = req.specifier.to_range()
-            constraints[name] = constraints[name] & rng if name in constraints else rng
+            constraints.append(UserRequirement(text=text, source="--upgrade-package", requirement=req,
+                                               constraint=True))
     preferred: dict[str, Version] = {} if request.upgrade_pins else {n: v for n, v in old.items() if n not in lifted}
-    resolve = replace(policy.resolve, preferred=preferred, constraints=constraints)
-    return replace(policy, resolve=resolve), old
+    return preferred, tuple(constraints)
 
 
 # -- project files --------------------------------------------------------------------------

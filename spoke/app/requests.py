@@ -120,6 +120,8 @@ class CompileRequest:
     foreign: ForeignTarget | None = None
     dry_run: bool = False
     overrides: tuple[UserRequirement, ...] = ()  # --overrides FILE
+    #: Versions the solver keeps when they still fit: the pins of the file written before.
+    preferred: Mapping[str, Version] = field(default_factory=dict)
     # What the resolving stages read of an install request, fixed for a compile.
     no_deps: bool = False
     require_hashes: bool = False
