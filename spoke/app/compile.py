@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -265,15 +265,11 @@ def _hashes(ctx: Context, pkg: ResolvedPackage) -> tuple[str, ...]:
         found = [h for h in source.hashes if h.startswith("sha256:")]
         return tuple(sorted(found))
     digests: set[str] = set()
-    for file in _files_of(ctx, pkg.name):
+    for file in ctx.index.files(pkg.name):
         if file.version == pkg.version:
             digest = file.sha256 or _digest_of(ctx, file)
             digests.add(f"sha256:{digest}")
     return tuple(sorted(digests))
-
-
-def _files_of(ctx: Context, name: str) -> Iterable[Any]:
-    return ctx.index.files(name)
 
 
 def _digest_of(ctx: Context, file: Any) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from spoke.cli.common import make_context
-from spoke.cli.render import Printer, format_duration
+from spoke.cli.render import Printer, format_duration, shown_path
 from spoke.errors import RequirementError, SpokeError, UsageError
 
 #: Project files whose dependencies are read (pip-compile's METADATA_FILENAMES).
@@ -80,7 +80,7 @@ def run(
         printer.info("Dry-run, so nothing updated.")
     elif output is not None:
         _write_whole(output, text)
-        printer.info(f"Wrote {_shown(output)}: {len(outcome.pins)} packages pinned "
+        printer.info(f"Wrote {shown_path(output)}: {len(outcome.pins)} packages pinned "
                      f"in {format_duration(outcome.seconds)}")
     return 0
 
@@ -213,9 +213,3 @@ def _write_whole(path: Path, text: str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
 
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import IO, Any
 
 from spoke.errors import SpokeError
@@ -82,6 +83,15 @@ class Printer:
             lines.append(f"{self._style('hint', '32')}: {exc.hint}")
         with self._lock:
             print("\n".join(lines), file=self.err, flush=True)
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it (as a person would type it)."""
+    try:
+        rel = path.absolute().relative_to(Path.cwd())
+    except ValueError:
+        return str(path)
+    return str(rel) if str(rel) != "." else str(path)
 
 
 def format_duration(seconds: float) -> str:

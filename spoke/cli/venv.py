@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from spoke.cli.render import Printer, format_duration
+from spoke.cli.render import Printer, format_duration, shown_path
 from spoke.errors import UsageError, VenvError
 
 
@@ -44,8 +44,9 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
             _seed(created, cache)
     finally:
         cache.close()
-    printer.info(f"Created virtual environment at {_shown(path)} in {format_duration(time.perf_counter() - started)}")
-    printer.info(f"Activate with: source {_shown(path)}/bin/activate")
+    took = format_duration(time.perf_counter() - started)
+    printer.info(f"Created virtual environment at {shown_path(path)} in {took}")
+    printer.info(f"Activate with: source {shown_path(path)}/bin/activate")
     return 0
 
 
@@ -68,10 +69,3 @@ def _seed(venv: Path, cache: Any) -> None:
     unpacked = unpack_wheel(wheel, cache=cache)
     install_wheel(unpacked, scheme=interp.scheme, interpreter_path=interp.executable, requested=True)
 
-
-def _shown(path: Path) -> str:
-    try:
-        rel = path.relative_to(Path.cwd())
-        return str(rel) if str(rel) != "." else str(path)
-    except ValueError:
-        return str(path)
