@@ -110,7 +110,7 @@ def group_versions(
     """
     fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
     rejected: dict[Version, str] = {}
-    elsewhere: dict[Version, set[str]] = {}  # the platforms of wheels that do not fit
+    elsewhere: dict[Version, list[IndexFile]] = {}  # wheels that do not fit (named only if needed)
     for f in files:
         if not python_matches(f.requires_python, policy.python_version):
             rejected.setdefault(f.version, f"requires Python {f.requires_python}")
@@ -122,7 +122,7 @@ def group_versions(
             rank = wheel_rank(f, policy)
             if rank is None:
                 rejected.setdefault(f.version, _NO_WHEEL)
-                elsewhere.setdefault(f.version, set()).update(f"{t.interpreter}-{t.platform}" for t in f.tags)
+                elsewhere.setdefault(f.version, []).append(f)
                 continue
             key = (0, rank)
         else:
@@ -146,7 +146,7 @@ def group_versions(
         if reason is _NO_WHEEL and elsewhere.get(version):
             # Index pages may be thinned to this target's wheels (one other kept per version),
             # so these are examples, not the whole list.
-            shown = sorted(elsewhere[version])[:4]
+            shown = sorted({f"{t.interpreter}-{t.platform}" for f in elsewhere[version] for t in f.tags})[:4]
             rejected[version] = f"{_NO_WHEEL} (it has wheels for other targets, such as {', '.join(shown)})"
     return choices, rejected
 
