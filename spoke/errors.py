@@ -242,6 +242,10 @@ class EditableUnsupported(BuildError):
         self.has_setup_py = has_setup_py
 
 
+class PublishError(SpokeError):
+    """An upload to a package repository failed, or could not start (credentials, checks)."""
+
+
 class VcsError(SpokeError):
     """A VCS requirement URL is malformed, or its repository cannot be checked out (git
     missing, repository unreachable, no such revision, no such subdirectory)."""

@@ -44,6 +44,8 @@ class FileReport:
     path: Path
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    metadata: str | None = None
+    """The core metadata text read from the archive (``None`` when it could not be read)."""
 
     @property
     def ok(self) -> bool:
@@ -79,7 +81,8 @@ def check_file(path: Path, *, strict: bool = False, allow_private: bool = False)
     if strict:
         errors += warnings
         warnings = []
-    return FileReport(path=path, errors=tuple(errors), warnings=tuple(warnings))
+    metadata = archive[0] if archive is not None else None
+    return FileReport(path=path, errors=tuple(errors), warnings=tuple(warnings), metadata=metadata)
 
 
 # -- archives -------------------------------------------------------------------------------

@@ -181,4 +181,28 @@ class BuildRequest:
     check_requirements: bool = True  # --skip-dependency-check turns it off
 
 
-__all__ = ["AuditRequest", "BuildRequest", "CompileRequest", "DownloadRequest", "InstallRequest", "WheelRequest"]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishRequest:
+    """Everything ``spoke publish`` was asked to do: upload ``paths`` (files or folders of
+    them; none: ``dist/``) to a repository named in ``.pypirc`` or given by URL.
+
+    ``username``/``password`` are what the command line or ``TWINE_*``/``SPOKE_PUBLISH_*``
+    gave; ``.pypirc``, the URL, keyring, trusted publishing and a prompt fill in the rest.
+    """
+
+    paths: tuple[Path, ...] = ()
+    repository: str | None = None
+    repository_url: str | None = None
+    config_file: Path | None = None
+    username: str | None = None
+    password: str | None = None
+    skip_existing: bool = False
+    dry_run: bool = False
+    check: bool = True
+    allow_private: bool = False
+    trusted_publishing: str = "auto"  # auto | always | never
+    interactive: bool = False
+
+
+__all__ = ["AuditRequest", "BuildRequest", "CompileRequest", "DownloadRequest", "InstallRequest",
+           "PublishRequest", "WheelRequest"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from spoke.cli.common import make_context
-from spoke.cli.render import Printer, format_duration, shown_path
+from spoke.cli.render import Printer, format_duration, format_size, shown_path
 from spoke.errors import UsageError
 
 
@@ -41,14 +41,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     finally:
         ctx.close()
     for path in outcome.files:
-        printer.info(f"Built {shown_path(path)} ({_size(path.stat().st_size)})")
+        printer.info(f"Built {shown_path(path)} ({format_size(path.stat().st_size)})")
     names = " and ".join(p.name for p in outcome.files)
     printer.info(f"Successfully built {names} in {format_duration(outcome.seconds)}")
     return 0
-
-
-def _size(n: int) -> str:
-    if n < 1000:
-        return f"{n} B"
-    return f"{n / 1000:.1f} kB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB"
-

@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "completion": ("spoke.cli.completion", "A shell completion script: bash, zsh, fish or powershell."),
     "compile": ("spoke.cli.compile", "Pin every requirement and dependency into a requirements file (pip-compile)."),
     "audit": ("spoke.cli.audit", "Find known vulnerabilities in the environment or requirements files; --fix them."),
+    "publish": ("spoke.cli.publish", "Upload distributions to a package repository (as twine upload)."),
 }
 #: Commands that are told the command line as typed (``compile`` writes it into its header).
 _TOLD_ARGV = frozenset({"compile"})
@@ -68,6 +69,7 @@ POSITIONAL = {
     "completion": ("shell_args", "*", "bash, zsh, fish or powershell."),
     "build": ("srcdir", "*", "The project folder (default: the current folder)."),
     "compile": ("src_files", "*", "requirements.in, pyproject.toml, setup.cfg or setup.py files."),
+    "publish": ("dist_args", "*", "Distribution files or folders to upload (default: dist/)."),
 }
 
 

@@ -94,6 +94,13 @@ def shown_path(path: Path) -> str:
     return str(rel) if str(rel) != "." else str(path)
 
 
+def format_size(n: int) -> str:
+    """A file size as build and twine print it: ``812 B``, ``14.2 kB``, ``3.1 MB``."""
+    if n < 1000:
+        return f"{n} B"
+    return f"{n / 1000:.1f} kB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB"
+
+
 def format_duration(seconds: float) -> str:
     """``0.42s``, ``12ms``."""
     if seconds < 1:
@@ -144,7 +151,8 @@ class CliReporter:
             bar = self._bar()
             if bar is not None:
                 self._tasks[name] = bar.add_task(name, total=total)
-        self.printer.detail(f"Downloading {name}")
+        if not name.startswith("Uploading "):  # an upload's command says so itself
+            self.printer.detail(f"Downloading {name}")
 
     def download_progress(self, name: str, nbytes: int) -> None:
         if self.printer.progress == "raw":

@@ -54,6 +54,7 @@ _LIST = frozenset({"list"})
 _FREEZE = frozenset({"freeze"})
 _INSPECT = frozenset({"list", "freeze"})
 _AUDIT = frozenset({"audit"})
+_PUBLISH = frozenset({"publish"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -402,6 +403,33 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Build in the current environment: the build requirements must be installed there."),
     _opt("skip-dependency-check", "-x", "--skip-dependency-check", commands=_BUILD, env=False,
          help="With --no-isolation, do not check that the build requirements are installed."),
+    # -- publish (twine upload's options; TWINE_* / SPOKE_PUBLISH_* are read by the command) ----
+    _opt("repository", "-r", "--repository", kind="str", commands=_PUBLISH, env=False, metavar="NAME",
+         help="The repository (a section of .pypirc) to upload to (default: pypi)."),
+    _opt("repository-url", kind="str", commands=_PUBLISH, env=False, metavar="URL",
+         help="The repository's upload URL; overrides --repository."),
+    _opt("username", "-u", "--username", kind="str", commands=_PUBLISH, env=False, metavar="USER",
+         help="The user name to authenticate with (PyPI and TestPyPI: __token__)."),
+    _opt("password", "-p", "--password", kind="str", commands=_PUBLISH, env=False, metavar="PASSWORD",
+         help="The password or API token to authenticate with."),
+    _opt("config-file", kind="path", dest="pypirc", commands=_PUBLISH, env=False, metavar="PATH",
+         help="The .pypirc file naming the repositories (default: ~/.pypirc)."),
+    _opt("skip-existing", commands=_PUBLISH, env=False,
+         help="Skip files the repository already has instead of failing."),
+    _opt("dry-run", commands=_PUBLISH, env=False,
+         help="Check, resolve the repository and credentials, but upload nothing."),
+    _opt("no-check", commands=_PUBLISH, env=False,
+         help="Upload without the checks of `spoke check DIST` first."),
+    _opt("allow-private", commands=_PUBLISH, env=False,
+         help="Accept `Private ::` classifiers in the checks."),
+    _opt("trusted-publishing", kind="choice", choices=("auto", "always", "never"), default="auto",
+         commands=_PUBLISH, env=False, metavar="WHEN",
+         help="Mint an upload token from the CI job's OIDC identity (GitHub Actions): auto (when no "
+              "password is given), always or never."),
+    _opt("non-interactive", commands=_PUBLISH, env=False,
+         help="Never prompt for credentials (as --no-input)."),
+    _opt("disable-progress-bar", commands=_PUBLISH, env=False,
+         help="Show no upload progress bar (as --progress-bar off)."),
     _opt("upgrade-all", commands=_INSTALL,
          help="Upgrade every package in the environment to the newest allowed version."),
     # -- uninstall ----------------------------------------------------------------------------

@@ -122,9 +122,9 @@ class UrlAndNetrcAuth:
             if origin in self._keyring_asked:
                 return self._keyring_asked[origin]
         username = self._by_origin[origin].username if origin in self._by_origin else None
-        found = _ask_keyring(self._index_urls.get(origin) or _origin_url(origin), username)
+        found = ask_keyring(self._index_urls.get(origin) or _origin_url(origin), username)
         if found is None and origin in self._index_urls:
-            found = _ask_keyring(origin[1], username)
+            found = ask_keyring(origin[1], username)
         with self._lock:
             self._keyring_asked[origin] = found
         return found
@@ -169,7 +169,9 @@ def _origin_url(origin: tuple[str, str, int | None]) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def _ask_keyring(service: str, username: str | None) -> Credentials | None:
+def ask_keyring(service: str, username: str | None) -> Credentials | None:
+    """The credentials the ``keyring`` package holds for ``service`` (and ``username``), when
+    it is installed and has them; any keyring failure counts as "none"."""
     try:
         import keyring  # type: ignore[import-not-found]
     except Exception:  # noqa: BLE001 - keyring is optional; a broken install is "absent"

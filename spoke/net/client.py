@@ -17,7 +17,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
@@ -233,6 +233,83 @@ class HttpClient:
         headers = _merge(self._base_headers, {"Content-Type": "application/json", "Accept": "application/json"})
         body = json.dumps(payload).encode()
         return self._fetch("POST", url, headers, set(accept_status), body=body)
+
+    def upload(
+        self,
+        url: str,
+        body: Callable[[], Iterable[bytes]],
+        *,
+        length: int,
+        headers: Mapping[str, str],
+        credentials: Credentials | None = None,
+        progress_name: str | None = None,
+    ) -> Response:
+        """POST a streamed body (an upload form) to ``url`` and return the answer, whatever its status.
+
+        ``body`` is called once per attempt and yields the ``length`` bytes to send. Connection
+        failures and 5xx answers are retried with backoff; a 4xx answer never is (the same body
+        would be refused again). A redirect is returned, not followed: a POST that follows one
+        loses its body, so the caller names the right URL instead. ``credentials`` go to
+        ``url`` alone (none given: those written into it or ``.netrc``'s); they join the secrets
+        no message shows. Progress goes to the reporter under ``progress_name``.
+        """
+        import urllib3
+
+        url = urldefrag(url)[0]
+        self._check_online(url)
+        clean, found = self._credentials(url)
+        credentials = credentials or found
+        send = _merge(self._base_headers, headers)
+        send["Content-Length"] = str(length)
+        if credentials is not None:
+            self._note_secrets(credentials)
+            send["Authorization"] = credentials.header()
+        timeout = urllib3.Timeout(connect=self.settings.timeout, read=self.settings.timeout)
+        name = progress_name or _filename(url)
+        attempts = max(self.settings.retries, 0) + 1
+        failure: Failure | None = None
+        retry_after: str | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self._wait(attempt, retry_after)
+                retry_after = None
+            interrupt.check()
+            started: list[bool] = []
+            try:
+                resp = self._manager(clean).request(
+                    "POST", clean, headers=send, body=self._reported(body(), name, length, started),
+                    redirect=False, retries=False, preload_content=False, timeout=timeout,
+                )
+                content = b"" if resp.status >= 500 and attempt + 1 < attempts else resp.read()
+            except Exception as exc:  # noqa: BLE001 - classified by _failed, unknown ones re-raised
+                interrupt.check()
+                failure = self._failed(exc, url, attempt, attempts)
+                continue
+            finally:
+                if started:
+                    self._reporter.download_done(name)
+            if resp.status >= 500 and attempt + 1 < attempts:
+                retry_after = resp.headers.get("Retry-After")
+                self._discard(resp)
+                self._reporter.warning(
+                    f"Retrying ({attempt + 1}/{attempts - 1}) {redact_url(url)}: server answered {resp.status}"
+                )
+                continue
+            resp.release_conn()
+            self._reporter.debug(f"POST {redact_url(url)} -> {resp.status}")
+            return Response(url=clean, status=resp.status, headers=Headers(resp.headers.items()), content=content,
+                            reason=resp.reason or "")
+        assert failure is not None
+        raise network_error(url, failure, attempts, self._secret_list(), action="upload to")
+
+    def _reported(self, chunks: Iterable[bytes], name: str, total: int, started: list[bool]) -> Iterator[bytes]:
+        """``chunks`` as they are sent, reported as progress under ``name``; Ctrl-C stops them."""
+        self._reporter.download_start(name, total)
+        started.append(True)
+        for chunk in chunks:
+            interrupt.check()
+            yield chunk
+            self._reporter.download_progress(name, len(chunk))
 
     def head(self, url: str, *, accept_status: Collection[int] = (200,)) -> Response:
         """HEAD ``url``: status and headers, empty content; errors as for :meth:`get`."""

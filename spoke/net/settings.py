@@ -96,6 +96,8 @@ class Response:
     headers: Mapping[str, str] = field(default_factory=Headers)
     content: bytes = b""
     from_cache: bool = False
+    reason: str = ""
+    """The status line's reason phrase, where it matters (an upload's refusal: PyPI says why there)."""
 
     @property
     def text(self) -> str:

@@ -31,6 +31,7 @@ import pytest
 from tests.support.index_server import IndexServer
 from tests.support.osv_server import OsvServer
 from tests.support.packages import Pkg
+from tests.support.upload_servers import PypiServer, StandIn
 
 __all__ = [
     "Result",
@@ -141,7 +142,8 @@ def _decode(data: bytes | str | None) -> str:
 def hermetic(tmp_path: Path) -> dict[str, str]:
     """The environment for this test's subprocesses (a fresh dict; pass it as ``env=``).
 
-    The host's ``PIP_*``/``SPOKE_*`` variables and active environments are removed; HOME, the
+    The host's ``PIP_*``/``SPOKE_*`` variables (and twine's, and a CI job's OIDC request
+    variables) and active environments are removed; HOME, the
     XDG folders and spoke's cache point under ``tmp_path``; ``XDG_CONFIG_DIRS`` hides
     ``/etc/xdg/pip/pip.conf``; pip and spoke config files are ``os.devnull``. ``NO_COLOR``
     and a wide ``COLUMNS`` keep output plain and unwrapped; ``NO_PROXY`` keeps loopback
@@ -150,7 +152,7 @@ def hermetic(tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PIP_", "SPOKE_")) and key not in _DROPPED
+        if not key.startswith(("PIP_", "SPOKE_", "TWINE_", "ACTIONS_ID_TOKEN_")) and key not in _DROPPED
     }
     folders = {
         "HOME": tmp_path / "home",
@@ -245,6 +247,22 @@ def index(build_cache: Path) -> Iterator[Callable[..., IndexServer]]:
     yield make
     for server in servers:
         server.close()
+
+
+@pytest.fixture
+def pypiserver(tmp_path: Path) -> Iterator[PypiServer]:
+    """The real pypiserver on 127.0.0.1 (uploads need ``upload_servers.USER``/``PASSWORD``)."""
+    server = PypiServer(tmp_path / "pypiserver")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def stand_in() -> Iterator[StandIn]:
+    """A repository with PyPI's trusted-publishing endpoints and scripted upload answers."""
+    server = StandIn()
+    yield server
+    server.close()
 
 
 @pytest.fixture

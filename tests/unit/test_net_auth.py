@@ -137,6 +137,8 @@ def test_keyring_asked_after_401_only(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.delitem(__import__("sys").modules, "keyring", raising=False)
     import keyring  # type: ignore[import-not-found]
 
+    monkeypatch.setitem(__import__("sys").modules, "keyring", keyring)  # gone again after the test
+
     with LoopbackServer() as index:
         index.routes["/simple/"] = needs_auth(basic("kr", "fromkeyring"))
         index.routes["/open"] = always(Reply(body=b"public"))
