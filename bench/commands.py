@@ -15,10 +15,12 @@ Scenarios (each tool in its own empty cache, every command hermetic as in ``benc
 * ``build``: ``spoke build`` and ``python -m build`` (sdist, then the wheel from it) of a
   setuptools and a hatchling project, warm (a first untimed build fills the caches);
 * ``check``: ``spoke check`` and ``twine check`` of those projects' sdist and wheel.
+* ``publish``: ``spoke publish`` and ``twine upload`` of that sdist and wheel to a pypiserver
+  on 127.0.0.1 (started with ``--overwrite``, so every run uploads both files again).
 
 A cell is the median of the runs; ratios say how many times longer the other tool takes than
 spoke (above 1.00x: spoke is faster). The tools venv is ``bench/run.py``'s, with pip-tools,
-build and twine added to it.
+build, twine and pypiserver added to it.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ from benchkit.hermetic import hermetic_env  # noqa: E402
 from benchkit.process import Runner, run_subprocess, tail  # noqa: E402
 from benchkit.tools import DEFAULT_INDEX, ToolsVenv, bootstrap_tools  # noqa: E402
 
-SCENARIOS = ("download", "compile", "sync", "build", "check")
-EXTRA_TOOLS = ("pip-tools", "build", "twine")
+SCENARIOS = ("download", "compile", "sync", "build", "check", "publish")
+EXTRA_TOOLS = ("pip-tools", "build", "twine", "pypiserver<2.4")  # 2.4 wants pip 26
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,16 +211,57 @@ class Bench:
                 self.env.update(saved)
             if "build" in scenarios:
                 rows.append(Row("build", backend, {t: median_or_none(v) for t, v in times.items()}))
+            if "check" not in scenarios and "publish" not in scenarios:
+                continue
+            dist = self.fresh("dist")
+            self.time(commands["spoke"](dist), project, "spoke build (for check)")
+            files = [str(p) for p in sorted(dist.iterdir())]
             if "check" in scenarios:
-                dist = self.fresh("dist")
-                self.time(commands["spoke"](dist), project, "spoke build (for check)")
-                files = [str(p) for p in sorted(dist.iterdir())]
                 checks = {"spoke": self.spoke("check", *files),
                           "twine": [str(self.tools.script("twine")), "check", *files]}
                 seconds = {t: median_or_none([self.time(argv, project, f"{t} check") for _ in range(self.runs)])
                            for t, argv in checks.items()}
                 rows.append(Row("check", backend, seconds))
+            if "publish" in scenarios:
+                rows.append(self.publish(backend, files, project))
         return rows
+
+    def publish(self, backend: str, files: Sequence[str], cwd: Path) -> Row:
+        """``spoke publish`` and ``twine upload`` of ``files`` to a local pypiserver."""
+        import socket
+        import subprocess
+        import time
+        import urllib.request
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        packages = self.fresh("pypiserver")
+        server = subprocess.Popen(
+            [str(self.tools.python), "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port), "-P", ".",
+             "-a", ".", "--overwrite", "--disable-fallback", str(packages)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            for _ in range(200):  # at most 20 s to start
+                try:
+                    with urllib.request.urlopen(url + "simple/", timeout=2):
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            credentials = ("-u", "bench", "-p", "bench")
+            uploads = {
+                "spoke": self.spoke("publish", "--repository-url", url, *credentials, "--non-interactive", *files),
+                "twine": [str(self.tools.script("twine")), "upload", "--repository-url", url, *credentials,
+                          "--non-interactive", "--disable-progress-bar", *files],
+            }
+            seconds = {t: median_or_none([self.time(argv, cwd, f"{t} upload") for _ in range(self.runs)])
+                       for t, argv in uploads.items()}
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        return Row("publish", backend, seconds)
 
 
 def sample_project(folder: Path, backend: str) -> Path:
@@ -272,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += bench.compile(req_file)
     if "sync" in scenarios:
         rows += bench.sync(req_file)
-    if "build" in scenarios or "check" in scenarios:
+    if {"build", "check", "publish"} & set(scenarios):
         rows += bench.build_and_check(scenarios)
     print(f"{', '.join(f'{k} {v}' for k, v in setup.versions.items())}; set {args.set}; "
           f"medians of {args.runs} run(s)", file=sys.stderr)

@@ -8,7 +8,9 @@ Layout under the cache root (``platformdirs.user_cache_dir("spoke")`` unless ``-
     archives-v1/      wheels unpacked once, content-addressed by the wheel's sha256
     interpreters-v1/  probe results, keyed by interpreter path and mtime
     satisfied-v2/     requests known to be satisfied by an environment state (see app.noop)
-    builds-v1/        wheels built from sdists and commits (by hash and target), build folders
+    builds-v1/        wheels built from sdists and commits (by hash and target), build folders,
+                      build environments (envs/, one fixed place per requirement set, locked)
+    bytecode-v1/      bytecode of build hooks (PYTHONPYCACHEPREFIX), valid from one build to the next
     vcs-v1/           bare mirrors of git repositories
     pages-v1/         big JSON index pages thinned to what a target can use (by page digest)
 

@@ -18,6 +18,7 @@ BUCKETS = {
     "satisfied": "satisfied-v2",
     "vcs": "vcs-v1",
     "pages": "pages-v1",
+    "bytecode": "bytecode-v1",
 }
 
 

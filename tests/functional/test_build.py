@@ -99,3 +99,22 @@ def test_build_then_check_the_files(spoke, build_index, tmp_path) -> None:  # no
     (tmp_path / "empty").mkdir()
     empty = spoke("check", str(tmp_path / "empty"), check=False, cwd=tmp_path)
     assert empty.returncode != 0 and "No distribution files" in empty.stderr
+
+
+def test_a_second_build_fetches_nothing_and_pip_settings_apply(spoke, build_index, tmp_path) -> None:  # noqa: F811
+    # Pages may be cached for ten minutes, as PyPI says of its simple pages.
+    server = build_index(cache_control="max-age=600, public")
+    project = write_project(tmp_path / "proj", "again", "1.0", backend="hatchling")
+    pip_env = {"PIP_INDEX_URL": server.simple_url}  # pip's variable names the index, as for install
+    spoke("build", str(project), "-o", str(tmp_path / "first"), cwd=tmp_path, env=pip_env)
+    assert any(path.startswith("/files/") for path in server.paths()), server.paths()
+    server.clear_log()
+    second = spoke("build", str(project), "-o", str(tmp_path / "second"), cwd=tmp_path, env=pip_env)
+    assert server.paths() == [], second.describe()  # resolved from the cache, nothing downloaded
+    assert sorted(p.name for p in (tmp_path / "second").iterdir()) == sorted(
+        p.name for p in (tmp_path / "first").iterdir())
+    # The build environment was made at its fixed place and removed; the hooks' bytecode stays
+    # in the cache for the next build (the sources are links to the same unpacked wheels).
+    cache = tmp_path / "cache"
+    assert [p.suffix for p in (cache / "builds-v1" / "envs").iterdir()] == [".lock"]
+    assert any("/hatchling/" in p.as_posix() for p in (cache / "bytecode-v1").rglob("*.pyc"))
