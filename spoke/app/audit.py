@@ -118,13 +118,14 @@ def run_audit(ctx: Context, request: AuditRequest) -> AuditOutcome:
 
 
 def _service(ctx: Context, request: AuditRequest) -> VulnerabilityService:
-    from spoke.audit.service import OsvService
+    from spoke.audit.service import OsvService, PyPIService
 
     if request.db is not None:
         from spoke.audit.database import OsvDatabase
 
         return OsvDatabase(request.db)
-
+    if request.service == "pypi":
+        return PyPIService(ctx.http, request.pypi_url, executor=ctx.executor)
     return OsvService(ctx.http, request.osv_url, executor=ctx.executor)
 
 
@@ -145,9 +146,14 @@ def lookup(
     """The report of ``packages``: their advisories, less those ``ignore`` names."""
     ignore = frozenset(ignore)
     found = service.advisories(packages) if packages else {}
+    unknown = service.unknown
+    skipped = sorted([*skipped, *(Skipped(name=p.name, reason=why) for p, why in unknown.items())],
+                     key=lambda s: s.name)
     audited = []
     hidden = 0
     for package in packages:
+        if package in unknown:
+            continue
         advisories = found.get(package, [])
         kept = tuple(sorted((a for a in advisories if not a.named(ignore)), key=_row_order))
         hidden += len(advisories) - len(kept)

@@ -141,6 +141,8 @@ class AuditRequest:
 
     osv_url: str
     db: Path | None = None  # --db: an offline OSV export (zip or folder) instead of the API
+    service: str = "osv"  # -s/--vulnerability-service: osv or pypi
+    pypi_url: str = "https://pypi.org"  # --pypi-url: PyPI's JSON API (-s pypi)
     #: ``-r`` files, parsed; empty: audit the installed set.
     requirements: tuple[UserRequirement, ...] = ()
     constraints: tuple[UserRequirement, ...] = ()

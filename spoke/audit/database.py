@@ -29,6 +29,7 @@ class OsvDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.unknown: dict[Package, str] = {}  # an export lists only what has advisories
         self._by_name: dict[str, list[dict[str, Any]]] = {}
         count = 0
         for where, record in _read(path):

@@ -155,7 +155,8 @@ def _rank(vuln_id: str) -> int:
     return 2
 
 
-def _ordered(ids: Iterable[str]) -> list[str]:
+def ordered_ids(ids: Iterable[str]) -> list[str]:
+    """``ids`` without repeats, the one a row shows first (see :func:`_rank`)."""
     unique = list(dict.fromkeys(i for i in ids if i))
     return sorted(unique, key=_rank)  # stable: within a rank, the record's own order
 
@@ -163,7 +164,7 @@ def _ordered(ids: Iterable[str]) -> list[str]:
 def advisory(record: Mapping[str, Any], name: str) -> Advisory:
     """The advisory ``record`` gives about project ``name``: the preferred id, the others as
     aliases, the summary (else the details, on one line) and the fix versions."""
-    ids = _ordered([str(record.get("id", "")), *(str(a) for a in record.get("aliases") or ())])
+    ids = ordered_ids([str(record.get("id", "")), *(str(a) for a in record.get("aliases") or ())])
     words = record.get("summary") or record.get("details") or "N/A"
     published = record.get("published")
     return Advisory(
@@ -194,7 +195,7 @@ def _merge(group: Sequence[Advisory]) -> Advisory:
     first = group[0]
     if len(group) == 1:
         return first
-    ids = _ordered([i for a in group for i in (a.id, *a.aliases)])
+    ids = ordered_ids([i for a in group for i in (a.id, *a.aliases)])
     fixes = tuple(sorted({v for a in group for v in a.fix_versions}))
     description = next((a.description for a in group if a.description != "N/A"), first.description)
     published = min((a.published for a in group if a.published), default=None)

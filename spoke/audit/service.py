@@ -57,18 +57,69 @@ class Http(Protocol):
 class VulnerabilityService(Protocol):
     """A source of advisories for exact versions."""
 
+    #: Packages the service does not know (after :meth:`advisories`), with the reason: they
+    #: are reported as skipped, never as clean.
+    unknown: dict[Package, str]
+
     def advisories(self, packages: Sequence[Package]) -> dict[Package, list[Advisory]]:
         """The folded advisories of each package (an empty list when it has none)."""
         ...
 
 
-class OsvService:
-    """The OSV API at ``base_url`` through ``http``; ``executor`` fetches records concurrently."""
+class _JsonService:
+    """What the services asking a JSON API over HTTP share: errors that say which service and
+    setting, JSON decoding, concurrent requests."""
 
-    def __init__(self, http: Http, base_url: str = DEFAULT_OSV_URL, *, executor: Executor | None = None) -> None:
+    url_setting = "--osv-url, SPOKE_OSV_URL"
+    url_hint = "Check that --osv-url points at an OSV API (https://api.osv.dev or a mirror of it)."
+
+    def __init__(self, http: Http, base_url: str, *, executor: Executor | None = None) -> None:
         self._http = http
         self.base_url = base_url.rstrip("/")
         self._executor = executor
+
+    def _call(self, request: Callable[[], Any]) -> Any:
+        from spoke.net.redact import redact_url
+
+        try:
+            return request()
+        except NetworkError as exc:
+            raise AuditServiceError(
+                f"Cannot ask the vulnerability service at {redact_url(self.base_url)}: {exc.message}",
+                notes=exc.notes,
+                hint=f"Check the network and the service URL ({self.url_setting}); nothing was "
+                     "audited, so nothing is known to be safe.",
+            ) from exc
+
+    def _decode(self, path: str, response: Any) -> Any:
+        try:
+            return json.loads(response.content or b"null")
+        except ValueError:
+            raise self._malformed(path, "the answer is not JSON") from None
+
+    def _malformed(self, path: str, why: str) -> AuditServiceError:
+        from spoke.net.redact import redact_url
+
+        return AuditServiceError(
+            f"The vulnerability service at {redact_url(self.base_url)} gave an answer spoke cannot read "
+            f"({path}: {why})",
+            hint=self.url_hint,
+        )
+
+    def _map(self, fn: Callable[[str], Any], items: Iterable[str]) -> list[Any]:
+        items = list(items)
+        if self._executor is None or len(items) < 2:
+            return [fn(i) for i in items]
+        futures = [self._executor.submit(fn, i) for i in items]
+        return [f.result() for f in futures]
+
+
+class OsvService(_JsonService):
+    """The OSV API at ``base_url`` through ``http``; ``executor`` fetches records concurrently."""
+
+    def __init__(self, http: Http, base_url: str = DEFAULT_OSV_URL, *, executor: Executor | None = None) -> None:
+        super().__init__(http, base_url, executor=executor)
+        self.unknown: dict[Package, str] = {}
 
     def advisories(self, packages: Sequence[Package]) -> dict[Package, list[Advisory]]:
         unique = list(dict.fromkeys(packages))
@@ -124,41 +175,6 @@ class OsvService:
     def _post(self, path: str, payload: object) -> Any:
         return self._decode(path, self._call(lambda: self._http.post_json(self.base_url + path, payload)))
 
-    def _call(self, request: Callable[[], Any]) -> Any:
-        from spoke.net.redact import redact_url
-
-        try:
-            return request()
-        except NetworkError as exc:
-            raise AuditServiceError(
-                f"Cannot ask the vulnerability service at {redact_url(self.base_url)}: {exc.message}",
-                notes=exc.notes,
-                hint="Check the network and the service URL (--osv-url, SPOKE_OSV_URL); nothing was "
-                     "audited, so nothing is known to be safe.",
-            ) from exc
-
-    def _decode(self, path: str, response: Any) -> Any:
-        try:
-            return json.loads(response.content or b"null")
-        except ValueError:
-            raise self._malformed(path, "the answer is not JSON") from None
-
-    def _malformed(self, path: str, why: str) -> AuditServiceError:
-        from spoke.net.redact import redact_url
-
-        return AuditServiceError(
-            f"The vulnerability service at {redact_url(self.base_url)} gave an answer spoke cannot read "
-            f"({path}: {why})",
-            hint="Check that --osv-url points at an OSV API (https://api.osv.dev or a mirror of it).",
-        )
-
-    def _map(self, fn: Callable[[str], dict[str, Any]], items: Iterable[str]) -> list[dict[str, Any]]:
-        items = list(items)
-        if self._executor is None or len(items) < 2:
-            return [fn(i) for i in items]
-        futures = [self._executor.submit(fn, i) for i in items]
-        return [f.result() for f in futures]
-
 
 def _query(package: Package, token: str | None) -> dict[str, Any]:
     query: dict[str, Any] = {
@@ -168,3 +184,67 @@ def _query(package: Package, token: str | None) -> dict[str, Any]:
     if token:
         query["page_token"] = token
     return query
+
+
+DEFAULT_PYPI_URL = "https://pypi.org"
+"""Where PyPI's JSON API lives (``/pypi/<project>/<version>/json``)."""
+
+
+class PyPIService(_JsonService):
+    """PyPI's JSON API (``-s pypi``): ``GET /pypi/<project>/<version>/json`` per package,
+    concurrently; its ``vulnerabilities`` are OSV's data as PyPI serves it (``id``, ``aliases``,
+    ``summary``/``details``, ``fixed_in``, ``withdrawn``). A release PyPI does not have (404)
+    is :attr:`unknown`, reported as skipped."""
+
+    url_setting = "--pypi-url, SPOKE_PYPI_URL"
+    url_hint = "Check that --pypi-url points at PyPI's JSON API (https://pypi.org or a mirror of it)."
+
+    def __init__(self, http: Http, base_url: str = DEFAULT_PYPI_URL, *, executor: Executor | None = None) -> None:
+        super().__init__(http, base_url, executor=executor)
+        self.unknown: dict[Package, str] = {}
+
+    def advisories(self, packages: Sequence[Package]) -> dict[Package, list[Advisory]]:
+        unique = list(dict.fromkeys(packages))
+        keys = [f"{p.name}\0{p.version}" for p in unique]
+        answers = self._map(self._release, keys)
+        out: dict[Package, list[Advisory]] = {}
+        for package, answer in zip(unique, answers, strict=True):
+            if answer is None:
+                self.unknown[package] = (f"Dependency not found on PyPI and could not be audited: "
+                                         f"{package.name} ({package.version})")
+                out[package] = []
+                continue
+            vulns = answer.get("vulnerabilities") if isinstance(answer, dict) else None
+            if not isinstance(vulns, list):
+                where = f"/pypi/{package.name}/{package.version}/json"
+                raise self._malformed(where, "it has no `vulnerabilities` list")
+            out[package] = fold(_pypi_advisory(v) for v in vulns if isinstance(v, dict) and not v.get("withdrawn"))
+        return out
+
+    def _release(self, key: str) -> dict[str, Any] | None:
+        from urllib.parse import quote
+
+        name, _, version = key.partition("\0")
+        path = f"/pypi/{quote(name, safe='')}/{quote(version, safe='')}/json"
+        answer = self._call(lambda: self._http.get(self.base_url + path, headers={"Accept": "application/json"},
+                                                   accept_status=(200, 404)))
+        if answer.status == 404:
+            return None
+        found = self._decode(path, answer)
+        return found if isinstance(found, dict) else {}
+
+
+def _pypi_advisory(vuln: Mapping[str, Any]) -> Advisory:
+    """One entry of the JSON API's ``vulnerabilities`` as an :class:`Advisory`."""
+    from spoke.audit.osv import ordered_ids
+
+    ids = ordered_ids([str(vuln.get("id", "")), *(str(a) for a in vuln.get("aliases") or ())])
+    words = vuln.get("summary") or vuln.get("details") or "N/A"
+    fixes: set[Version] = set()
+    for text in vuln.get("fixed_in") or ():
+        try:
+            fixes.add(Version(str(text)))
+        except ValueError:
+            continue
+    return Advisory(id=ids[0] if ids else "UNKNOWN", aliases=tuple(ids[1:]), description=" ".join(str(words).split()),
+                    fix_versions=tuple(sorted(fixes)))

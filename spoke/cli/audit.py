@@ -75,7 +75,7 @@ def _run(settings: Any, positional: Sequence[str], printer: Printer, environ: Ma
 def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, Any]:
     """The :class:`AuditRequest` and what the ``-r`` files said about indexes."""
     from spoke.app.requests import AuditRequest
-    from spoke.audit.service import DEFAULT_OSV_URL
+    from spoke.audit.service import DEFAULT_OSV_URL, DEFAULT_PYPI_URL
     from spoke.cli.install import gather_requirements
 
     if positional:
@@ -97,6 +97,10 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
     if not osv_url.startswith(("http://", "https://")):
         raise UsageError(f"`{osv_url}` is not an http(s) URL", hint="Give --osv-url the base URL of an OSV API, "
                          "e.g. https://api.osv.dev.")
+    pypi_url = (settings.get("pypi_url", None) or DEFAULT_PYPI_URL).strip()
+    if not pypi_url.startswith(("http://", "https://")):
+        raise UsageError(f"`{pypi_url}` is not an http(s) URL", hint="Give --pypi-url the base URL of PyPI's JSON "
+                         "API, e.g. https://pypi.org.")
     output = settings.get("output", None)
     if output and Path(output).is_dir():
         raise UsageError(f"`{output}` is a folder", hint="Give -o/--output a file name.")
@@ -113,7 +117,8 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
                              hint="Name at least one package in the file.")
     pre = bool(extra is not None and extra.pre)
     request = AuditRequest(
-        osv_url=osv_url, db=Path(settings.get("db", None)).expanduser() if settings.get("db", None) else None,
+        osv_url=osv_url, service=settings.get("vulnerability_service", None) or "osv", pypi_url=pypi_url,
+        db=Path(settings.get("db", None)).expanduser() if settings.get("db", None) else None,
         requirements=tuple(reqs), constraints=tuple(constraints), files=files, paths=paths,
         local=bool(settings.get("local", None)), skip_editable=bool(settings.get("skip_editable", None)),
         ignore=frozenset(i.strip() for i in settings.get("ignore_vulns", None) or () if i.strip()),

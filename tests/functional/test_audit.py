@@ -325,3 +325,36 @@ def test_offline_db_zip_and_folder(spoke, index, venv, osv, tmp_path: Path) -> N
     assert "is neither a zip nor a folder" in result.stderr
     result = _audit(spoke, env, server, service, "--db", str(tmp_path / "missing.zip"), check=2)
     assert "No vulnerability database at" in result.stderr
+
+
+def test_pypi_json_api_as_the_service(spoke, index, venv) -> None:
+    server, env = _env(spoke, index, venv, "jinja-lite==2.10", "yamlish==5.3", "clean==1.0")
+    # PyPI derives a release's `vulnerabilities` from OSV's records; the index serves them so.
+    for record in RECORDS:
+        name = record["affected"][0]["package"]["name"]
+        server.vulnerabilities.setdefault(name, []).append(record)
+    base = server.url
+    result = spoke("audit", "--python", str(env.python), "-i", server.simple_url, "-s", "pypi", "--pypi-url", base,
+                   check=1)
+    assert result.stdout == (
+        "Name       Version ID                  Fix Versions\n"
+        "---------- ------- ------------------- ------------\n"
+        "jinja-lite 2.10    PYSEC-2021-66       2.11.3\n"
+        "yamlish    5.3     PYSEC-2021-142      5.4\n"
+        "yamlish    5.3     GHSA-8q59-q68h-6hv4 5.4.1\n"
+    ), result.describe()
+    assert result.stderr.strip().endswith("Found 3 known vulnerabilities in 2 packages")
+    asked = sorted(p for p in server.paths("GET") if p.startswith("/pypi/"))
+    assert asked == ["/pypi/clean/1.0/json", "/pypi/jinja-lite/2.10/json", "/pypi/yamlish/5.3/json"]
+    # A release PyPI does not have is skipped with the reason, never reported clean.
+    only_jinja = index(Pkg("jinja-lite", "2.10"))
+    unknown = spoke("audit", "--python", str(env.python), "-i", server.simple_url, "-s", "pypi",
+                    "--pypi-url", only_jinja.url, "-f", "json", check=0)
+    deps = {d["name"]: d for d in json.loads(unknown.stdout)["dependencies"]}
+    assert deps["jinja-lite"] == {"name": "jinja-lite", "version": "2.10", "vulns": []}, unknown.describe()
+    assert deps["yamlish"] == {"name": "yamlish", "skip_reason": "Dependency not found on PyPI and could not be "
+                                                                 "audited: yamlish (5.3)"}
+    # The JSON API unreachable: exit 2 naming the setting.
+    down = spoke("audit", "--python", str(env.python), "-i", server.simple_url, "-s", "pypi",
+                 "--pypi-url", "http://127.0.0.1:9", "--retries", "0", check=2)
+    assert "--pypi-url" in down.stderr and "nothing is known to be safe" in down.stderr, down.describe()

@@ -10,6 +10,10 @@ take it away and watch the client fall back:
 * ``/files/<filename>``: the file, with single ``Range`` requests (206/416), ``ETag`` and
   ``Last-Modified`` revalidation (304), ``HEAD``; ``/files/<filename>.metadata`` (PEP 658).
 * ``/links/``: one flat HTML page of every file, for ``--find-links``.
+* ``/pypi/<project>/<version>/json``: PyPI's JSON API for one release (``info``, ``urls``),
+  with the ``vulnerabilities`` PyPI derives from OSV: each record in ``vulnerabilities``
+  (project → OSV records, see :mod:`tests.support.osv_server`) affecting that version, as
+  ``{"id", "aliases", "details", "summary", "fixed_in", "link", "source", "withdrawn"}``.
 
 Every request is logged *before* its response is written, so once a client has an answer the
 log already shows it: tests assert on ``downloads(filename)`` rather than on timings. Faults
@@ -215,6 +219,8 @@ class IndexServer:
         self.etags = etags
         self.auth = auth
         self.cache_control = cache_control
+        #: OSV records by project (any spelling), for the JSON API's ``vulnerabilities``.
+        self.vulnerabilities: dict[str, list[dict[str, object]]] = {}
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._faults: list[_Fault] = []
@@ -839,8 +845,39 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in ("/links", "/links/"):
             body = index._render_links()
             self._page(body, "text/html", index._last_modified(None))
+        elif path.startswith("/pypi/") and path.endswith("/json"):
+            self._release_json(path)
         else:
             self._respond(404, b"not found\n")
+
+    def _release_json(self, path: str) -> None:
+        """PyPI's ``/pypi/<project>/<version>/json``, with the release's vulnerabilities."""
+        from tests.support.osv_server import affects, fixed_in
+
+        parts = [unquote(p) for p in path.split("/") if p]
+        if len(parts) != 4:
+            self._respond(404, b"not found\n")
+            return
+        name, version = canonicalize_name(parts[1]), parts[2]
+        with self.index._lock:
+            files = [e for e in self.index._entries.values()
+                     if canonicalize_name(e.project) == name and e.version == version]
+            records = [r for key, found in self.index.vulnerabilities.items()
+                       if canonicalize_name(key) == name for r in found]
+        if not files:
+            self._respond(404, b'{"message": "Not Found"}', {"Content-Type": "application/json"})
+            return
+        vulns = [{
+            "id": r["id"], "aliases": list(r.get("aliases") or []), "details": r.get("details", ""),
+            "summary": r.get("summary"), "fixed_in": fixed_in(r, name), "link": f"https://osv.dev/vulnerability/{r['id']}",
+            "source": "osv", "withdrawn": r.get("withdrawn"),
+        } for r in records if affects(r, name, version)]
+        body = json.dumps({
+            "info": {"name": files[0].project, "version": version},
+            "urls": [{"filename": e.filename, "digests": {"sha256": e.sha256}} for e in files],
+            "vulnerabilities": vulns,
+        }).encode()
+        self._respond(200, body, {"Content-Type": "application/json"})
 
     def _authorized(self) -> bool:
         header = self.headers.get("Authorization", "")

@@ -150,6 +150,23 @@ def _affects(record: Mapping[str, Any], name: str, version: str) -> bool:
     return False
 
 
+def affects(record: Mapping[str, Any], name: str, version: str) -> bool:
+    """Whether ``record`` affects PyPI project ``name`` (normalized) at ``version``."""
+    return _affects(record, name, version)
+
+
+def fixed_in(record: Mapping[str, Any], name: str) -> list[str]:
+    """The ``fixed`` events of ``record``'s ranges for ``name``, as PyPI lists them (``fixed_in``)."""
+    out: list[str] = []
+    for affected in record.get("affected", ()):
+        package = affected.get("package", {})
+        if package.get("ecosystem") != "PyPI" or canonicalize_name(package.get("name", "")) != name:
+            continue
+        for rng in affected.get("ranges", ()):
+            out += [e["fixed"] for e in rng.get("events", ()) if "fixed" in e and e["fixed"] not in out]
+    return out
+
+
 class OsvRequest(NamedTuple):
     """One request as the service saw it: method, path, status and the decoded JSON body."""
 
