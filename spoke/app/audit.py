@@ -35,7 +35,7 @@ from spoke.app.context import Context
 from spoke.app.requests import AuditRequest
 from spoke.audit.osv import Advisory, earliest_fix
 from spoke.audit.service import Package, VulnerabilityService
-from spoke.errors import ResolutionImpossible
+from spoke.errors import ResolutionImpossible, SpokeError
 
 if TYPE_CHECKING:
     from spoke.models import InstalledDist
@@ -98,6 +98,8 @@ class AuditOutcome:
     """The audit; with ``--fix`` the audit before, the fixes and the files rewritten too."""
 
     report: AuditReport
+    database: Path | None = None  # the offline database, when one was read
+    database_updated: bool = False  # --update-db downloaded it
     before: AuditReport | None = None
     fixes: tuple[Fix, ...] = ()
     dry_run: bool = False
@@ -107,14 +109,55 @@ class AuditOutcome:
 
 def run_audit(ctx: Context, request: AuditRequest) -> AuditOutcome:
     """Audit what ``request`` names; with ``fix``, fix it and audit again."""
+    request = _with_database(ctx, request)
     service = _service(ctx, request)
     report, installed = _audit(ctx, request, service)
     if not request.fix or not report.vulnerable:
-        return AuditOutcome(report=report)
-    bounds, fixes = safe_versions(service, report, request.ignore)
-    if request.requirements:
-        return _fix_files(ctx, request, service, report, bounds, fixes)
-    return _fix_environment(ctx, request, service, report, installed, bounds, fixes)
+        outcome = AuditOutcome(report=report)
+    else:
+        bounds, fixes = safe_versions(service, report, request.ignore)
+        if request.requirements:
+            outcome = _fix_files(ctx, request, service, report, bounds, fixes)
+        else:
+            outcome = _fix_environment(ctx, request, service, report, installed, bounds, fixes)
+    return replace(outcome, database=request.db, database_updated=request.update_db)
+
+
+def default_database(ctx: Context) -> Path:
+    """Where ``--update-db`` keeps OSV's export when no ``--db PATH`` is given."""
+    return Path(ctx.cache.bucket("audit")) / "PyPI-all.zip"
+
+
+def _with_database(ctx: Context, request: AuditRequest) -> AuditRequest:
+    """The request with its offline database decided: ``--update-db`` downloads OSV's export
+    first (whole, or not at all: the old copy stays on a failure); ``--offline`` without
+    ``--db`` reads the one ``--update-db`` left in the cache."""
+    from spoke.errors import AuditServiceError
+
+    if request.update_db:
+        path = request.db or default_database(ctx)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            ctx.http.download(request.db_url, path, progress_name="the vulnerability database")
+        except AuditServiceError:
+            raise
+        except SpokeError as exc:
+            raise AuditServiceError(
+                f"Cannot download the vulnerability database from {_shown_url(request.db_url)}: {exc.message}",
+                notes=exc.notes,
+                hint="Check the network and --db-url (SPOKE_DB_URL); the database already there, if any, "
+                     "was left as it was.",
+            ) from exc
+        return replace(request, db=path)
+    if request.db is None and ctx.index_settings.offline:
+        path = default_database(ctx)
+        if not path.is_file():
+            raise AuditServiceError(
+                "`--offline` leaves no vulnerability service to ask, and there is no offline database",
+                hint="Run `spoke audit --update-db` once while online (or give one with --db PATH).",
+            )
+        return replace(request, db=path)
+    return request
 
 
 def _service(ctx: Context, request: AuditRequest) -> VulnerabilityService:
@@ -186,7 +229,8 @@ def _environment_packages(
             skipped.append(Skipped(name=name, reason=reason))
         else:
             packages.append(Package(name=name, version=dist.version))
-    unknown = _not_on_index(ctx, [p.name for p in packages])
+    # Offline, the indexes cannot be asked which packages they know: every one is looked up.
+    unknown = set() if ctx.index_settings.offline else _not_on_index(ctx, [p.name for p in packages])
     for package in packages:
         if package.name in unknown:
             skipped.append(Skipped(

@@ -142,6 +142,8 @@ class AuditRequest:
     osv_url: str
     db: Path | None = None  # --db: an offline OSV export (zip or folder) instead of the API
     service: str = "osv"  # -s/--vulnerability-service: osv or pypi
+    update_db: bool = False  # --update-db: download the OSV export first (to db, or the cache's)
+    db_url: str = ""  # where --update-db downloads it from (the CLI fills in OSV's export)
     pypi_url: str = "https://pypi.org"  # --pypi-url: PyPI's JSON API (-s pypi)
     #: ``-r`` files, parsed; empty: audit the installed set.
     requirements: tuple[UserRequirement, ...] = ()

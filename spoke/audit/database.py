@@ -21,6 +21,9 @@ from spoke.audit.osv import ECOSYSTEM, Advisory, advisories_for
 from spoke.audit.service import Package
 from spoke.errors import SpokeError
 
+DEFAULT_DB_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+"""OSV's export of every PyPI advisory, one zip (``spoke audit --update-db`` fetches it)."""
+
 _HINT = "Give --db OSV's export zip (PyPI/all.zip) or a folder of OSV JSON files."
 
 

@@ -11,6 +11,7 @@ Layout under the cache root (``platformdirs.user_cache_dir("spoke")`` unless ``-
     builds-v1/        wheels built from sdists and commits (by hash and target), build folders,
                       build environments (envs/, one fixed place per requirement set, locked)
     bytecode-v1/      bytecode of build hooks (PYTHONPYCACHEPREFIX), valid from one build to the next
+    audit-v1/         OSV's database of PyPI advisories (`spoke audit --update-db`)
     vcs-v1/           bare mirrors of git repositories
     pages-v1/         big JSON index pages thinned to what a target can use (by page digest)
 

@@ -19,6 +19,7 @@ BUCKETS = {
     "vcs": "vcs-v1",
     "pages": "pages-v1",
     "bytecode": "bytecode-v1",
+    "audit": "audit-v1",
 }
 
 

@@ -51,6 +51,8 @@ def _run(settings: Any, positional: Sequence[str], printer: Printer, environ: Ma
         ctx.close()
     for warning in outcome.warnings:
         printer.warning(warning)
+    if outcome.database_updated and outcome.database is not None:
+        printer.info(f"Updated the vulnerability database at {outcome.database}")
     _tell_fixes(outcome, printer)
     report = outcome.report
     strict = bool(settings.get("strict", None))
@@ -75,6 +77,7 @@ def _run(settings: Any, positional: Sequence[str], printer: Printer, environ: Ma
 def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, Any]:
     """The :class:`AuditRequest` and what the ``-r`` files said about indexes."""
     from spoke.app.requests import AuditRequest
+    from spoke.audit.database import DEFAULT_DB_URL
     from spoke.audit.service import DEFAULT_OSV_URL, DEFAULT_PYPI_URL
     from spoke.cli.install import gather_requirements
 
@@ -118,6 +121,8 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
     pre = bool(extra is not None and extra.pre)
     request = AuditRequest(
         osv_url=osv_url, service=settings.get("vulnerability_service", None) or "osv", pypi_url=pypi_url,
+        update_db=bool(settings.get("update_db", None)),
+        db_url=(settings.get("db_url", None) or DEFAULT_DB_URL).strip(),
         db=Path(settings.get("db", None)).expanduser() if settings.get("db", None) else None,
         requirements=tuple(reqs), constraints=tuple(constraints), files=files, paths=paths,
         local=bool(settings.get("local", None)), skip_editable=bool(settings.get("skip_editable", None)),

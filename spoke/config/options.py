@@ -252,7 +252,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("overrides", kind="list", commands=_RESOLVING_AND_COMPILE, metavar="FILE",
          help="Requirements that replace every requirement's own on those projects (uv's "
               "overrides: for a wrong upper bound upstream). Can be given several times."),
-    _opt("offline", commands=_RESOLVING_AND_COMPILE | _SYNC,
+    _opt("offline", commands=_RESOLVING_AND_COMPILE | _SYNC | _AUDIT,
          help="Disable network access: use only what spoke's cache holds (index pages, metadata, "
               "wheels, built wheels, whatever their age) and local files; anything missing is an "
               "error."),
@@ -369,6 +369,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Don't audit packages that are marked as editable (they are listed as skipped)."),
     _opt("osv-url", kind="str", commands=_AUDIT, metavar="URL",
          help="Base URL of the OSV API to ask (default https://api.osv.dev; a mirror works)."),
+    _opt("update-db", commands=_AUDIT, env=False,
+         help="Download OSV's database of PyPI advisories (to --db PATH, default spoke's cache), then "
+              "audit against it; later audits use it with --offline."),
+    _opt("db-url", kind="str", commands=_AUDIT, metavar="URL",
+         help="Where --update-db downloads the database from (default OSV's PyPI/all.zip export)."),
     _opt("vulnerability-service", "-s", "--vulnerability-service", kind="choice", choices=("osv", "pypi"),
          default="osv", commands=_AUDIT, metavar="SERVICE",
          help="The vulnerability service to ask: osv (default) or pypi (PyPI's JSON API)."),

@@ -327,6 +327,32 @@ def test_offline_db_zip_and_folder(spoke, index, venv, osv, tmp_path: Path) -> N
     assert "No vulnerability database at" in result.stderr
 
 
+def test_update_db_then_offline(spoke, index, venv, osv, tmp_path: Path) -> None:
+    server, env = _env(spoke, index, venv, "jinja-lite==2.10", "yamlish==5.3", "clean==1.0")
+    service = osv(*RECORDS)
+    online = _audit(spoke, env, server, service)
+    # Offline with no database yet: exit 2 and the command that makes one.
+    missing = spoke("audit", "--python", str(env.python), "--offline", check=2)
+    assert "spoke audit --update-db" in missing.stderr, missing.describe()
+    updated = _audit(spoke, env, server, service, "--update-db", "--db-url", service.export_url)
+    assert "Updated the vulnerability database at " in updated.stderr and updated.stdout == online.stdout
+    assert service.paths("GET")[-1] == "/PyPI/all.zip"
+    asked = len(service.requests())
+    # Later, offline (no index either): the cached database answers the same.
+    offline = spoke("audit", "--python", str(env.python), "--offline", check=1)
+    assert offline.stdout == online.stdout, offline.describe()
+    assert len(service.requests()) == asked
+    # --update-db into a named file; a failed download leaves the old copy alone.
+    named = tmp_path / "osv.zip"
+    _audit(spoke, env, server, service, "--update-db", "--db", str(named), "--db-url", service.export_url)
+    before = named.read_bytes()
+    service.fail(503)
+    failed = _audit(spoke, env, server, service, "--update-db", "--db", str(named), "--db-url", service.export_url,
+                    "--retries", "0", check=2)
+    assert "Cannot download the vulnerability database" in failed.stderr, failed.describe()
+    assert named.read_bytes() == before
+
+
 def test_pypi_json_api_as_the_service(spoke, index, venv) -> None:
     server, env = _env(spoke, index, venv, "jinja-lite==2.10", "yamlish==5.3", "clean==1.0")
     # PyPI derives a release's `vulnerabilities` from OSV's records; the index serves them so.
