@@ -67,7 +67,7 @@ def _run(settings: Any, positional: Sequence[str], printer: Printer, environ: Ma
     text = render(report, fmt, outcome.fixes, desc=bool(settings.get("desc", None)),
                   aliases=bool(settings.get("aliases", None)))
     summary = _summary(report)
-    manifest = fmt == "json"
+    manifest = fmt == "json" or fmt.startswith("cyclonedx-")  # a BOM lists every package, clean or not
     if report.vulnerable or report.skipped or manifest:
         _emit(text, output, printer)
     printer.info(summary)
@@ -184,7 +184,9 @@ def _tell_fixes(outcome: AuditOutcome, printer: Printer) -> None:
 
 def render(report: AuditReport, fmt: str, fixes: Sequence[Fix] = (), *, desc: bool = False,
            aliases: bool = False) -> str:
-    """``report`` in ``fmt`` (columns, json or markdown)."""
+    """``report`` in ``fmt`` (columns, json, markdown, cyclonedx-json or cyclonedx-xml)."""
+    if fmt.startswith("cyclonedx-"):
+        return as_cyclonedx(report, xml=fmt == "cyclonedx-xml")
     if fmt == "json":
         return as_json(report, fixes, desc=desc, aliases=aliases)
     if fmt == "markdown":
@@ -268,3 +270,42 @@ def as_json(report: AuditReport, fixes: Sequence[Fix] = (), *, desc: bool = Fals
         elif fix.new is None:
             out_fixes.append({"name": fix.name, "version": str(fix.old), "skip_reason": fix.reason})
     return json.dumps({"dependencies": dependencies, "fixes": out_fixes})
+
+
+def as_cyclonedx(report: AuditReport, *, xml: bool = False) -> str:
+    """A CycloneDX 1.6 BOM (JSON or XML) written by the CycloneDX project's library: every
+    audited package a component (``pkg:pypi`` purl), every advisory a vulnerability naming the
+    component it affects, with its aliases as references, its description and the fix."""
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.model.vulnerability import (
+        BomTarget,
+        Vulnerability,
+        VulnerabilityReference,
+        VulnerabilitySource,
+    )
+    from cyclonedx.output import make_outputter
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from packageurl import PackageURL
+
+    bom = Bom()
+    for item in report.audited:
+        purl = PackageURL(type="pypi", name=item.name, version=str(item.version))
+        component = Component(type=ComponentType.LIBRARY, name=item.name, version=str(item.version), purl=purl,
+                              bom_ref=purl.to_string())
+        bom.components.add(component)
+        for adv in item.advisories:
+            fixes = ", ".join(str(v) for v in adv.fix_versions)
+            bom.vulnerabilities.add(Vulnerability(
+                bom_ref=f"{adv.id}/{purl.to_string()}",
+                id=adv.id,
+                source=VulnerabilitySource(name="OSV"),
+                references=[VulnerabilityReference(id=alias, source=VulnerabilitySource(name="OSV"))
+                            for alias in adv.aliases],
+                description=adv.description,
+                recommendation=f"Upgrade to {fixes}" if fixes else "No fixed version is known",
+                affects=[BomTarget(ref=purl.to_string())],
+            ))
+    outputter = make_outputter(bom, OutputFormat.XML if xml else OutputFormat.JSON, SchemaVersion.V1_6)
+    return outputter.output_as_string(indent=2)
+

@@ -381,9 +381,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Base URL of PyPI's JSON API for -s pypi (default https://pypi.org; a mirror works)."),
     _opt("db", kind="path", commands=_AUDIT, metavar="PATH",
          help="Audit offline against OSV's export zip (PyPI/all.zip) or a folder of OSV JSON files."),
-    _opt("format", "-f", "--format", kind="choice", choices=("columns", "json", "markdown"),
+    _opt("format", "-f", "--format", kind="choice",
+         choices=("columns", "json", "markdown", "cyclonedx-json", "cyclonedx-xml"),
          default="columns", commands=_AUDIT, metavar="FORMAT",
-         help="The format to emit audit results in: columns (default), json or markdown."),
+         help="The format to emit audit results in: columns (default), json, markdown, cyclonedx-json or "
+              "cyclonedx-xml (a CycloneDX 1.6 BOM with the vulnerabilities)."),
     _opt("output", "-o", "--output", kind="str", commands=_AUDIT, env=False, metavar="FILE",
          help="Write the results to FILE instead of standard output."),
     _opt("desc", commands=_AUDIT,

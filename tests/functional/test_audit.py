@@ -327,6 +327,39 @@ def test_offline_db_zip_and_folder(spoke, index, venv, osv, tmp_path: Path) -> N
     assert "No vulnerability database at" in result.stderr
 
 
+def test_cyclonedx_boms_validate(spoke, index, venv, osv, tmp_path: Path) -> None:
+    from xml.etree import ElementTree
+
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from cyclonedx.validation.xml import XmlValidator
+
+    server, env = _env(spoke, index, venv, "jinja-lite==2.10", "yamlish==5.3", "clean==1.0")
+    service = osv(*RECORDS)
+    as_json = _audit(spoke, env, server, service, "-f", "cyclonedx-json")
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(as_json.stdout) is None
+    bom = json.loads(as_json.stdout)
+    assert {c["purl"] for c in bom["components"]} == {"pkg:pypi/clean@1.0", "pkg:pypi/jinja-lite@2.10",
+                                                      "pkg:pypi/yamlish@5.3"}
+    vulns = {v["id"]: v for v in bom["vulnerabilities"]}
+    assert set(vulns) == {"PYSEC-2021-66", "PYSEC-2021-142", "GHSA-8q59-q68h-6hv4"}
+    assert vulns["PYSEC-2021-66"]["affects"] == [{"ref": "pkg:pypi/jinja-lite@2.10"}]
+    assert {r["id"] for r in vulns["PYSEC-2021-66"]["references"]} == {"CVE-2020-28493", "GHSA-g3rq-g295-4j3m"}
+    assert vulns["PYSEC-2021-66"]["recommendation"] == "Upgrade to 2.11.3"
+    out = tmp_path / "bom.xml"
+    _audit(spoke, env, server, service, "-f", "cyclonedx-xml", "-o", str(out))
+    text = out.read_text()
+    assert XmlValidator(SchemaVersion.V1_6).validate_str(text) is None
+    ns = {"c": "http://cyclonedx.org/schema/bom/1.6"}
+    ids = {v.findtext("c:id", namespaces=ns) for v in ElementTree.fromstring(text).iterfind(".//c:vulnerability", ns)}
+    assert ids == set(vulns)
+    # A clean environment is still a complete BOM (its components, no vulnerabilities).
+    clean_env = venv(name="clean-env")
+    spoke("install", "clean==1.0", "--python", str(clean_env.python), "-i", server.simple_url)
+    clean = _audit(spoke, clean_env, server, service, "-f", "cyclonedx-json", check=0)
+    assert [c["name"] for c in json.loads(clean.stdout)["components"]] == ["clean"]
+
+
 def test_update_db_then_offline(spoke, index, venv, osv, tmp_path: Path) -> None:
     server, env = _env(spoke, index, venv, "jinja-lite==2.10", "yamlish==5.3", "clean==1.0")
     service = osv(*RECORDS)
