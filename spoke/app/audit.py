@@ -175,9 +175,11 @@ def _service(ctx: Context, request: AuditRequest) -> VulnerabilityService:
 def _audit(
     ctx: Context, request: AuditRequest, service: VulnerabilityService,
 ) -> tuple[AuditReport, Mapping[str, InstalledDist]]:
-    if request.requirements:
+    installed: Mapping[str, InstalledDist] = {}
+    if request.lock is not None:
+        packages, skipped = lock_packages(request.lock)
+    elif request.requirements:
         packages, skipped = _requirement_packages(ctx, request)
-        installed: Mapping[str, InstalledDist] = {}
     else:
         packages, skipped, installed = _environment_packages(ctx, request)
     return lookup(service, packages, skipped, request.ignore), installed
@@ -293,7 +295,48 @@ def _requirement_packages(ctx: Context, request: AuditRequest) -> tuple[list[Pac
         if pinned is not None:
             return pinned, []
     resolution = _resolve(ctx, request)
-    return _split(resolution)
+    return _split(resolution, root=request.project)
+
+
+def lock_packages(path: Path) -> tuple[list[Package], list[Skipped]]:
+    """The packages of a PEP 751 lock file (``packaging.pylock`` reads and validates it), every
+    one whatever its marker: what a lock may install on any platform is audited. Packages from
+    a folder, an archive URL or a VCS are skipped with the reason; an index package without a
+    version (allowed for them) too."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10
+        import tomli as tomllib
+
+    from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
+
+    from spoke.errors import UsageError
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        lock = Pylock.from_dict(data)
+    except OSError as exc:
+        raise UsageError(f"Cannot read the lock file `{path}`: {exc.strerror or exc}",
+                         hint="Check the path of the pylock.toml to audit.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"`{path}` is not valid TOML: {exc}", hint="Fix the lock file, or make it again.") from None
+    except (PylockValidationError, PylockUnsupportedVersionError) as exc:
+        raise UsageError(f"`{path}` is not a valid PEP 751 lock file: {exc}",
+                         hint="Make it again with the tool that wrote it.") from None
+    packages: dict[Package, None] = {}
+    skipped: list[Skipped] = []
+    for item in lock.packages:
+        name = canonicalize_name(item.name)
+        where = "a folder" if item.directory else "a VCS" if item.vcs else "an archive URL" if item.archive else None
+        if where is not None:
+            skipped.append(Skipped(name=name, reason=f"locked from {where}, not a release from an index"))
+        elif item.version is None:
+            skipped.append(Skipped(name=name, reason="the lock gives no version"))
+        else:
+            packages[Package(name=name, version=item.version)] = None
+    return sorted(packages, key=lambda p: (p.name, p.version)), sorted(skipped, key=lambda s: s.name)
 
 
 def _pins_as_written(request: AuditRequest) -> list[Package] | None:
@@ -315,10 +358,15 @@ def _pins_as_written(request: AuditRequest) -> list[Package] | None:
     return sorted(out, key=lambda p: p.name)
 
 
-def _split(resolution: Resolution) -> tuple[list[Package], list[Skipped]]:
+def _split(resolution: Resolution, *, root: Path | None = None) -> tuple[list[Package], list[Skipped]]:
+    """Releases to look up, and the rest skipped; the ``root`` project audited for its
+    dependencies is neither."""
     packages: list[Package] = []
     skipped: list[Skipped] = []
     for pkg in sorted(resolution.packages, key=lambda p: p.name):
+        if root is not None and pkg.direct is not None and pkg.direct.source.path is not None and (
+                pkg.direct.source.path.resolve() == root.resolve()):
+            continue
         if pkg.direct is not None:
             skipped.append(Skipped(
                 name=pkg.name, reason=f"given as {pkg.direct.source.label()}, not a release from an index"))

@@ -149,6 +149,8 @@ class AuditRequest:
     requirements: tuple[UserRequirement, ...] = ()
     constraints: tuple[UserRequirement, ...] = ()
     files: tuple[Path, ...] = ()  # the -r files themselves (--fix rewrites their pins)
+    lock: Path | None = None  # a pylock.toml audited as written (every package, every platform)
+    project: Path | None = None  # a project folder: its dependencies are the requirements (resolved)
     paths: tuple[Path, ...] = ()  # --path: these site-packages folders only
     local: bool = False
     skip_editable: bool = False

@@ -81,10 +81,14 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
     from spoke.audit.service import DEFAULT_OSV_URL, DEFAULT_PYPI_URL
     from spoke.cli.install import gather_requirements
 
-    if positional:
-        raise UsageError(f"Unexpected argument `{positional[0]}`",
-                         hint="Audit requirements files with `-r FILE`; the environment with no argument.")
     files = tuple(Path(p) for p in settings.get("requirements", None) or ())
+    lock, project = _target_of(positional)
+    if (lock or project) and (files or settings.get("path", None)):
+        raise UsageError("A lock file or project folder is audited on its own",
+                         hint="Drop -r/--path, or audit them in separate runs.")
+    if (lock or project) and settings.get("fix", None):
+        raise UsageError("--fix applies to the environment or to -r files",
+                         hint="Fix the project's requirements (or make the lock again), then audit again.")
     paths = tuple(Path(p) for p in settings.get("path", None) or ())
     fix = bool(settings.get("fix", None))
     dry_run = bool(settings.get("dry_run", None))
@@ -110,6 +114,8 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
     extra = None
     reqs: list[Any] = []
     constraints: list[Any] = []
+    if project is not None:
+        reqs, constraints, extra = gather_requirements((str(project),), settings, environ)
     if files:
         for path in files:
             if not path.is_file():
@@ -124,13 +130,36 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
         update_db=bool(settings.get("update_db", None)),
         db_url=(settings.get("db_url", None) or DEFAULT_DB_URL).strip(),
         db=Path(settings.get("db", None)).expanduser() if settings.get("db", None) else None,
-        requirements=tuple(reqs), constraints=tuple(constraints), files=files, paths=paths,
+        requirements=tuple(reqs), constraints=tuple(constraints), files=files, paths=paths, lock=lock, project=project,
         local=bool(settings.get("local", None)), skip_editable=bool(settings.get("skip_editable", None)),
         ignore=frozenset(i.strip() for i in settings.get("ignore_vulns", None) or () if i.strip()),
         fix=fix, dry_run=dry_run, no_deps=bool(settings.get("no_deps", None)), pre=pre,
         require_hashes=bool(extra is not None and extra.require_hashes),
     )
     return request, extra
+
+
+def _target_of(positional: Sequence[str]) -> tuple[Path | None, Path | None]:
+    """``(lock file, project folder)`` named by the one positional argument, if any: a
+    ``pylock.toml`` (or ``pylock.NAME.toml``), or a project folder / its ``pyproject.toml``."""
+    from packaging.pylock import is_valid_pylock_path
+
+    if not positional:
+        return None, None
+    if len(positional) > 1:
+        raise UsageError(f"Unexpected argument `{positional[1]}`", hint="Audit one lock file or project at a time.")
+    path = Path(positional[0])
+    if is_valid_pylock_path(path):
+        if not path.is_file():
+            raise UsageError(f"No such lock file: `{path}`", hint="Check the path of the pylock.toml to audit.")
+        return path, None
+    if path.name == "pyproject.toml":
+        path = path.parent
+    if path.is_dir() and ((path / "pyproject.toml").is_file() or (path / "setup.py").is_file()):
+        return None, path.absolute()
+    raise UsageError(f"`{positional[0]}` is neither a pylock.toml nor a Python project",
+                     hint="Audit a lock file (pylock.toml), a project folder, requirements files with -r FILE, "
+                          "or the environment with no argument.")
 
 
 def _emit(text: str, output: str | None, printer: Printer) -> None:

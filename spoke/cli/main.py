@@ -70,6 +70,7 @@ POSITIONAL = {
     "build": ("srcdir", "*", "The project folder (default: the current folder)."),
     "compile": ("src_files", "*", "requirements.in, pyproject.toml, setup.cfg or setup.py files."),
     "publish": ("dist_args", "*", "Distribution files or folders to upload (default: dist/)."),
+    "audit": ("target_args", "*", "A pylock.toml or a project folder to audit (default: the environment)."),
 }
 
 

@@ -6,8 +6,10 @@ import json
 import re
 from pathlib import Path
 
+from tests.functional.test_sources import build_index, wheels_of_backends  # noqa: F401
 from tests.support.osv_server import osv_record
 from tests.support.packages import Pkg
+from tests.support.projects import write_project
 
 # Two vulnerable packages, as in the seed: "jinja-lite" with one flaw published twice (PYSEC and
 # GHSA, aliases of each other), "yamlish" with two flaws; "clean" has none.
@@ -417,3 +419,45 @@ def test_pypi_json_api_as_the_service(spoke, index, venv) -> None:
     down = spoke("audit", "--python", str(env.python), "-i", server.simple_url, "-s", "pypi",
                  "--pypi-url", "http://127.0.0.1:9", "--retries", "0", check=2)
     assert "--pypi-url" in down.stderr and "nothing is known to be safe" in down.stderr, down.describe()
+
+
+def test_a_lock_file_and_a_project(spoke, build_index, venv, osv, tmp_path: Path) -> None:  # noqa: F811
+    server = build_index(*PACKAGES, Pkg("app-dep", "1.0", deps=("yamlish<5.4",)))
+    service = osv(*RECORDS)
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(
+        'lock-version = "1.0"\ncreated-by = "test"\n\n'
+        '[[packages]]\nname = "jinja-lite"\nversion = "2.10"\nmarker = "sys_platform == \'win32\'"\n'
+        '[[packages.wheels]]\nname = "jinja_lite-2.10-py3-none-any.whl"\n'
+        'url = "https://example.org/jinja_lite-2.10-py3-none-any.whl"\nhashes = {sha256 = "' + "0" * 64 + '"}\n\n'
+        '[[packages]]\nname = "clean"\nversion = "1.0"\n'
+        '[[packages.wheels]]\nname = "clean-1.0-py3-none-any.whl"\n'
+        'url = "https://example.org/clean-1.0-py3-none-any.whl"\nhashes = {sha256 = "' + "1" * 64 + '"}\n\n'
+        '[[packages]]\nname = "local-thing"\n[packages.directory]\npath = "./local"\n'
+    )
+    # Every locked package is audited whatever its marker; nothing is resolved or installed.
+    audited = spoke("audit", str(lock), "--osv-url", service.url, "-f", "json", check=1)
+    deps = {d["name"]: d for d in json.loads(audited.stdout)["dependencies"]}
+    assert [v["id"] for v in deps["jinja-lite"]["vulns"]] == ["PYSEC-2021-66"], audited.describe()
+    assert deps["clean"]["vulns"] == [] and "folder" in deps["local-thing"]["skip_reason"]
+    assert server.paths() == []
+    broken = tmp_path / "pylock.bad.toml"
+    broken.write_text('lock-version = "1.0"\n[[packages]]\nversion = "1"\n')
+    refused = spoke("audit", str(broken), "--osv-url", service.url, check=2)
+    assert "is not a valid PEP 751 lock file" in refused.stderr, refused.describe()
+
+    # A project folder: its dependencies resolved for the target; the project itself not listed.
+    project = write_project(tmp_path / "app", "app", "0.1", backend="hatchling", deps=["app-dep", "jinja-lite>=2.11"])
+    env = venv()
+    result = spoke("audit", "--python", str(env.python), str(project), "-i", server.simple_url,
+                   "--osv-url", service.url, check=1)
+    assert result.stdout == (
+        "Name    Version ID                  Fix Versions\n"
+        "------- ------- ------------------- ------------\n"
+        "yamlish 5.3     PYSEC-2021-142      5.4\n"
+        "yamlish 5.3     GHSA-8q59-q68h-6hv4 5.4.1\n"
+    ), result.describe()
+    fix = spoke("audit", str(project), "--fix", check=2)
+    assert "--fix applies to the environment or to -r files" in fix.stderr
+    nothing = spoke("audit", str(tmp_path / "nowhere"), check=2)
+    assert "neither a pylock.toml nor a Python project" in nothing.stderr
