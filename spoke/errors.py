@@ -93,6 +93,10 @@ class AuditServiceError(SpokeError):
     exit_code = 2
 
 
+class VulnerableError(SpokeError):
+    """``install --audit`` found a known vulnerability in a version it was about to install."""
+
+
 class NotCachedError(NetworkError):
     """``--offline``, and something spoke needs is not in its cache: nothing was requested."""
 

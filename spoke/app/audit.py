@@ -32,14 +32,14 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from spoke.app.context import Context
-from spoke.app.requests import AuditRequest
+from spoke.app.requests import AuditCheck, AuditRequest
 from spoke.audit.osv import Advisory, earliest_fix
 from spoke.audit.service import Package, VulnerabilityService
 from spoke.errors import ResolutionImpossible, SpokeError
 
 if TYPE_CHECKING:
     from spoke.models import InstalledDist
-    from spoke.plan.resolve import Resolution
+    from spoke.plan.resolve import Plan, Resolution
 
 _FIX_ROUNDS = 20
 """How many times a candidate fix is found vulnerable in turn before giving up."""
@@ -160,7 +160,7 @@ def _with_database(ctx: Context, request: AuditRequest) -> AuditRequest:
     return request
 
 
-def _service(ctx: Context, request: AuditRequest) -> VulnerabilityService:
+def _service(ctx: Context, request: AuditRequest | AuditCheck) -> VulnerabilityService:
     from spoke.audit.service import OsvService, PyPIService
 
     if request.db is not None:
@@ -170,6 +170,40 @@ def _service(ctx: Context, request: AuditRequest) -> VulnerabilityService:
     if request.service == "pypi":
         return PyPIService(ctx.http, request.pypi_url, executor=ctx.executor)
     return OsvService(ctx.http, request.osv_url, executor=ctx.executor)
+
+
+def refuse_vulnerable(ctx: Context, check: AuditCheck, plan: Plan) -> None:
+    """``install --audit``: look up every release the plan would install (before anything is
+    downloaded) and raise :class:`~spoke.errors.VulnerableError` naming each advisory and the
+    nearest safe version when one has a known vulnerability that ``check.ignore`` does not name.
+    Direct sources (folders, URLs, VCS) are no releases a database knows: they pass."""
+    from spoke.errors import VulnerableError
+
+    packages = [Package(name=p.name, version=p.version) for p in plan.install if p.direct is None]
+    if not packages:
+        return
+    ctx.reporter.phase("audit", f"{len(packages)} packages")
+    report = lookup(_service(ctx, check), packages, (), check.ignore)
+    ctx.reporter.phase_done("audit", f"Audited {len(packages)} packages")
+    if not report.vulnerable:
+        return
+    notes: list[str] = []
+    safer: list[str] = []
+    for item in report.vulnerable:
+        for adv in item.advisories:
+            fixes = ", ".join(str(v) for v in adv.fix_versions) or "no fixed release"
+            words = f": {adv.description}" if adv.description and adv.description != "N/A" else ""
+            notes.append(f"{item.name} {item.version}: {adv.id} (fixed in {fixes}){words}")
+        nearest = earliest_fix(item.advisories, item.version)
+        safer.append(f"{item.name}>={nearest}" if nearest else f"{item.name} (no fixed release)")
+    ids = " ".join(f"--ignore-vuln {adv.id}" for item in report.vulnerable for adv in item.advisories)
+    count = len(report.vulnerable)
+    raise VulnerableError(
+        f"Refusing to install {count} package{'s' if count != 1 else ''} with known vulnerabilities: "
+        + ", ".join(f"{a.name} {a.version}" for a in report.vulnerable),
+        notes=notes,
+        hint=f"Ask for the nearest safe versions ({', '.join(safer)}), or accept the risk: {ids}.",
+    )
 
 
 def _audit(

@@ -131,9 +131,13 @@ def _stages(ctx: Context, request: InstallRequest, sources: SourceBuilder) -> In
     target = inspect_target(ctx, request)
     policy = make_policy(ctx, request, target, sources)
     resolved = resolve_request(ctx, request, target, policy, sources,
-                               fetch_early=not (request.dry_run or request.require_hashes))
+                               fetch_early=not (request.dry_run or request.require_hashes or request.audit))
     plan = plan_changes(request, target, resolved.resolution)
     warnings = resolved.warnings + check_plan(request, plan, policy)
+    if request.audit is not None:
+        from spoke.app.audit import refuse_vulnerable
+
+        refuse_vulnerable(ctx, request.audit, plan)
     timings = {"resolve": time.perf_counter() - started}
     outcome = InstallOutcome(
         interpreter=target.interpreter, resolution=resolved.resolution, plan=plan, dry_run=request.dry_run,

@@ -20,6 +20,17 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AuditCheck:
+    """``install --audit``: where to look the resolved versions up, and what to accept."""
+
+    service: str = "osv"  # osv or pypi
+    osv_url: str = "https://api.osv.dev"
+    pypi_url: str = "https://pypi.org"
+    db: Path | None = None
+    ignore: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InstallRequest:
     """Everything ``spoke install`` was asked to do."""
 
@@ -38,6 +49,7 @@ class InstallRequest:
     require_hashes: bool = False
     link_mode: str = "auto"
     compile: bool = False
+    audit: AuditCheck | None = None  # --audit: refuse vulnerable versions before downloading
     report: str | None = None
     upgrade_all: bool = False  # one joint resolution over everything installed (spoke.app.upgrade)
     build_isolation: bool = True
@@ -210,5 +222,5 @@ class PublishRequest:
     interactive: bool = False
 
 
-__all__ = ["AuditRequest", "BuildRequest", "CompileRequest", "DownloadRequest", "InstallRequest",
+__all__ = ["AuditCheck", "AuditRequest", "BuildRequest", "CompileRequest", "DownloadRequest", "InstallRequest",
            "PublishRequest", "WheelRequest"]

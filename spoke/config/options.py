@@ -367,7 +367,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="With -r: audit a fully pinned file as written, without resolving dependencies."),
     _opt("skip-editable", commands=_AUDIT,
          help="Don't audit packages that are marked as editable (they are listed as skipped)."),
-    _opt("osv-url", kind="str", commands=_AUDIT, metavar="URL",
+    _opt("osv-url", kind="str", commands=_AUDIT | _INSTALL, metavar="URL",
          help="Base URL of the OSV API to ask (default https://api.osv.dev; a mirror works)."),
     _opt("update-db", commands=_AUDIT, env=False,
          help="Download OSV's database of PyPI advisories (to --db PATH, default spoke's cache), then "
@@ -375,11 +375,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("db-url", kind="str", commands=_AUDIT, metavar="URL",
          help="Where --update-db downloads the database from (default OSV's PyPI/all.zip export)."),
     _opt("vulnerability-service", "-s", "--vulnerability-service", kind="choice", choices=("osv", "pypi"),
-         default="osv", commands=_AUDIT, metavar="SERVICE",
+         default="osv", commands=_AUDIT | _INSTALL, metavar="SERVICE",
          help="The vulnerability service to ask: osv (default) or pypi (PyPI's JSON API)."),
-    _opt("pypi-url", kind="str", commands=_AUDIT, metavar="URL",
+    _opt("pypi-url", kind="str", commands=_AUDIT | _INSTALL, metavar="URL",
          help="Base URL of PyPI's JSON API for -s pypi (default https://pypi.org; a mirror works)."),
-    _opt("db", kind="path", commands=_AUDIT, metavar="PATH",
+    _opt("db", kind="path", commands=_AUDIT | _INSTALL, metavar="PATH",
          help="Audit offline against OSV's export zip (PyPI/all.zip) or a folder of OSV JSON files."),
     _opt("format", "-f", "--format", kind="choice",
          choices=("columns", "json", "markdown", "cyclonedx-json", "cyclonedx-xml"),
@@ -392,7 +392,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Include a description for each vulnerability."),
     _opt("aliases", commands=_AUDIT,
          help="Include alias IDs (CVE, GHSA…) for each vulnerability."),
-    _opt("ignore-vuln", kind="list", dest="ignore_vulns", commands=_AUDIT, metavar="ID",
+    _opt("ignore-vuln", kind="list", dest="ignore_vulns", commands=_AUDIT | _INSTALL, metavar="ID",
          help="Ignore a specific vulnerability by its ID or any alias (repeatable)."),
     _opt("strict", commands=_AUDIT, env=False,
          help="Fail the audit if any package could not be audited (it is skipped otherwise)."),
@@ -442,6 +442,10 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Never prompt for credentials (as --no-input)."),
     _opt("disable-progress-bar", commands=_PUBLISH, env=False,
          help="Show no upload progress bar (as --progress-bar off)."),
+    _opt("audit", commands=_INSTALL,
+         help="Before downloading anything, look the resolved versions up in the vulnerability service "
+              "(--osv-url, -s pypi, --db) and refuse any with a known vulnerability (--ignore-vuln ID to "
+              "accept one)."),
     _opt("upgrade-all", commands=_INSTALL,
          help="Upgrade every package in the environment to the newest allowed version."),
     # -- uninstall ----------------------------------------------------------------------------

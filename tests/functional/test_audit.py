@@ -461,3 +461,25 @@ def test_a_lock_file_and_a_project(spoke, build_index, venv, osv, tmp_path: Path
     assert "--fix applies to the environment or to -r files" in fix.stderr
     nothing = spoke("audit", str(tmp_path / "nowhere"), check=2)
     assert "neither a pylock.toml nor a Python project" in nothing.stderr
+
+
+def test_install_audit_refuses_vulnerable_versions_before_downloading(spoke, index, venv, osv) -> None:
+    server = index(*PACKAGES)
+    service = osv(*RECORDS)
+    env = venv()
+    install = ("install", "--python", str(env.python), "-i", server.simple_url, "--osv-url", service.url)
+    refused = spoke(*install, "--audit", "jinja-lite==2.10", "clean", check=1)
+    assert "Refusing to install 1 package with known vulnerabilities: jinja-lite 2.10" in refused.stderr
+    assert "jinja-lite 2.10: PYSEC-2021-66 (fixed in 2.11.3): " in refused.stderr, refused.describe()
+    assert "jinja-lite>=2.11.3" in refused.stderr and "--ignore-vuln PYSEC-2021-66" in refused.stderr
+    assert not [p for p in server.paths() if p.startswith("/files/") and not p.endswith(".metadata")]
+    assert not list(env.site_packages.glob("*.dist-info"))
+    # The configuration key (here its variable) turns it on; an alias of the advisory accepts it.
+    by_config = spoke(*install, "yamlish==5.3", check=1, env={"SPOKE_AUDIT": "1"})
+    assert "yamlish 5.3" in by_config.stderr and "yamlish>=5.4.1" in by_config.stderr, by_config.describe()
+    spoke(*install, "--audit", "jinja-lite==2.10", "--ignore-vuln", "CVE-2020-28493")
+    assert {p.name for p in env.site_packages.glob("*.dist-info")} == {"jinja_lite-2.10.dist-info"}
+    # The newest versions are clean: nothing is refused.
+    spoke(*install, "--audit", "--upgrade", "jinja-lite", "yamlish")
+    assert {p.name for p in env.site_packages.glob("*.dist-info")} == {"jinja_lite-2.11.3.dist-info",
+                                                                       "yamlish-5.4.1.dist-info"}
