@@ -17,6 +17,10 @@ Scenarios (each tool in its own empty cache, every command hermetic as in ``benc
 * ``check``: ``spoke check`` and ``twine check`` of those projects' sdist and wheel.
 * ``publish``: ``spoke publish`` and ``twine upload`` of that sdist and wheel to a pypiserver
   on 127.0.0.1 (started with ``--overwrite``, so every run uploads both files again).
+* ``audit``: ``spoke audit`` of a venv holding the set, against the OSV-compatible service of
+  ``tests/support/osv_server.py`` on 127.0.0.1 (OSV itself is out of this machine's reach; one
+  record per package, a fifth of them affecting the installed version): *cold* (empty cache),
+  then *warm*. pip-audit cannot be pointed at another OSV, so spoke runs alone.
 
 A cell is the median of the runs; ratios say how many times longer the other tool takes than
 spoke (above 1.00x: spoke is faster). The tools venv is ``bench/run.py``'s, with pip-tools,
@@ -42,7 +46,7 @@ from benchkit.hermetic import hermetic_env  # noqa: E402
 from benchkit.process import Runner, run_subprocess, tail  # noqa: E402
 from benchkit.tools import DEFAULT_INDEX, ToolsVenv, bootstrap_tools  # noqa: E402
 
-SCENARIOS = ("download", "compile", "sync", "build", "check", "publish")
+SCENARIOS = ("download", "compile", "sync", "build", "check", "publish", "audit")
 EXTRA_TOOLS = ("pip-tools", "build", "twine", "pypiserver<2.4")  # 2.4 wants pip 26
 
 
@@ -185,6 +189,41 @@ class Bench:
         return [Row("sync", "warm", {t: median_or_none(v) for t, v in warm.items()}),
                 Row("sync", "no-op", {t: median_or_none(v) for t, v in noop.items()})]
 
+    def audit(self, req_file: Path) -> list[Row]:
+        """``spoke audit`` of the set's environment, cold then warm (see the module's text)."""
+        import json
+
+        sys.path.insert(0, str(HERE.parent))
+        from tests.support.osv_server import OsvServer, osv_record
+
+        work = self.fresh("audit")
+        self.runner([str(self.tools.python), "-m", "venv", "--without-pip", str(work / "venv")], env=self.env,
+                    cwd=work, timeout=300)
+        python = str(work / "venv" / "bin" / "python")
+        if self.time(self.spoke("install", "-q", "-r", str(req_file), "--python", python, "-i", self.index_url),
+                     work, "spoke install (for audit)") is None:
+            return []
+        listed = self.runner(self.spoke("list", "--format", "json", "--python", python), env=self.env, cwd=work,
+                             timeout=300)
+        installed = json.loads(listed.stdout) if listed.ok else []
+        records = [osv_record(f"PYSEC-BENCH-{i}", item["name"], fixed="99999" if i % 5 == 0 else "0.0.1")
+                   for i, item in enumerate(installed)]
+        times: dict[str, list[float | None]] = {"cold": [], "warm": []}
+        with OsvServer(records) as service:
+            for _ in range(self.runs):
+                cache = self.fresh("audit-cache")
+                argv = self.spoke("audit", "--python", python, "--osv-url", service.url, "-i", self.index_url,
+                                  "--cache-dir", str(cache))
+                for case in ("cold", "warm"):
+                    done = self.runner(argv, env=self.env, cwd=work, timeout=900)
+                    # Exit 1: vulnerabilities found, as planted; anything else is a failure.
+                    if done.returncode != 1:
+                        print(f"spoke audit ({case}) failed:\n{tail(done.stderr or done.stdout)}", file=sys.stderr)
+                        times[case].append(None)
+                    else:
+                        times[case].append(done.seconds)
+        return [Row("audit", f"{case} ({len(installed)})", {"spoke": median_or_none(v)}) for case, v in times.items()]
+
     def build_and_check(self, scenarios: Sequence[str]) -> list[Row]:
         rows = []
         for backend in ("setuptools", "hatchling"):
@@ -315,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += bench.compile(req_file)
     if "sync" in scenarios:
         rows += bench.sync(req_file)
+    if "audit" in scenarios:
+        rows += bench.audit(req_file)
     if {"build", "check", "publish"} & set(scenarios):
         rows += bench.build_and_check(scenarios)
     print(f"{', '.join(f'{k} {v}' for k, v in setup.versions.items())}; set {args.set}; "
