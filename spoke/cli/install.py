@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +21,13 @@ if TYPE_CHECKING:
 
 
 def gather_requirements(
-    args: Sequence[str], settings: Any, environ: Mapping[str, str]
+    args: Sequence[str], settings: Any, environ: Mapping[str, str], *, locks: bool = False,
 ) -> tuple[list[UserRequirement], list[UserRequirement], RequirementsFile]:
-    """Requirements from the command line, ``-r``/``-c`` files and ``-e`` options."""
+    """Requirements from the command line, ``-r``/``-c`` files and ``-e`` options. ``-r
+    pylock.toml`` files go to the result's ``locks`` when the command installs locks
+    (``locks``), else they are refused."""
     from spoke.reqs import RequirementsFile, parse_requirement
+    from spoke.reqs.pylock import is_lock_file
 
     reqs = [parse_requirement(a) for a in args]
     for e in settings.get("editables", None) or ():
@@ -43,8 +47,15 @@ def gather_requirements(
         # The pyproject.toml files count as read requirements files (the quick no-op answer
         # digests them: an edited group is a new request).
         merged = _merge(merged, RequirementsFile(files=tuple(dict.fromkeys(str(split_group(s)[0]) for s in specs))))
+    paths = list(settings.get("requirements", None) or ())
+    lock_files = tuple(str(p) for p in paths if is_lock_file(p))
+    if lock_files and not locks:
+        raise UsageError(f"`{lock_files[0]}` is a lock file, which `spoke install` and `spoke sync` install",
+                         hint="Install it with `spoke install -r pylock.toml`, or audit it: `spoke audit pylock.toml`.")
     from_files, constraints, read = read_requirements_files(
-        settings.get("requirements", None) or (), settings.get("constraints", None) or (), environ)
+        [p for p in paths if not is_lock_file(p)], settings.get("constraints", None) or (), environ)
+    if lock_files:
+        read = replace(read, locks=lock_files, files=(*read.files, *lock_files))
     return [*reqs, *from_files], constraints, _merge(merged, read)
 
 
@@ -149,6 +160,7 @@ def _merge(a: RequirementsFile, b: RequirementsFile) -> RequirementsFile:
         no_binary=a.no_binary + b.no_binary,
         only_binary=a.only_binary + b.only_binary,
         trusted_hosts=a.trusted_hosts + b.trusted_hosts,
+        locks=a.locks + b.locks,
     )
 
 
@@ -181,14 +193,18 @@ def run(
 
         warm_default_ssl_context()  # ready by the first request (unless this is a no-op)
     _start_probe(settings, printer, environ)  # a new environment's probe runs while the requirements load
-    reqs, constraints, from_files = gather_requirements(positional, settings, environ)
+    reqs, constraints, from_files = gather_requirements(positional, settings, environ, locks=True)
+    if from_files.locks and reqs:
+        raise UsageError("A lock file is installed on its own: it already names every package",
+                         hint="Install the other requirements in a separate command, or lock them together.")
     request = install_request(settings, reqs, constraints, from_files, environ=environ)
     _warn_folder_names(reqs, printer)
-    fast = _satisfied_before(settings, request, positional, printer, environ, invocation)
+    fast = None if from_files.locks else _satisfied_before(settings, request, positional, printer, environ,
+                                                           invocation)
     if fast is not None:
         return fast
     read = _digests_as_read(reqs, from_files.files)
-    if not reqs and not request.upgrade_all:
+    if not reqs and not request.upgrade_all and not from_files.locks:
         raise UsageError(
             "You must give at least one requirement to install",
             hint="For example `spoke install requests`, or `spoke install -r requirements.txt`.",
@@ -198,6 +214,8 @@ def run(
     try:
         try:
             _check_script_python(settings, ctx)
+            if from_files.locks:
+                request = locked_request(ctx, request, from_files.locks)
             _prefetch_roots(ctx, request)
             _say_interpreter(ctx, printer)
             from spoke.app.install import run_install
@@ -209,6 +227,17 @@ def run(
                        invocation=invocation)
     finally:
         ctx.close()
+
+
+def locked_request(ctx: Any, request: InstallRequest, locks: Sequence[str]) -> InstallRequest:
+    """``request`` with what the lock files install into ``ctx``'s target: the locked files
+    themselves, with their hashes, and nothing resolved (``no_deps``)."""
+    from spoke.reqs.pylock import lock_requirements
+
+    interp = ctx.interpreter
+    locked = [item for path in locks
+              for item in lock_requirements(Path(path), markers=interp.markers, tags=interp.tags)]
+    return replace(request, requirements=(*request.requirements, *locked), no_deps=True)
 
 
 def read_overrides(settings: Any, environ: Mapping[str, str] | None) -> tuple[UserRequirement, ...]:

@@ -18,7 +18,8 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     from spoke.app.environment import installed_set
     from spoke.app.install import run_install
     from spoke.app.sync import check_pinned, missing_files, sync_request
-    from spoke.cli.install import _finish, install_request, read_requirements_files
+    from spoke.cli.install import _finish, install_request, locked_request, read_requirements_files
+    from spoke.reqs.pylock import is_lock_file
 
     started = time.perf_counter()
     files = list(positional) or ["requirements.txt"]
@@ -26,15 +27,22 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     if gone:
         raise RequirementError(f"Requirements file `{gone[0]}` does not exist",
                                hint="Name the pinned file to sync, e.g. `spoke sync requirements.txt`.")
-    if any(f.endswith(".toml") for f in files):
-        raise UsageError("`spoke sync` reads pinned requirements files; pylock.toml is not supported yet",
-                         hint="Sync a requirements file (`spoke compile` writes one).")
-    reqs, constraints, merged = read_requirements_files(files, (), environ)
+    locks = [f for f in files if is_lock_file(f)]
+    if locks and len(locks) != len(files):
+        raise UsageError("A lock file is synced on its own: it already names every package",
+                         hint="Sync either one pylock.toml or pinned requirements files.")
+    if not locks and any(f.endswith(".toml") for f in files):
+        raise UsageError(f"`{next(f for f in files if f.endswith('.toml'))}` is neither a requirements file nor a "
+                         "PEP 751 lock (pylock.toml, pylock.NAME.toml)",
+                         hint="Sync a pinned requirements file (`spoke compile` writes one) or a pylock.toml.")
+    reqs, constraints, merged = read_requirements_files([f for f in files if not is_lock_file(f)], (), environ)
     check_pinned(reqs)
     request = install_request(settings, reqs, constraints, merged)
     ctx, reporter = make_context(settings, printer, environ, extra=merged)
     try:
         try:
+            if locks:
+                request = locked_request(ctx, request, locks)
             found = installed_set(ctx)
             request = sync_request(request, found.dists, found.interpreter, found.interpreter.markers)
             if settings.get("ask", None) and not request.dry_run:

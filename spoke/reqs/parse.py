@@ -129,6 +129,8 @@ class RequirementsFile:
     only_binary: tuple[str, ...] = ()
     trusted_hosts: tuple[str, ...] = ()
     files: tuple[str, ...] = field(default=())
+    #: ``-r pylock.toml`` files: installed as locked (:mod:`spoke.reqs.pylock`), once the target is known.
+    locks: tuple[str, ...] = ()
 
 
 def parse_requirement(
