@@ -83,7 +83,7 @@ FORMAT = 2
 #: module runs before :mod:`spoke.cache` is imported (a unit test keeps the two equal).
 BUCKET = "satisfied-v2"
 
-_COMMANDS = frozenset({"install", "add"})
+_COMMANDS = frozenset({"install", "add", "sync"})
 _ENV_PREFIXES = ("PIP_", "SPOKE_", "XDG_", "PYTHON")
 _ENV_NAMES = frozenset({
     "HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA", "PATH", "VIRTUAL_ENV", "CONDA_PREFIX",

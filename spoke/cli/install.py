@@ -323,12 +323,13 @@ def _foreign(settings: Any) -> Any:
 def _finish(
     ctx: Any, outcome: Any, request: Any, settings: Any, positional: Sequence[str],
     printer: Printer, files: Mapping[str, str | None] | None, started: float, *,
-    invocation: Invocation | None = None,
+    invocation: Invocation | None = None, sync: bool = False,
 ) -> int:
     """Render an install's outcome; remember a satisfied request for the no-op shortcuts.
 
     ``files``: the requirements files read, with their digests as read (``None``: the request
-    is never remembered).
+    is never remembered). A ``sync`` is remembered only as typed (its request, which removes
+    what the files do not list, has no key of its own).
     """
     from spoke.cli.report import build_report, write_report
 
@@ -358,7 +359,8 @@ def _finish(
         return 0
     if plan.empty:
         printer.info(_audited(n))
-        _remember_satisfied(ctx, settings, request, positional, files, outcome, _said(printer, n), invocation)
+        _remember_satisfied(ctx, settings, request, positional, files, outcome, _said(printer, n), invocation,
+                            sync=sync)
         return 0
     if not plan.install:
         printer.info(f"Removed {len(plan.remove)} package{'s' if len(plan.remove) != 1 else ''}")
@@ -371,7 +373,8 @@ def _finish(
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
-    _remember_satisfied(ctx, settings, request, positional, files, outcome, _said(printer, n), invocation)
+    _remember_satisfied(ctx, settings, request, positional, files, outcome, _said(printer, n), invocation,
+                        sync=sync)
     return 0
 
 
@@ -508,11 +511,17 @@ def _satisfied_before(
 def _remember_satisfied(
     ctx: Any, settings: Any, outcome_request: InstallRequest, positional: Sequence[str],
     files: Mapping[str, str | None] | None, outcome: Any, message: str, invocation: Invocation | None,
+    *, sync: bool = False,
 ) -> None:
     """Record that this request is now satisfied, in the state the install observed under the
     environment's lock (``outcome.environment``), never in a state looked at afterwards."""
     from spoke.app.noop import request_key
 
+    if sync:
+        if files is not None and outcome.environment is not None and invocation is not None:
+            _write_record(ctx, outcome.interpreter, outcome.environment, files, len(outcome.resolution), message,
+                          request=None, invocation=invocation)
+        return
     parts = _fast_path_key(settings, outcome_request, positional)
     if parts is None or files is None or outcome.environment is None:
         return

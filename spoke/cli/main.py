@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                           progress=settings.get("progress_bar", None) or "on")
         module_name, _, function = COMMANDS[command][0].partition(":")
         run: Callable[..., int] = getattr(import_module(module_name), function or "run")
-        if invocation is not None:  # `install`/`add` as typed: it may record the quick answer
+        if invocation is not None:  # `install`/`add`/`sync` as typed: it may record the quick answer
             return run(settings, positional, printer, environ, invocation=invocation)
         if command in _TOLD_ARGV:
             return run(settings, positional, printer, environ, argv=argv)

@@ -6,19 +6,25 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spoke.cli.common import make_context
 from spoke.cli.render import Printer
 from spoke.errors import RequirementError, UsageError
 
+if TYPE_CHECKING:
+    from spoke.app.noop import Invocation
 
-def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
-    """Carry out ``spoke sync``; return the exit code."""
+
+def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str], *,
+        invocation: Invocation | None = None) -> int:
+    """Carry out ``spoke sync``; return the exit code. ``invocation``: the command as typed,
+    under which a synced environment is recorded for the quick no-op answer
+    (:mod:`spoke.app.noop`)."""
     from spoke.app.environment import installed_set
     from spoke.app.install import run_install
     from spoke.app.sync import check_pinned, missing_files, sync_request
-    from spoke.cli.install import _finish, install_request, locked_request, read_requirements_files
+    from spoke.cli.install import _digests_as_read, _finish, install_request, locked_request, read_requirements_files
     from spoke.reqs.pylock import is_lock_file
 
     started = time.perf_counter()
@@ -37,6 +43,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
                          hint="Sync a pinned requirements file (`spoke compile` writes one) or a pylock.toml.")
     reqs, constraints, merged = read_requirements_files([f for f in files if not is_lock_file(f)], (), environ)
     check_pinned(reqs)
+    read = _digests_as_read(reqs, [*merged.files, *locks])  # as read: a later edit must not be recorded
     request = install_request(settings, reqs, constraints, merged)
     ctx, reporter = make_context(settings, printer, environ, extra=merged)
     try:
@@ -56,7 +63,8 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
             outcome = run_install(ctx, request)
         finally:
             reporter.close()
-        return _finish(ctx, outcome, request, settings, positional, printer, None, started)
+        return _finish(ctx, outcome, request, settings, positional, printer, read, started,
+                       invocation=invocation, sync=True)
     finally:
         ctx.close()
 

@@ -162,3 +162,29 @@ def test_a_change_landing_after_the_lock_is_released_is_never_recorded_as_satisf
     # command, the same request), the full path runs and puts beta back.
     assert "+ beta==2.0" in spoke(*args, "-v").stderr
     assert noop.answer([*args, "-v"], hermetic) == 0
+
+
+def test_a_repeated_sync_is_answered_without_loading_spoke(spoke, index, venv, hermetic, tmp_path,  # noqa: ANN001
+                                                           monkeypatch) -> None:
+    server = index(*PACKAGES)
+    env = venv()
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    pins = work / "requirements.txt"
+    pins.write_text("alpha==1.0\nbeta==2.0\n")
+    args = ["sync", str(pins), "--python", str(env.python), "-i", server.simple_url]
+    spoke(*args)
+    monkeypatch.chdir(work)
+    assert noop.answer(args, hermetic) == 0
+    server.clear_log()
+    result = run_checked([sys.executable, "-X", "importtime", "-m", "spoke", *args], env=hermetic, cwd=work)
+    assert "Audited 2 packages: all requirements already satisfied" in result.stderr
+    assert "spoke.cli.main" not in result.stderr and server.requests == []
+    # Something else installed: the record no longer holds, and the full sync removes it.
+    spoke("install", "--python", str(env.python), "-i", server.simple_url, "--no-deps", "beta==1.0")
+    assert noop.answer(args, hermetic) is None
+    spoke(*args)
+    assert {p.name for p in env.site_packages.glob("*.dist-info")} == {"alpha-1.0.dist-info", "beta-2.0.dist-info"}
+    assert noop.answer(args, hermetic) == 0
+    pins.write_text("alpha==1.0\nbeta==1.0\n")  # an edited file: the full path again
+    assert noop.answer(args, hermetic) is None
