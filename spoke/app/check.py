@@ -158,3 +158,27 @@ def read_packages(dists: Iterable[InstalledDist]) -> tuple[list[Package], list[U
             continue
         packages.append(Package(name=dist.name, version=meta.version, requires=meta.requires_dist))
     return packages, broken
+
+
+def broken_by(
+    installed: Mapping[str, InstalledDist], new_versions: Mapping[str, Version], markers: Mapping[str, str],
+) -> list[str]:
+    """What installing ``new_versions`` over ``installed`` would break, pip's check rules: one
+    line per installed package left as it is whose requirement the new version of an
+    installed project no longer meets (``flask 3.0 requires werkzeug>=3, and 2.3 would be
+    installed``). Only projects already installed are looked at (a new one cannot break what
+    was working), so a plain install of new packages reads no METADATA at all."""
+    changed = {name: version for name, version in new_versions.items() if name in installed}
+    if not changed:
+        return []
+    packages, _unreadable = read_packages(d for name, d in installed.items() if name not in new_versions)
+    env = {**markers, "extra": ""}
+    lines: list[str] = []
+    for pkg in sorted(packages, key=lambda p: p.name):
+        for req in pkg.requires:
+            name = canonicalize_name(req.name)
+            if name not in changed or (req.marker is not None and not req.marker.evaluate(env)):
+                continue
+            if not req.specifier.contains(changed[name], prereleases=True):
+                lines.append(f"{pkg.name} {pkg.version} requires {req}, and {name} {changed[name]} would be installed")
+    return lines

@@ -27,6 +27,7 @@ from spoke.plan.resolve import Plan, Resolution
 
 if TYPE_CHECKING:
     from spoke.app.sources import SourceBuilder
+    from spoke.app.stages import TargetState
     from spoke.app.upgrade import HeldBack
 
 
@@ -77,6 +78,32 @@ class BuildEnvironments:
             ) from exc
         finally:
             child.close()
+
+
+def _breakage(request: InstallRequest, target: TargetState, plan: Plan) -> tuple[str, ...]:
+    """Refuse a plan that breaks an installed package it leaves alone (pip installs it and
+    says so afterwards); with ``--no-deps`` or a sync, where the user gives the whole set, the
+    breakage is a warning instead. Nothing has changed when this raises."""
+    import shlex
+
+    from spoke.app.check import broken_by
+    from spoke.errors import ResolutionImpossible
+
+    broken = broken_by(target.installed, {p.name: p.version for p in plan.install}, target.interpreter.markers)
+    if not broken:
+        return ()
+    if request.no_deps or request.remove:
+        return tuple(f"{line}: `spoke check` will report it" for line in broken)
+    dependents = list(dict.fromkeys(line.split(" ", 1)[0] for line in broken))
+    asked = [r.text for r in request.requirements]
+    joint = " ".join(shlex.quote(t) for t in [*asked, *dependents])
+    raise ResolutionImpossible(
+        f"This install would break what is installed: {broken[0]}"
+        + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""),
+        notes=broken[1:],
+        hint=f"Resolve them together: `spoke install {joint}` (it moves {', '.join(dependents)} to a version "
+             f"that fits, if one exists), or uninstall {', '.join(dependents)} first.",
+    )
 
 
 def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
@@ -134,6 +161,7 @@ def _stages(ctx: Context, request: InstallRequest, sources: SourceBuilder) -> In
                                fetch_early=not (request.dry_run or request.require_hashes or request.audit))
     plan = plan_changes(request, target, resolved.resolution)
     warnings = resolved.warnings + check_plan(request, plan, policy)
+    warnings += _breakage(request, target, plan)
     if request.audit is not None:
         from spoke.app.audit import refuse_vulnerable
 

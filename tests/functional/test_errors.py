@@ -138,3 +138,23 @@ def test_a_quick_error_exit_never_crashes_the_process(spoke, venv) -> None:
     env = venv()
     codes = {spoke("install", "--python", str(env.python), check=False).returncode for _ in range(8)}
     assert codes == {2}
+
+
+def test_a_request_that_would_break_an_installed_package(spoke, index, venv) -> None:
+    server = index(Pkg("flask", "2.3", deps=("werkzeug<3",)), Pkg("flask", "3.0", deps=("werkzeug>=3",)),
+                   Pkg("werkzeug", "2.3"), Pkg("werkzeug", "3.0"))
+    env = venv()
+    spoke("install", "flask", "--python", str(env.python), "-i", server.simple_url)
+    before = snapshot(env.path)
+    refused = spoke("install", "werkzeug<3", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert_clean_failure(refused, before, env)
+    assert "would break what is installed: flask 3.0 requires werkzeug>=3, and werkzeug 2.3 would be installed" \
+        in refused.stderr, refused.describe()
+    assert "spoke install 'werkzeug<3' flask" in refused.stderr
+    # The joint request the hint gives moves flask to the version that allows it.
+    spoke("install", "werkzeug<3", "flask", "--python", str(env.python), "-i", server.simple_url)
+    assert {p.name for p in env.site_packages.glob("*.dist-info")} == {"flask-2.3.dist-info",
+                                                                       "werkzeug-2.3.dist-info"}
+    # --no-deps: the user gives the set; the breakage is said, not refused.
+    forced = spoke("install", "--no-deps", "werkzeug==3.0", "--python", str(env.python), "-i", server.simple_url)
+    assert "flask 2.3 requires werkzeug<3, and werkzeug 3.0 would be installed" in forced.stderr
