@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.markers import Marker
 from packaging.ranges import VersionRange
@@ -31,6 +31,9 @@ from spoke.models import CoreMetadata, IndexFile, InstalledDist
 from spoke.models.direct import DirectCandidate
 from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
 from spoke.resolver import Unavailable
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 
 def split_package(package: str) -> tuple[NormalizedName, str | None]:
@@ -164,6 +167,27 @@ class PackageProvider:
         """Versions that exist but cannot be used, with why (for error messages)."""
         entry = self._choices.get(name)
         return entry[1] if entry else {}
+
+    def is_yanked(self, name: str, version: Version) -> bool:
+        """Whether the index marks this version yanked (PEP 592)."""
+        entry = self._choices.get(name)
+        choice = entry[0].get(version) if entry else None
+        return bool(choice is not None and choice.yanked)
+
+    def unpicked_reason(self, name: str, version: Version) -> str | None:
+        """Why a version that exists and fits this target is not picked on its own: yanked
+        (unless pinned exactly) or a pre-release (unless allowed); ``None`` otherwise."""
+        entry = self._choices.get(name)
+        choice = entry[0].get(version) if entry else None
+        if choice is None:
+            return None
+        if choice.yanked and name not in self._policy.pinned:
+            yanked = choice.best.yanked
+            why = f" ({yanked.reason})" if yanked is not None and yanked.reason else ""
+            return f"is yanked{why}: only an exact pin (`{name}=={version}`) selects it"
+        if version.is_prerelease and not self._prerelease_ok(name):
+            return f"is a pre-release: add --pre, or ask for it exactly (`{name}=={version}`)"
+        return None
 
     def known_versions(self, name: str) -> list[Version]:
         """Every usable version seen for ``name``, newest first."""
@@ -307,7 +331,8 @@ class PackageProvider:
             reason += f" (the target runs Python {self._files_policy.python_version})"
         elif reason.startswith("has no wheel") and self._files_policy.tags:
             best = next(iter(self._files_policy.tags))
-            reason += f"; the target takes {best.interpreter}-{best.abi}-{best.platform} wheels and older"
+            reason += (f"; the target is {_target_words(best, self._files_policy.python_version)} and takes "
+                       f"{best.interpreter}-{best.abi}-{best.platform} wheels and older")
         text = f"{name} {version} {reason}"
         if len(rejected) > 1:
             others = len(rejected) - 1
@@ -501,3 +526,19 @@ def _arbitrary_as_exact(spec: SpecifierSet) -> SpecifierSet:
                 pass
         parts.append(str(s))
     return SpecifierSet(",".join(parts))
+
+
+_IMPLEMENTATIONS = {"cp": "CPython", "pp": "PyPy", "gp": "GraalPy", "ip": "IronPython", "jy": "Jython"}
+_32_BIT = ("i386", "i686", "win32", "armv7l", "armv6l", "ppc", "s390")
+_64_BIT = ("x86_64", "amd64", "aarch64", "arm64", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64")
+
+
+def _target_words(tag: Tag, python: Version) -> str:
+    """``CPython 3.11 on linux_x86_64 (64-bit)``: what the seed's ``struct.calcsize('P')`` question
+    asks, answered from the target's best tag (the pointer width its platform implies)."""
+    implementation = _IMPLEMENTATIONS.get(tag.interpreter[:2], tag.interpreter)
+    platform = tag.platform
+    bits = ("64-bit" if platform.endswith(_64_BIT) or "universal2" in platform
+            else "32-bit" if platform.endswith(_32_BIT) else "")
+    return f"{implementation} {python.major}.{python.minor} on {platform}" + (f" ({bits})" if bits else "")
+

@@ -83,9 +83,10 @@ def resolve(
     try:
         solution = Resolver(provider, max_steps=max_steps).solve(root)
     except NoSolution as exc:
-        notes = list(exc.notes) + _nearest_versions_notes(requirements, provider)
+        nearest, better_hint = _nearest_versions_notes(requirements, provider)
+        notes = list(exc.notes) + nearest
         notes += [f"no index has a project named `{name}`" for name in sorted(provider.missing_projects)]
-        raise ResolutionImpossible(exc.message, hint=exc.hint, notes=notes) from None
+        raise ResolutionImpossible(exc.message, hint=better_hint or exc.hint, notes=notes) from None
     extras: dict[str, list[str]] = {}
     for key in solution:
         name, extra = split_package(key)
@@ -121,22 +122,51 @@ def resolve(
     return Resolution(packages=tuple(packages))
 
 
-def _nearest_versions_notes(requirements: Iterable[Requirement], provider: PackageProvider) -> list[str]:
-    """For each requested project none of whose versions match: the versions that do exist."""
-    notes = []
+def _nearest_versions_notes(
+    requirements: Iterable[Requirement], provider: PackageProvider,
+) -> tuple[list[str], str | None]:
+    """For each requested project none of whose versions can be had: the versions there are
+    (yanked and pre-release ones marked), why each asked-for one cannot be used — Requires-Python,
+    no file for this target, yanked, a pre-release without ``--pre`` — and, as the hint, a
+    requirement that would work: the newest version usable here."""
+    notes: list[str] = []
+    hint: str | None = None
     for req in requirements:
         name = canonicalize_name(req.name)
         versions = provider.known_versions(name)
-        if any(req.specifier.contains(v, prereleases=True) for v in versions):
-            continue
+        rejected = provider.rejected_reasons(name)
+        asked = sorted({*(v for v in versions if req.specifier.contains(v, prereleases=True)),
+                        *(v for v in rejected if req.specifier.contains(v, prereleases=True))}, reverse=True)
+        why = {v: rejected[v] if v in rejected else provider.unpicked_reason(name, v) for v in asked}
+        if any(reason is None for reason in why.values()):
+            continue  # a version fits: the conflict is elsewhere, and the resolver explained it
         if versions:
-            notes.append(f"{name} has usable versions: {_summarize(versions)}")
-        rejected = sorted(provider.rejected_reasons(name).items(), reverse=True)
-        # The versions asked for first: why *they* cannot be used is the answer.
-        asked = [(v, why) for v, why in rejected if req.specifier.contains(v, prereleases=True)]
-        for version, reason in (asked or rejected)[:3]:
-            notes.append(f"{name} {version} cannot be used: it {reason}")
-    return notes
+            shown = [f"{v} ({mark})" if (mark := _mark(provider, name, v)) else str(v) for v in sorted(versions)]
+            notes.append(f"{name} has versions for this target: {_summarize_texts(shown)}")
+        for version in asked[:4]:
+            reason = why[version] or ""
+            notes.append(f"{name} {version} cannot be used: it {reason}" if version in rejected
+                         else f"{name} {version} {reason}")
+        if not asked:
+            for version, reason in sorted(rejected.items(), reverse=True)[:3]:
+                notes.append(f"{name} {version} cannot be used: it {reason}")
+        best = provider.newest_usable(name)
+        if best is not None and hint is None:
+            hint = (f"loosen or remove the requirement `{req}`: `{name}=={best}` is the newest version usable "
+                    "here")
+    return notes, hint
+
+
+def _mark(provider: PackageProvider, name: str, version: Version) -> str:
+    if provider.is_yanked(name, version):
+        return "yanked"
+    return "pre-release" if (provider.unpicked_reason(name, version) or "").startswith("is a pre") else ""
+
+
+def _summarize_texts(items: Sequence[str], limit: int = 12) -> str:
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[: limit // 2]) + ", …, " + ", ".join(items[-limit // 2:])
 
 
 def _summarize(versions: Sequence[Version], limit: int = 12) -> str:

@@ -158,3 +158,21 @@ def test_a_request_that_would_break_an_installed_package(spoke, index, venv) -> 
     # --no-deps: the user gives the set; the breakage is said, not refused.
     forced = spoke("install", "--no-deps", "werkzeug==3.0", "--python", str(env.python), "-i", server.simple_url)
     assert "flask 2.3 requires werkzeug<3, and werkzeug 3.0 would be installed" in forced.stderr
+
+
+def test_no_version_fits_names_each_reason_and_a_requirement_that_works(spoke, index, venv) -> None:
+    server = index(Pkg("foo", "1.0"), Pkg("foo", "2.0"), Pkg("foo", "2.5"), Pkg("foo", "3.0", requires_python=">=4"),
+                   Pkg("foo", "3.1rc1"))
+    server.yank("foo-2.5-py3-none-any.whl", "broken build")
+    env = venv()
+    before = snapshot(env.path)
+    result = spoke("install", "foo>2.0,<3.1", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert_clean_failure(result, before, env)
+    text = result.stderr
+    assert "foo has versions for this target: 1.0, 2.0, 2.5 (yanked), 3.1rc1 (pre-release)" in text, text
+    assert "foo 3.0 cannot be used: it requires Python >=4" in text
+    assert "foo 2.5 is yanked (broken build): only an exact pin (`foo==2.5`) selects it" in text
+    assert "`foo==2.0` is the newest version usable here" in text
+    # And the pre-release the notes point at installs when the request names one (PEP 440).
+    pre = spoke("install", "foo>=3.1.dev0,<3.2", "--python", str(env.python), "-i", server.simple_url, check=False)
+    assert pre.returncode == 0, pre.describe()  # PEP 440: a range naming a pre-release admits it

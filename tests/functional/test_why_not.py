@@ -45,4 +45,4 @@ def test_no_matching_distribution_names_the_target_and_the_platforms_offered(spo
     text = " ".join(result.stderr.split())
     assert "native 2.0 has no wheel for this platform or Python" in text, result.describe()
     assert "(it has wheels for other targets, such as cp312-" in text
-    assert "the target takes cp3" in text and "wheels and older" in text
+    assert "and takes cp3" in text and "wheels and older" in text and "-bit)" in text
