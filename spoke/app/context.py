@@ -53,6 +53,7 @@ class IndexSettings:
     #: ``--offline``: no request at all; index pages, metadata and wheels come from the cache
     #: whatever their age, and what it lacks is an error (:class:`~spoke.errors.NotCachedError`).
     offline: bool = False
+    system_certs_only: bool = False  # --use-system-certs / --use-feature truststore
     #: ``--exclude-newer`` / ``--uploaded-prior-to``: only index files uploaded before this
     #: (aware, UTC) time count (:mod:`spoke.config.cutoff`, :class:`~spoke.index.client.IndexClient`).
     exclude_newer: datetime | None = None
@@ -231,6 +232,7 @@ class Context:
         settings = NetSettings(
             timeout=s.timeout, retries=s.retries, cert=s.cert, client_cert=s.client_cert,
             trusted_hosts=s.trusted_hosts, proxy=s.proxy, proxy_env=s.proxy_env, offline=s.offline,
+            system_certs_only=s.system_certs_only,
         )
         netrc = Path(s.netrc) if s.netrc else Path(os.path.expanduser("~/.netrc"))
         return settings, netrc if netrc.exists() else None, (*s.index_urls, *s.find_links)

@@ -47,6 +47,8 @@ def index_settings(settings: Any, extra: Any = None) -> IndexSettings:
         netrc=_env(settings, "netrc"),
         offline=bool(settings.get("offline", None)),
         exclude_newer=upload_cutoff(settings),
+        system_certs_only=bool(settings.get("use_system_certs", None))
+        or "truststore" in (settings.get("use_features", None) or ()),
     )
 
 

@@ -183,6 +183,12 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("trusted-host", kind="list", dest="trusted_hosts", metavar="HOSTNAME",
          help="Mark this host or host:port pair as trusted, even though it does not have valid "
               "or any HTTPS."),
+    _opt("use-system-certs", "--use-system-certs", "--native-tls",
+         help="Trust only the operating system's certificate store (by default spoke trusts it and "
+              "certifi's bundle together)."),
+    _opt("use-feature", kind="list", dest="use_features", metavar="FEATURE",
+         help="pip's feature switches: `truststore` means --use-system-certs; others are accepted and "
+              "ignored (spoke has no experimental features)."),
     _opt("no-color", help="Suppress colored output."),
     _opt("color", kind="choice", choices=("auto", "always", "never"), default="auto", metavar="WHEN",
          help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never."),

@@ -649,7 +649,8 @@ class HttpClient:
         if failure is None:
             raise exc
         if not failure.retry:
-            raise network_error(url, failure, attempt + 1, self._secret_list()) from None
+            notes = _presented_issuer(url) if failure.tls and "verification failed" in failure.cause else []
+            raise network_error(url, failure, attempt + 1, self._secret_list(), notes=notes) from None
         if attempt + 1 < attempts:
             cause = redact_text(failure.cause, self._secret_list())
             self._reporter.warning(
@@ -734,6 +735,10 @@ class HttpClient:
                 # bundle again for every new connection (50 ms of CPU for the 144 certificates
                 # of a Debian bundle).
                 options["ssl_context"] = _ca_bundle_context(self.settings.cert)
+            elif self.settings.system_certs_only:
+                import ssl
+
+                options["ssl_context"] = ssl.create_default_context()  # the system's CAs alone
             else:
                 options["ssl_context"] = _default_ssl_context()
         if self.settings.client_cert:
@@ -1099,4 +1104,30 @@ def warm_default_ssl_context() -> None:
     # Not a daemon: a process ending while OpenSSL loads certificates in a daemon thread can
     # crash in interpreter finalization (seen: exit by SIGSEGV after a quick usage error).
     threading.Thread(target=build, name="spoke-tls-warm").start()
+
+
+def _presented_issuer(url: str) -> list[str]:
+    """Who issued the certificate the server at ``url`` presents (a note for a failed
+    verification: an intercepting proxy's CA shows its name here), fetched again without
+    verifying; nothing when that fails. The certificate is decoded by the ``ssl`` module's own
+    reader (CPython's; other interpreters simply get no note)."""
+    import os
+    import ssl
+    import tempfile
+
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return []
+    try:
+        pem = ssl.get_server_certificate((parts.hostname, parts.port or 443), timeout=5)
+        with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as handle:
+            handle.write(pem)
+        try:
+            decoded = ssl._ssl._test_decode_cert(handle.name)  # type: ignore[attr-defined]
+        finally:
+            os.unlink(handle.name)
+        issuer = ", ".join(f"{key}={value}" for rdn in decoded.get("issuer", ()) for key, value in rdn)
+    except Exception:  # noqa: BLE001 - a note, never a second failure
+        return []
+    return [f"the server presented a certificate issued by: {issuer}"] if issuer else []
 

@@ -41,6 +41,7 @@ class NetSettings:
     max_connections: int = 16
     offline: bool = False
     backoff_base: float = 0.25
+    system_certs_only: bool = False  # --use-system-certs / --native-tls / --use-feature truststore
 
 
 class Headers(Mapping[str, str]):

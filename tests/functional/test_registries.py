@@ -186,6 +186,8 @@ def test_https_untrusted_certificate_fails_with_cert_hint(spoke, index, venv, pk
     assert "--cert" in hint, result.describe()
     # Not retried: a certificate that does not verify will not verify next time either.
     assert "Retrying" not in result.stderr
+    # Who issued what the server presented (an intercepting proxy's CA shows its name here).
+    assert "the server presented a certificate issued by: organizationName=trustme" in result.stderr, result.describe()
     # Trusting some other CA does not help.
     install(spoke, env, "private-lib", "-i", server.simple_url, "--cert", str(pki.other_ca_pem), check=1)
     assert installed(env) == set()
@@ -206,6 +208,16 @@ def test_https_with_ca_bundle_env(spoke, index, venv, pki, variable: str) -> Non
     # The host's own CA variables are dropped first: REQUESTS_CA_BUNDLE wins over SSL_CERT_FILE.
     env_vars = {"REQUESTS_CA_BUNDLE": None, "SSL_CERT_FILE": None, variable: str(pki.ca_pem)}
     install(spoke, env, "private-lib==1.0", "-i", server.simple_url, env_vars=env_vars)
+    assert installed(env) == {"private_lib-1.0.dist-info"}
+
+
+@pytest.mark.parametrize("flag", [("--use-system-certs",), ("--native-tls",), ("--use-feature", "truststore")])
+def test_https_with_the_system_store_alone(spoke, index, venv, pki, flag: tuple[str, ...]) -> None:
+    server = index(*PKGS, ssl_context=pki.server_context())
+    env = venv()
+    # The system store, here the CA named by SSL_CERT_FILE (OpenSSL's default location override).
+    env_vars = {"REQUESTS_CA_BUNDLE": None, "SSL_CERT_FILE": str(pki.ca_pem)}
+    install(spoke, env, "private-lib==1.0", "-i", server.simple_url, *flag, env_vars=env_vars)
     assert installed(env) == {"private_lib-1.0.dist-info"}
 
 
