@@ -58,6 +58,15 @@ __all__ = ["TAIL_LINES", "BuildEnv", "Builder", "ConfigSettings"]
 #: A backend's ``config_settings``: ``-C KEY=VALUE`` items, repeated keys as lists.
 ConfigSettings = Mapping[str, "str | list[str]"]
 
+#: The real entry point of common backends, by top-level module: a ``build-backend`` naming
+#: another module of the same package (the seed's ``setuptools.backends._legacy:_Backend``) is
+#: told this one.
+_REAL_BACKENDS = {
+    "setuptools": "setuptools.build_meta", "hatchling": "hatchling.build", "flit_core": "flit_core.buildapi",
+    "pdm": "pdm.backend", "poetry": "poetry.core.masonry.api", "maturin": "maturin",
+    "scikit_build_core": "scikit_build_core.build", "mesonpy": "mesonpy",
+}
+
 #: How many of the last lines of a failed hook's output the error keeps.
 TAIL_LINES = 40
 
@@ -399,7 +408,15 @@ class Builder:
         backend = tree.system.backend
         module = scanner.module or backend.split(":", 1)[0]
         requirement = requirement_for_module(module)
-        if tree.system.backend_path and module.split(".")[0] == backend.split(":")[0].split(".")[0]:
+        real = _REAL_BACKENDS.get(module.split(".")[0])
+        version = self._version_in_env(tree, requirement) if real and not backend.startswith(real) else None
+        if real and version is not None:
+            hint = (
+                f"`{backend}` names no backend: {requirement} {version} (installed for this build) has no "
+                f"`{module}`. Its backend is `{real}`: write `build-backend = \"{real}\"` in pyproject.toml (if you "
+                "maintain the package), or report it to the package's maintainers."
+            )
+        elif tree.system.backend_path and module.split(".")[0] == backend.split(":")[0].split(".")[0]:
             hint = (
                 "The backend is meant to come from the source tree: "
                 f"check `backend-path` ({', '.join(tree.system.backend_path)})."
@@ -419,6 +436,19 @@ class Builder:
             notes=tuple(list(runner.tail) + lines)[-TAIL_LINES:],
             hint=hint,
         )
+
+    def _version_in_env(self, tree: _Tree, distribution: str) -> str | None:
+        """The version of ``distribution`` in the tree's build environment (or the target
+        without isolation), ``None`` when it is not there."""
+        python = Path(tree.env.python) if tree.env is not None else self._python
+        code = ("import importlib.metadata as m, sys\ntry:\n    print(m.version(sys.argv[1]))\n"
+                "except m.PackageNotFoundError:\n    pass\n")
+        try:
+            proc = subprocess.run([str(python), "-c", code, distribution], capture_output=True, text=True,
+                                  stdin=subprocess.DEVNULL, check=False, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return proc.stdout.strip() or None
 
     def _target_markers(self) -> Mapping[str, str]:
         """The marker environment of ``python`` (given by the caller, else probed once)."""

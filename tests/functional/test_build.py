@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -118,3 +119,17 @@ def test_a_second_build_fetches_nothing_and_pip_settings_apply(spoke, build_inde
     cache = tmp_path / "cache"
     assert [p.suffix for p in (cache / "builds-v1" / "envs").iterdir()] == [".lock"]
     assert any("/hatchling/" in p.as_posix() for p in (cache / "bytecode-v1").rglob("*.pyc"))
+
+
+def test_a_backend_name_that_does_not_exist_names_the_real_one(spoke, build_index, tmp_path) -> None:  # noqa: F811
+    server = build_index()
+    project = write_project(tmp_path / "proj", "wrongbackend", "1.0", backend="setuptools")
+    pyproject = project / "pyproject.toml"
+    # What the seed's example and projects copying it write: neither module exists in setuptools.
+    pyproject.write_text(pyproject.read_text().replace('build-backend = "setuptools.build_meta"',
+                                                       'build-backend = "setuptools.backends.legacy:build"'))
+    failed = spoke("build", str(project), "-i", server.simple_url, check=False, cwd=tmp_path)
+    assert failed.returncode == 1 and "Cannot import the build backend `setuptools.backends.legacy:build`" in \
+        failed.stderr, failed.describe()
+    assert "Its backend is `setuptools.build_meta`" in failed.stderr
+    assert re.search(r"setuptools \d+\.\d+[.\w]* \(installed for this build\)", failed.stderr), failed.stderr
