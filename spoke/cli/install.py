@@ -142,6 +142,28 @@ def _say_interpreter(ctx: Any, printer: Printer) -> None:
     printer.detail(label)
 
 
+def _how_to_run(ctx: Any, interp: Any, settings: Any, printer: Printer) -> None:
+    """After installing into a virtual environment that ``python`` on PATH does not run, say how
+    to run it (the seed's first error: ModuleNotFoundError from the other interpreter)."""
+    import shutil
+
+    if not interp.is_venv or any(settings.get(k, None) for k in ("target", "prefix", "root", "user")):
+        return
+    t = ctx.target_settings
+    bin_dir = os.path.dirname(str(interp.executable))
+    on_path = shutil.which("python", path=t.path_env) or shutil.which("python3", path=t.path_env)
+    if on_path is not None and os.path.normcase(os.path.abspath(os.path.dirname(on_path))) == os.path.normcase(
+            os.path.abspath(bin_dir)):
+        return
+    from spoke.cli.render import shown_path
+
+    prefix = shown_path(Path(str(interp.sys_prefix)))
+    where = f"`python` on PATH is {on_path}" if on_path else "no `python` is on PATH"
+    activate = (f"`{prefix}\\Scripts\\activate`" if os.name == "nt" else f"`source {prefix}/bin/activate`")
+    printer.info(f"note: {where}, not this environment's; run `{shown_path(Path(str(interp.executable)))}` "
+                 f"or activate it first: {activate}")
+
+
 def _merge(a: RequirementsFile, b: RequirementsFile) -> RequirementsFile:
     from dataclasses import replace
 
@@ -373,6 +395,7 @@ def _finish(
                  f"{format_duration(outcome.timings.get('install', 0))}")
     _changes(printer, plan)
     printer.detail(f"Total {format_duration(time.perf_counter() - started)}")
+    _how_to_run(ctx, outcome.interpreter, settings, printer)
     _remember_satisfied(ctx, settings, request, positional, files, outcome, _said(printer, n), invocation,
                         sync=sync)
     return 0

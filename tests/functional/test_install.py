@@ -435,3 +435,20 @@ def test_root_reroots_the_whole_scheme(spoke, index, venv, tmp_path) -> None:
     script = root / env.bin.relative_to(env.bin.anchor) / "alpha-cli"
     assert script.exists() and str(env.python.parent) in script.read_text().splitlines()[0]
     assert dist_infos(env) == set()
+
+
+def test_a_note_says_how_to_run_an_environment_python_on_path_does_not_run(spoke, index, venv) -> None:
+    from tests.support.packages import Pkg as _Pkg
+
+    server = index(_Pkg("noted", "1.0"))
+    env = venv()
+    result = spoke("install", "noted", "--python", str(env.python), "-i", server.simple_url)
+    assert "not this environment's; run `" in result.stderr and f"source {env.path}/bin/activate" in \
+        result.stderr, result.describe()
+    # With the environment's bin first on PATH (activated), nothing to say.
+    import os
+
+    activated = {"PATH": f"{env.bin}{os.pathsep}{os.environ['PATH']}"}
+    quiet = spoke("install", "--force-reinstall", "noted", "--python", str(env.python), "-i", server.simple_url,
+                  env=activated)
+    assert "not this environment's" not in quiet.stderr, quiet.describe()

@@ -152,4 +152,5 @@ def test_the_version_asked_for_is_named_with_its_real_reason(spoke, index, venv)
     assert "nump 2.0.0 requires Python >=3.99 (the target runs Python 3." in text, text
     assert "nump 2.0.0 cannot be used: it requires Python >=3.99" in text, text
     assert "2.5.1" not in text, text  # not a word about versions nobody asked for
-    assert "nump has usable versions: 1.5" in text, text
+    assert "nump has versions for this target: 1.5" in text, text
+    assert "`nump==1.5` is the newest version usable here" in text, text
