@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 from spoke.app.context import Context
 from spoke.app.noop import EnvironmentState, observe_environment
 from spoke.app.requests import InstallRequest
-from spoke.app.target import installed_paths, select_scheme
+from spoke.app.target import check_target_allowed, check_writable, installed_paths, select_scheme
 from spoke.models import Interpreter
 from spoke.plan.resolve import Plan, Resolution
 
@@ -127,6 +127,9 @@ def run_install(ctx: Context, request: InstallRequest) -> InstallOutcome:
     )
     # One spoke process changes an environment at a time: a second waits here, then sees
     # what the first installed.
+    if not request.dry_run:  # before the lock, which is a file in the environment too
+        check_target_allowed(ctx, interp)  # (its reasons come first: a system Python, PEP 668)
+        check_writable(select_scheme(ctx, interp), user=ctx.target_settings.user)
     lock = nullcontext() if request.dry_run else environment_lock(state_root(ctx, interp))
     try:
         with lock:

@@ -72,6 +72,26 @@ def check_target_allowed(ctx: Context, interp: Interpreter) -> None:
         check_externally_managed(interp, t.break_system_packages)
 
 
+def check_writable(scheme: Scheme, *, user: bool = False) -> None:
+    """Before anything is written: refuse a scheme whose folders this user cannot write (a
+    system site-packages without sudo, a read-only target), naming the folder and the fix."""
+    import os
+
+    from spoke.errors import WriteError
+
+    for folder in dict.fromkeys([scheme.purelib, scheme.platlib, scheme.scripts]):
+        probe = Path(folder)
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent  # what does not exist yet is created in the nearest folder that does
+        if not os.access(probe, os.W_OK):
+            raise WriteError(
+                f"Permission denied: spoke cannot write to {probe}" + (f" (for {folder})" if probe != folder else ""),
+                hint="Install into a virtual environment you own: `spoke venv && spoke install …`"
+                     + ("" if user else ", or into your user site with --user")
+                     + "; avoid running spoke with sudo.",
+            )
+
+
 def installed_paths(ctx: Context, interp: Interpreter, scheme: Scheme) -> list[Path]:
     """Where installed distributions that count for this install live."""
     paths = [scheme.purelib, scheme.platlib]

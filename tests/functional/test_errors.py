@@ -176,3 +176,27 @@ def test_no_version_fits_names_each_reason_and_a_requirement_that_works(spoke, i
     # And the pre-release the notes point at installs when the request names one (PEP 440).
     pre = spoke("install", "foo>=3.1.dev0,<3.2", "--python", str(env.python), "-i", server.simple_url, check=False)
     assert pre.returncode == 0, pre.describe()  # PEP 440: a range naming a pre-release admits it
+
+
+def test_permission_denied_names_the_folder_before_anything_is_written(spoke, index, venv, tmp_path) -> None:
+    import os
+    from pathlib import Path
+
+    server = index(*PKGS)
+    env = venv()
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)
+        target, folder = locked / "site", str(locked)
+    elif os.path.isdir("/proc/sys") and not os.access("/proc/sys", os.W_OK):
+        target, folder = Path("/proc/sys/spoke-test"), "/proc/sys"  # read-only even for root here
+    else:
+        pytest.skip("running as root with no read-only folder at hand, and an unprivileged user cannot run "
+                    "this test's Python (it lives under /root)")
+    result = spoke("install", "beta==1.0", "--target", str(target), "--python", str(env.python),
+                   "-i", server.simple_url, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.describe()
+    assert f"Permission denied: spoke cannot write to {folder}" in result.stderr
+    assert "spoke venv && spoke install" in result.stderr
+    assert not [p for p in server.paths() if p.startswith("/files/") and not p.endswith(".metadata")]
