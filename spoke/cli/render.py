@@ -108,6 +108,16 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.2f}s"
 
 
+_BAR_FROM = 1_000_000  # bytes: a smaller file shows in the total only
+
+
+def _flexible(ratio: int) -> Any:
+    """A progress column that takes its share of what the sizes and speed leave."""
+    from rich.table import Column
+
+    return Column(ratio=ratio, no_wrap=True, overflow="ellipsis", min_width=10)
+
+
 class CliReporter:
     """A :class:`spoke.protocols.Reporter` that draws download progress with rich on a terminal."""
 
@@ -116,17 +126,22 @@ class CliReporter:
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
         self._raw: dict[str, list[Any]] = {}  # --progress-bar raw: name → [bytes so far, total]
+        self._running: dict[str, int | None] = {}  # every transfer started, with its size
+        self._total_task: Any = None
+        self._moved = 0  # bytes transferred in all
         self._lock = threading.Lock()
 
     def _bar(self) -> Any:
         if self._progress is None and self.printer.interactive and self.printer.progress == "on":
             from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
             console = Console(file=self.printer.err, no_color=not self.printer.color)
+            # The label gets what the numbers leave: a bar never shrinks to nothing on 80 columns.
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                console=console, transient=True,
+                TextColumn("{task.description}", table_column=_flexible(2)),
+                BarColumn(bar_width=None, table_column=_flexible(3)),
+                DownloadColumn(), TransferSpeedColumn(), console=console, transient=True, expand=True,
             )
             self._progress.start()
         return self._progress
@@ -143,6 +158,8 @@ class CliReporter:
         self.printer.detail(summary)
 
     def download_start(self, name: str, total: int | None) -> None:
+        """One bar per file of a megabyte or more (or of unknown size), and one for the total
+        once two transfers run (``name`` is ``project version``, or a file's name)."""
         if self.printer.progress == "raw":
             with self._lock:
                 self._raw[name] = [0, total]
@@ -150,7 +167,10 @@ class CliReporter:
         with self._lock:
             bar = self._bar()
             if bar is not None:
-                self._tasks[name] = bar.add_task(name, total=total)
+                if total is None or total >= _BAR_FROM:
+                    self._tasks[name] = bar.add_task(name, total=total)
+                self._running[name] = total
+                self._update_total(bar)
         if not name.startswith("Uploading "):  # an upload's command says so itself
             self.printer.detail(f"Downloading {name}")
 
@@ -163,13 +183,29 @@ class CliReporter:
             self.printer.err.write(f"Progress {done} of {total if total is not None else '?'}\n")
             return
         with self._lock:
-            if self._progress is not None and name in self._tasks:
-                self._progress.advance(self._tasks[name], nbytes)
+            self._moved += nbytes
+            if self._progress is not None:
+                if name in self._tasks:
+                    self._progress.advance(self._tasks[name], nbytes)
+                if self._total_task is not None:
+                    self._progress.advance(self._total_task, nbytes)
 
     def download_done(self, name: str) -> None:
         with self._lock:
             if self._progress is not None and name in self._tasks:
                 self._progress.remove_task(self._tasks.pop(name))
+
+    def _update_total(self, bar: Any) -> None:
+        """The total row: every transfer started so far, once there are two."""
+        if len(self._running) < 2:
+            return
+        sizes = list(self._running.values())
+        total = sum(s for s in sizes if s is not None) if all(s is not None for s in sizes) else None
+        label = f"{len(sizes)} files"
+        if self._total_task is None:
+            self._total_task = bar.add_task(label, total=total, completed=self._moved)
+        else:
+            bar.update(self._total_task, description=label, total=total)
 
     def warning(self, message: str) -> None:
         self.printer.warning(message)

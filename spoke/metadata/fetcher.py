@@ -232,7 +232,7 @@ class MetadataFetcher:
             file.url,
             dest,
             expected_hashes=dict(file.hashes) or None,
-            progress_name=file.filename,
+            progress_name=f"{file.name} {file.version}",
         )
         if self._wheels is not None:
             self._wheels.downloaded(file, dest)

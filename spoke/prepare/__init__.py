@@ -98,7 +98,7 @@ def fetch_one(
         if not path.exists():
             try:
                 http.download(  # type: ignore[attr-defined]
-                    file.url, path, expected_hashes=file.hashes or None, progress_name=file.filename,
+                    file.url, path, expected_hashes=file.hashes or None, progress_name=f"{file.name} {file.version}",
                 )
             except NotCachedError:
                 raise not_cached(f"{file.name} {file.version}", f"{file.filename} was never downloaded") from None
