@@ -115,7 +115,7 @@ def test_the_child_downloads_and_its_events_reach_the_parents_reporter(cache: Ca
     assert (unpacked.root / "demo" / "__init__.py").read_text() == "VALUE = 1\n"
     assert [r.method for r in server.requests("/files/" + wheel.name)] == ["GET"]
     assert ("download_start", "demo 1.0") in reporter.events  # labelled by project and version
-    assert reporter.events[-1] == ("download_done", wheel.name)
+    assert reporter.events[-1] == ("download_done", "demo 1.0")
 
 
 def test_an_error_of_the_childs_reaches_the_caller_whole(cache: Cache, wheel: Path) -> None:
