@@ -142,6 +142,23 @@ class ListRow:
     location: str = ""
     installer: str = ""
     latest: Latest | None = None
+    held_by: tuple[str, ...] = ()  # --outdated: installed packages whose requirement excludes the latest
+
+
+def held_back_by(
+    name: str, latest: Version, requires: Mapping[str, Sequence[Requirement]], markers: Mapping[str, str],
+) -> tuple[str, ...]:
+    """What keeps ``name`` below ``latest``: each installed package whose requirement on it
+    (for this environment) excludes that version, as ``flask (werkzeug<3)``."""
+    env = {**markers, "extra": ""}
+    out = []
+    for owner, reqs in sorted(requires.items()):
+        for req in reqs:
+            if canonicalize_name(req.name) != name or (req.marker is not None and not req.marker.evaluate(env)):
+                continue
+            if not req.specifier.contains(latest, prereleases=True):
+                out.append(f"{owner} ({canonicalize_name(req.name)}{req.specifier})")
+    return tuple(out)
 
 
 def sort_rows(rows: Iterable[ListRow]) -> list[ListRow]:
@@ -164,8 +181,9 @@ def columns(rows: Sequence[ListRow], *, outdated: bool = False, verbose: bool = 
     if not rows:
         return []
     header = ["Package", "Version"]
+    held = outdated and any(r.held_by for r in rows)
     if outdated:
-        header += ["Latest", "Type"]
+        header += ["Latest", "Type"] + (["Held back by"] if held else [])
     editables = any(r.editable_location for r in rows)
     if editables:
         header.append("Editable project location")
@@ -176,6 +194,8 @@ def columns(rows: Sequence[ListRow], *, outdated: bool = False, verbose: bool = 
         line = [r.name, str(r.version)]
         if outdated:
             line += [str(r.latest.version) if r.latest else "", r.latest.filetype if r.latest else ""]
+            if held:
+                line.append(", ".join(r.held_by))
         if editables:
             line.append(r.editable_location or "")
         if verbose:
@@ -195,13 +215,15 @@ def as_json(rows: Sequence[ListRow], *, outdated: bool = False, verbose: bool = 
     """pip's ``json`` format: one line, keys in pip's order."""
     data = []
     for r in rows:
-        info: dict[str, str] = {"name": r.name, "version": str(r.version)}
+        info: dict[str, str | list[str]] = {"name": r.name, "version": str(r.version)}
         if verbose:
             info["location"] = r.location
             info["installer"] = r.installer
         if outdated and r.latest is not None:
             info["latest_version"] = str(r.latest.version)
             info["latest_filetype"] = r.latest.filetype
+            if r.held_by:
+                info["held_back_by"] = list(r.held_by)  # spoke's addition to pip's keys
         if r.editable_location:
             info["editable_project_location"] = r.editable_location
         data.append(info)

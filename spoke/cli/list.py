@@ -64,6 +64,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         editable_location,
         first_line,
         freeze,
+        held_back_by,
         not_required,
         requirements_of,
         sort_rows,
@@ -98,10 +99,14 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
                 dists = {n: d for n, d in dists.items() if n in latest and latest[n].version > d.version}
             else:
                 dists = {n: d for n, d in dists.items() if n in latest and latest[n].version == d.version}
+        held: dict[str, tuple[str, ...]] = {}
+        if outdated and dists:
+            requires = requirements_of(found.dists)
+            held = {n: held_back_by(n, latest[n].version, requires, found.interpreter.markers) for n in dists}
         rows = sort_rows(
             ListRow(
                 name=d.display_name, version=d.version, editable_location=editables[n],
-                location=str(d.location), latest=latest.get(n),
+                location=str(d.location), latest=latest.get(n), held_by=held.get(n, ()),
                 installer="" if is_legacy(d) else first_line(_installer(d)),
             )
             for n, d in dists.items()

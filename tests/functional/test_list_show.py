@@ -164,3 +164,20 @@ def test_list_path_and_empty(spoke, pip_in, populated, venv) -> None:
     ours = spoke("list", "--path", str(env.site_packages), "--format", "freeze", "--python", str(empty.python)).stdout
     assert ours == pip_in(env, "list", "--path", str(env.site_packages), "--format", "freeze").stdout
     assert "lone==3.0" in ours
+
+
+def test_list_outdated_names_what_holds_a_package_back(spoke, index, venv) -> None:
+    server = index(Pkg("flask", "3.0", deps=("werkzeug<3",)), Pkg("werkzeug", "2.3"), Pkg("free", "1.0"))
+    env = venv()
+    py = str(env.python)
+    spoke("install", "flask", "free", "--python", py, "-i", server.simple_url)
+    server.add(Pkg("werkzeug", "3.1"))
+    server.add(Pkg("free", "2.0"))
+    table = spoke("list", "--outdated", "--python", py, "-i", server.simple_url).stdout
+    assert table.splitlines()[0].split() == ["Package", "Version", "Latest", "Type", "Held", "back", "by"], table
+    werkzeug = next(line for line in table.splitlines() if line.startswith("werkzeug"))
+    assert werkzeug.split()[-2:] == ["flask", "(werkzeug<3)"], table
+    assert next(line for line in table.splitlines() if line.startswith("free")).split()[-1] == "wheel"
+    rows = {r["name"]: r for r in json.loads(
+        spoke("list", "-o", "--format", "json", "--python", py, "-i", server.simple_url).stdout)}
+    assert rows["werkzeug"]["held_back_by"] == ["flask (werkzeug<3)"] and "held_back_by" not in rows["free"]
