@@ -231,7 +231,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("pre", commands=_RESOLVING_AND_COMPILE,
          help="Include pre-release and development versions. By default, only stable "
               "versions are considered."),
-    _opt("dry-run", commands=_INSTALL | _SYNC,
+    _opt("dry-run", commands=_INSTALL | _SYNC | {"self"},
          help="Don't actually install anything, just print what would be."),
     _opt("target", "-t", "--target", kind="path", commands=_INSTALL, metavar="DIR",
          help="Install packages into <dir>."),
