@@ -28,6 +28,9 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     from spoke.reqs.pylock import is_lock_file
 
     started = time.perf_counter()
+    if settings.get("ask", None) and settings.get("no_input", None):
+        raise UsageError("-a/--ask asks before changing anything, and --no-input forbids asking",
+                         hint="Drop one of them (--dry-run shows the changes without asking).")
     files = list(positional) or ["requirements.txt"]
     gone = missing_files(files)
     if gone:

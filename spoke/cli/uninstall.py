@@ -25,9 +25,9 @@ def _names(positional: Sequence[str], settings: Any, environ: Mapping[str, str])
     return names
 
 
-def _confirm(printer: Printer) -> bool:
-    if not sys.stdin or not sys.stdin.isatty():
-        return True  # pip proceeds without asking when there is no terminal to ask on
+def _confirm(printer: Printer, *, no_input: bool = False) -> bool:
+    if no_input or not sys.stdin or not sys.stdin.isatty():
+        return True  # pip proceeds without asking when there is no terminal to ask on (or --no-input)
     printer.err.write("Proceed (Y/n)? ")
     printer.err.flush()
     answer = sys.stdin.readline().strip().lower()
@@ -71,7 +71,8 @@ def carry_out(plan: Any, settings: Any, printer: Printer) -> int:
                 f"{target.dist.display_name} is required by {', '.join(sorted(target.required_by))}"
             )
     dry_run = bool(settings.get("dry_run", None))
-    if dry_run or (not settings.get("yes", None) and sys.stdin is not None and sys.stdin.isatty()):
+    no_input = bool(settings.get("no_input", None))
+    if dry_run or (not settings.get("yes", None) and not no_input and sys.stdin is not None and sys.stdin.isatty()):
         for target in plan.targets:
             printer.info(f"Found existing installation: {target.dist.display_name} {target.dist.version}")
             printer.info("Would remove:")
@@ -79,7 +80,7 @@ def carry_out(plan: Any, settings: Any, printer: Printer) -> int:
                 printer.info(f"  {path}")
     if dry_run:
         return 0
-    if not settings.get("yes", None) and not _confirm(printer):
+    if not settings.get("yes", None) and not _confirm(printer, no_input=no_input):
         printer.info("Nothing removed")
         return 0
     done = execute_removal(plan)

@@ -211,7 +211,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
          commands=_RESOLVING_AND_COMPILE, metavar="FILE",
          help="Constrain versions using the given constraints file. This option can be used "
               "multiple times."),
-    _opt("yes", "-y", "--yes", commands=_INSTALL | _SYNC | {"build", "compile"}, env=False,
+    _opt("yes", "-y", "--yes", commands=_INSTALL | _SYNC | {"build", "compile", "rollback", "audit", "self", "venv"},
+         env=False,
          help="Don't ask for confirmation (accepted everywhere that changes something; spoke "
               "asks nothing there)."),
     _opt("upgrade", "-U", "--upgrade", commands=_INSTALL,

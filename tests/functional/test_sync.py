@@ -64,3 +64,10 @@ def test_ask_reads_the_answer(spoke, index, venv, tmp_path) -> None:
     assert no.returncode == 1 and "Nothing changed" in no.stderr and frozen(spoke, env) == ""
     spoke("sync", *py, str(pins), "-a", input="y\n")
     assert frozen(spoke, env) == "gamma==1.0\n"
+
+
+def test_ask_and_no_input_together_are_refused(spoke, tmp_path) -> None:
+    pins = tmp_path / "requirements.txt"
+    pins.write_text("six==1.16.0\n")
+    result = spoke("sync", "-a", "--no-input", str(pins), check=2)
+    assert "--no-input forbids asking" in result.stderr
