@@ -315,11 +315,42 @@ class SourceBuilder:
             root, _meta_dir, _meta, sha = self._sdists[file.url]
             extra = self._per_name.get(canonicalize_name(file.name), ())
             folder = self._built_key(sha, self._settings(extra))
-            wheel = self._build(root, f"{file.name} {file.version} ({file.filename})", editable=False,
-                                settings=extra)
+            try:
+                wheel = self._build(root, f"{file.name} {file.version} ({file.filename})", editable=False,
+                                    settings=extra)
+            except BuildError as exc:
+                note = self._wheels_elsewhere(file)
+                if note is None or type(exc) is not BuildError:
+                    raise
+                raise BuildError(exc.message, label=exc.label, hook=exc.hook, notes=(*exc.notes, note),
+                                 hint=exc.hint) from exc
             wheel = _publish_wheel(wheel, folder)
             self._wheels[file.url] = wheel
             return wheel
+
+    def _wheels_elsewhere(self, file: IndexFile) -> str | None:
+        """After an sdist failed to build: the nearest newer and older releases that have a wheel
+        for this target (installing one needs no build), or that none has."""
+        from spoke.plan.candidates import FilePolicy, group_versions
+
+        interp = self.interpreter
+        try:
+            files = self._ctx.index.files(file.name)
+            policy = FilePolicy(tags={tag: i for i, tag in enumerate(interp.tags)},
+                                python_version=Version(interp.python_full_version.split("+")[0]))
+            choices, _rejected = group_versions(file.name, files, policy)
+        except Exception:  # noqa: BLE001 - a note, never a second failure
+            return None
+        with_wheel = sorted(v for v, c in choices.items() if c.has_wheel and not c.yanked and not v.is_prerelease)
+        newer = [v for v in with_wheel if v > file.version]
+        older = [v for v in with_wheel if v < file.version]
+        if not newer and not older:
+            return f"no release of {file.name} has a wheel for this target: it must build"
+        picks = [f"{min(newer)} (newer)"] if newer else []
+        picks += [f"{max(older)} (older)"] if older else []
+        best = min(newer) if newer else max(older)
+        return (f"{file.name} has a wheel for this target in {' and '.join(picks)}: "
+                f"`{file.name}=={best}` installs without building")
 
     def _unpack(self, archive: Path) -> Path:
         from spoke.pep517 import unpack_sdist

@@ -35,39 +35,51 @@ _MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '(?P<module>
 # A compiler that ran and failed: the cause is in its output, usually just above.
 _COMPILE_FAILED = re.compile(r"error: command '[^']+' failed with exit (?:code|status) \d+")
 
-#: Debian/Ubuntu packages that provide headers builds often miss (the first path part counts).
-_HEADER_PACKAGES = {
-    "ffi.h": "libffi-dev",
-    "openssl": "libssl-dev",
-    "zlib.h": "zlib1g-dev",
-    "bzlib.h": "libbz2-dev",
-    "lzma.h": "liblzma-dev",
-    "sqlite3.h": "libsqlite3-dev",
-    "libxml": "libxml2-dev",
-    "libxslt": "libxslt1-dev",
-    "yaml.h": "libyaml-dev",
-    "jpeglib.h": "libjpeg-dev",
-    "png.h": "libpng-dev",
-    "ft2build.h": "libfreetype-dev",
-    "libpq-fe.h": "libpq-dev",
-    "pg_config.h": "libpq-dev",
-    "mysql.h": "default-libmysqlclient-dev",
-    "krb5.h": "libkrb5-dev",
-    "gssapi": "libkrb5-dev",
-    "curl": "libcurl4-openssl-dev",
-    "readline": "libreadline-dev",
-    "ncurses.h": "libncurses-dev",
-    "cairo.h": "libcairo2-dev",
-    "cairo": "libcairo2-dev",
-    "gmp.h": "libgmp-dev",
-    "hdf5.h": "libhdf5-dev",
-    "lber.h": "libldap2-dev",
-    "ldap.h": "libldap2-dev",
-    "sasl": "libsasl2-dev",
-    "libusb-1.0": "libusb-1.0-0-dev",
-    "systemd": "libsystemd-dev",
-    "dbus": "libdbus-1-dev",
+#: Packages that provide headers builds often miss (the first path part counts), as
+#: (Debian/Ubuntu apt, Fedora/RHEL dnf, Alpine apk, macOS Homebrew); ``None`` where there is none.
+_HEADER_PACKAGES: dict[str, tuple[str, str, str | None, str | None]] = {
+    "ffi.h": ("libffi-dev", "libffi-devel", "libffi-dev", "libffi"),
+    "openssl": ("libssl-dev", "openssl-devel", "openssl-dev", "openssl"),
+    "zlib.h": ("zlib1g-dev", "zlib-devel", "zlib-dev", "zlib"),
+    "bzlib.h": ("libbz2-dev", "bzip2-devel", "bzip2-dev", "bzip2"),
+    "lzma.h": ("liblzma-dev", "xz-devel", "xz-dev", "xz"),
+    "sqlite3.h": ("libsqlite3-dev", "sqlite-devel", "sqlite-dev", "sqlite"),
+    "libxml": ("libxml2-dev", "libxml2-devel", "libxml2-dev", "libxml2"),
+    "libxslt": ("libxslt1-dev", "libxslt-devel", "libxslt-dev", "libxslt"),
+    "yaml.h": ("libyaml-dev", "libyaml-devel", "yaml-dev", "libyaml"),
+    "jpeglib.h": ("libjpeg-dev", "libjpeg-turbo-devel", "libjpeg-turbo-dev", "jpeg"),
+    "png.h": ("libpng-dev", "libpng-devel", "libpng-dev", "libpng"),
+    "ft2build.h": ("libfreetype-dev", "freetype-devel", "freetype-dev", "freetype"),
+    "libpq-fe.h": ("libpq-dev", "libpq-devel", "postgresql-dev", "libpq"),
+    "pg_config.h": ("libpq-dev", "libpq-devel", "postgresql-dev", "libpq"),
+    "mysql.h": ("default-libmysqlclient-dev", "mariadb-connector-c-devel", "mariadb-dev", "mysql-client"),
+    "krb5.h": ("libkrb5-dev", "krb5-devel", "krb5-dev", "krb5"),
+    "gssapi": ("libkrb5-dev", "krb5-devel", "krb5-dev", "krb5"),
+    "curl": ("libcurl4-openssl-dev", "libcurl-devel", "curl-dev", "curl"),
+    "readline": ("libreadline-dev", "readline-devel", "readline-dev", "readline"),
+    "ncurses.h": ("libncurses-dev", "ncurses-devel", "ncurses-dev", "ncurses"),
+    "cairo.h": ("libcairo2-dev", "cairo-devel", "cairo-dev", "cairo"),
+    "cairo": ("libcairo2-dev", "cairo-devel", "cairo-dev", "cairo"),
+    "gmp.h": ("libgmp-dev", "gmp-devel", "gmp-dev", "gmp"),
+    "hdf5.h": ("libhdf5-dev", "hdf5-devel", "hdf5-dev", "hdf5"),
+    "lber.h": ("libldap2-dev", "openldap-devel", "openldap-dev", "openldap"),
+    "ldap.h": ("libldap2-dev", "openldap-devel", "openldap-dev", "openldap"),
+    "sasl": ("libsasl2-dev", "cyrus-sasl-devel", "cyrus-sasl-dev", "cyrus-sasl"),
+    "libusb-1.0": ("libusb-1.0-0-dev", "libusb1-devel", "libusb-dev", "libusb"),
+    "systemd": ("libsystemd-dev", "systemd-devel", None, None),
+    "dbus": ("libdbus-1-dev", "dbus-devel", "dbus-dev", "dbus"),
 }
+
+
+def _installs(apt: str, dnf: str, apk: str | None, brew: str | None) -> str:
+    """How each system installs it: ``apt install X`` (Debian/Ubuntu), ``dnf install Y`` …"""
+    ways = [f"`apt install {apt}` (Debian/Ubuntu)", f"`dnf install {dnf}` (Fedora/RHEL)"]
+    if apk:
+        ways.append(f"`apk add {apk}` (Alpine)")
+    if brew:
+        ways.append(f"`brew install {brew}` (macOS)")
+    return ", ".join(ways)
+
 
 #: Import names of build backends (and common build-time imports) whose distribution is
 #: named differently.
@@ -147,7 +159,9 @@ class OutputScanner:
         if self.compiler is not None:
             return (
                 f"No C compiler could be run (`{self.compiler}`): install one (`apt install build-essential` "
-                f"on Debian/Ubuntu, `dnf install gcc` on Fedora, `xcode-select --install` on macOS), {_WHEEL_INSTEAD}."
+                "(Debian/Ubuntu), `dnf install gcc gcc-c++` (Fedora/RHEL), `apk add build-base` (Alpine), "
+                "`xcode-select --install` (macOS), the Microsoft C++ Build Tools (Windows)), "
+                f"{_WHEEL_INSTEAD}."
             )
         if self.msvc:
             return (
@@ -184,14 +198,15 @@ def _header_hint(header: str, python_version: str | None) -> str:
     if header == "Python.h" or header.startswith("python3"):
         debian = f"python{python_version}-dev" if python_version else "python3-dev"
         fedora = f"python{python_version}-devel" if python_version else "python3-devel"
+        ways = _installs(debian, fedora, "python3-dev", None)
         return (
-            f"The Python development headers (`{header}`) are missing: install them (`apt install {debian}` on "
-            f"Debian/Ubuntu, `dnf install {fedora}` on Fedora), {_WHEEL_INSTEAD}."
+            f"The Python development headers (`{header}`) are missing: install them ({ways}; on macOS and "
+            f"Windows they come with Python from python.org or Homebrew), {_WHEEL_INSTEAD}."
         )
-    package = _HEADER_PACKAGES.get(header) or _HEADER_PACKAGES.get(header.split("/", 1)[0])
+    packages = _HEADER_PACKAGES.get(header) or _HEADER_PACKAGES.get(header.split("/", 1)[0])
     where = (
-        f"`apt install {package}` on Debian/Ubuntu"
-        if package
+        _installs(*packages) + "; on Windows, a wheel is the way (or the library from vcpkg)"
+        if packages
         else f"on Debian/Ubuntu `apt-file search {header}` names it, usually a `lib…-dev` package"
     )
     return (

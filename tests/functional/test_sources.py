@@ -434,3 +434,29 @@ def test_no_deps_with_a_project_folder(spoke, build_index, venv, tmp_path) -> No
     result = spoke("install", "--python", str(env.python), "-i", server.simple_url, "--no-deps", str(project))
     assert "+ nodeps==1.0" in result.stderr and "gamma" not in result.stderr
     assert not list(env.site_packages.glob("gamma*"))
+
+
+def test_a_failing_c_build_names_the_fix_per_system_and_a_release_with_a_wheel(spoke, build_index, venv,
+                                                                                tmp_path) -> None:
+    project = write_project(tmp_path / "cext", "cext", "1.0", backend="setuptools-legacy")
+    # Metadata builds; the wheel's compile step fails as gcc does on a missing header.
+    (project / "setup.py").write_text(
+        "import sys\nfrom setuptools import setup\n"
+        "if 'bdist_wheel' in sys.argv:\n"
+        "    print('cext/_speed.c:1:10: fatal error: ffi.h: No such file or directory')\n"
+        "    print(\"error: command '/usr/bin/gcc' failed with exit code 1\")\n"
+        "    raise SystemExit(1)\n"
+        "setup(name='cext', version='1.0', packages=['cext'])\n"
+    )
+    sdist = make_sdist(project, tmp_path / "sd", name="cext", version="1.0")
+    server = build_index(sdist, Pkg("cext", "1.1"), Pkg("cext", "0.9"))
+    env = venv()
+    before = installed_files(env)
+    result = spoke("install", "--python", str(env.python), "-i", server.simple_url, "cext==1.0", check=1)
+    text = result.stderr
+    assert "ffi.h: No such file or directory" in text, result.describe()
+    assert "`apt install libffi-dev` (Debian/Ubuntu)" in text and "`dnf install libffi-devel` (Fedora/RHEL)" in text
+    assert "`apk add libffi-dev` (Alpine)" in text and "`brew install libffi` (macOS)" in text
+    assert "cext has a wheel for this target in 1.1 (newer) and 0.9 (older): `cext==1.1` installs without " \
+           "building" in text
+    assert installed_files(env) == before
