@@ -29,6 +29,12 @@ class Reporter(Protocol):
     def download_done(self, name: str) -> None:
         """The download of ``name`` finished (successfully or not)."""
 
+    def build_output(self, label: str, line: str) -> None:
+        """A line the build backend printed while building ``label`` (shown as it works)."""
+
+    def build_done(self, label: str) -> None:
+        """The build of ``label`` ended (successfully or not)."""
+
     def warning(self, message: str) -> None:
         """Something the user should know, that does not stop the work."""
 
@@ -52,6 +58,12 @@ class NullReporter:
         pass
 
     def download_done(self, name: str) -> None:
+        pass
+
+    def build_output(self, label: str, line: str) -> None:
+        pass
+
+    def build_done(self, label: str) -> None:
         pass
 
     def warning(self, message: str) -> None:

@@ -192,12 +192,19 @@ class SourceBuilder:
                 make_env=self._make_env if self._isolation else None,
                 python=Path(self.interpreter.executable),
                 work_dir=self._work_dir(),
-                log=self._ctx.reporter.debug,
+                log=self._log_line,
                 markers=self.interpreter.markers,
                 check_requirements=self._check_requirements,
                 log_dir=self._ctx.cache.bucket("builds") / "logs",
             )
         return self._builder
+
+    def _log_line(self, line: str) -> None:
+        """A line a backend printed: detail for ``-v``, and the latest line of the build under way."""
+        reporter = self._ctx.reporter
+        reporter.debug(line)
+        if line.strip():
+            reporter.build_output(self._current, line.strip())
 
     def _make_env(self) -> _IsolatedEnv:
         return _IsolatedEnv(self, self._current)
@@ -372,8 +379,11 @@ class SourceBuilder:
         """Build ``root``'s wheel (the Builder hands the backend the metadata it prepared)."""
         out = self._fresh("out-")
         self._current = label
-        return Path(self.builder().build(root, out, editable=editable, config_settings=self._settings(settings),
-                                         label=label))
+        try:
+            return Path(self.builder().build(root, out, editable=editable, config_settings=self._settings(settings),
+                                             label=label))
+        finally:
+            self._ctx.reporter.build_done(label)
 
     # -- direct sources ----------------------------------------------------------------------
 

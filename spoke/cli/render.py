@@ -111,6 +111,24 @@ def format_duration(seconds: float) -> str:
 _BAR_FROM = 1_000_000  # bytes: a smaller file shows in the total only
 
 
+def _for_transfers(column: Any, *, build_text: bool = False) -> Any:
+    """``column`` shown for transfers only: a build's row has no bytes to count, and (with
+    ``build_text``) shows the backend's latest line in its place (rich is imported only when a
+    bar is drawn)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class ForTransfers(ProgressColumn):
+        def render(self, task: Any) -> Any:
+            if not task.fields.get("build"):
+                return column.render(task)
+            if not build_text:
+                return Text("")
+            return Text(str(task.fields.get("line", "")), no_wrap=True, overflow="ellipsis", style="dim")
+
+    return ForTransfers(table_column=column.get_table_column())
+
+
 def _flexible(ratio: int) -> Any:
     """A progress column that takes its share of what the sizes and speed leave."""
     from rich.table import Column
@@ -140,8 +158,9 @@ class CliReporter:
             # The label gets what the numbers leave: a bar never shrinks to nothing on 80 columns.
             self._progress = Progress(
                 TextColumn("{task.description}", table_column=_flexible(2)),
-                BarColumn(bar_width=None, table_column=_flexible(3)),
-                DownloadColumn(), TransferSpeedColumn(), console=console, transient=True, expand=True,
+                _for_transfers(BarColumn(bar_width=None, table_column=_flexible(3)), build_text=True),
+                _for_transfers(DownloadColumn()), _for_transfers(TransferSpeedColumn()), console=console,
+                transient=True, expand=True,
             )
             self._progress.start()
         return self._progress
@@ -194,6 +213,25 @@ class CliReporter:
         with self._lock:
             if self._progress is not None and name in self._tasks:
                 self._progress.remove_task(self._tasks.pop(name))
+
+    def build_output(self, label: str, line: str) -> None:
+        """A build shows as a pulsing row: what is built and the backend's latest line."""
+        with self._lock:
+            bar = self._bar()
+            if bar is None:
+                return
+            key = f"build:{label}"
+            if key in self._tasks:
+                bar.update(self._tasks[key], line=line)
+            else:
+                name = label.split(" (", 1)[0]  # "cext 1.0 (cext-1.0.tar.gz)": the file is detail
+                self._tasks[key] = bar.add_task(f"Building {name}", total=None, build=True, line=line)
+
+    def build_done(self, label: str) -> None:
+        with self._lock:
+            key = f"build:{label}"
+            if self._progress is not None and key in self._tasks:
+                self._progress.remove_task(self._tasks.pop(key))
 
     def _update_total(self, bar: Any) -> None:
         """The total row: every transfer started so far, once there are two."""

@@ -327,6 +327,12 @@ class Forwarder:
         if self._stopped is not None and self._stopped.is_set():
             raise Cancelled
 
+    def build_output(self, label: str, line: str) -> None:
+        pass  # builds run in the parent, never here
+
+    def build_done(self, label: str) -> None:
+        pass
+
     def download_start(self, name: str, total: int | None) -> None:
         self._check_stopped()
         self._send(("event", "download_start", (name, total)))

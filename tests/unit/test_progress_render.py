@@ -56,3 +56,23 @@ def test_nothing_is_drawn_on_a_pipe() -> None:
     reporter.download_done("pandas 3.1.1")
     reporter.close()
     assert err.getvalue() == ""
+
+
+def test_a_build_shows_what_is_built_and_the_backends_latest_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    err = _Terminal()
+    reporter = CliReporter(Printer(err=err, environ={}, color=False))
+    reporter.download_start("pandas 3.1.1", 12_400_000)
+    reporter.build_output("cext 1.0 (cext-1.0.tar.gz)", "running build_ext")
+    reporter.build_output("cext 1.0 (cext-1.0.tar.gz)", "building 'cext._speed' extension")
+    progress = reporter._progress
+    assert progress is not None
+    progress.refresh()
+    lines = [line for chunk in _ANSI.sub("", err.getvalue()).split("\r") for line in chunk.split("\n") if line.strip()]
+    build = [line for line in lines if line.startswith("Building cext 1.0")][-1]
+    assert "building 'cext._speed'" in build and "MB" not in build, build  # no byte counts on a build's row
+    assert len(build) <= 100
+    assert len(progress.tasks) == 2
+    reporter.build_done("cext 1.0 (cext-1.0.tar.gz)")
+    assert len(progress.tasks) == 1
+    reporter.close()
