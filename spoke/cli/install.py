@@ -134,6 +134,10 @@ def _say_interpreter(ctx: Any, printer: Printer) -> None:
         printer.info(f"Using {interp.executable} (Python {interp.python_version}) from PATH; "
                      "pass --python to choose another")
         return
+    if t.python and os.sep not in t.python and "/" not in t.python:
+        # `--python 3.12`: a version asked for, found somewhere; say where (`python` on PATH may be another).
+        printer.info(label)
+        return
     dot = find_dot_venv(t.cwd) if t.virtual_env and not t.python else None
     if dot is not None and os.path.realpath(dot.parent.parent) != os.path.realpath(str(interp.sys_prefix)):
         printer.info(f"{label}: VIRTUAL_ENV names it, so {dot.parent.parent} is not used "

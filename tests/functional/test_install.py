@@ -452,3 +452,17 @@ def test_a_note_says_how_to_run_an_environment_python_on_path_does_not_run(spoke
     quiet = spoke("install", "--force-reinstall", "noted", "--python", str(env.python), "-i", server.simple_url,
                   env=activated)
     assert "not this environment's" not in quiet.stderr, quiet.describe()
+
+
+def test_a_python_version_asked_for_is_named_on_the_first_line(spoke, index, tmp_path) -> None:
+    import sys
+
+    from tests.support.packages import Pkg as _Pkg
+
+    server = index(_Pkg("where", "1.0"))
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    result = spoke("install", "--python", version, "--target", str(tmp_path / "out"), "-i", server.simple_url,
+                   "where", check=False)
+    assert result.returncode == 0, result.describe()
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("Using ") and f"(Python {version}." in first, result.stderr
