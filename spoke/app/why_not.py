@@ -9,7 +9,9 @@ would move it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -17,6 +19,9 @@ from packaging.version import InvalidVersion, Version
 
 from spoke.app.context import Context
 from spoke.errors import RequirementError
+
+if TYPE_CHECKING:
+    from spoke.reqs import UserRequirement
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,8 +36,10 @@ class WhyNot:
     asked: bool = False  # a version was named (NAME==VERSION)
 
 
-def why_not(ctx: Context, text: str) -> WhyNot:
-    """Explain why ``text`` (``NAME`` or ``NAME==VERSION``) is not what the target has."""
+def why_not(ctx: Context, text: str, requirements: Sequence[UserRequirement] = ()) -> WhyNot:
+    """Explain why ``text`` (``NAME`` or ``NAME==VERSION``) is not what the target has; with
+    ``requirements`` (``-r FILE``), why they do not resolve with that version (the resolver's
+    own chain), instead of what the environment holds."""
     from spoke.app.check import read_packages
     from spoke.app.environment import installed_set
     from spoke.plan.candidates import FilePolicy, group_versions
@@ -67,6 +74,11 @@ def why_not(ctx: Context, text: str) -> WhyNot:
         reasons.append(f"{name} {wanted} {_explained(rejected[wanted], interp)}")
     elif wanted in usable and usable[wanted].yanked:
         reasons.append(f"{name} {wanted} was yanked")
+    if requirements:
+        if wanted is not None and not reasons:
+            reasons += _held_by_requirements(ctx, requirements, name, wanted)
+        return WhyNot(name=name, installed=dist.version if dist is not None else None, wanted=wanted,
+                      reasons=tuple(reasons), newest_usable=newest_usable, asked=asked is not None)
     packages, _broken = read_packages(found.dists.values())
     markers = interp.markers
     for pkg in sorted(packages, key=lambda p: p.name):
@@ -79,6 +91,35 @@ def why_not(ctx: Context, text: str) -> WhyNot:
                 reasons.append(f"{pkg.name} {pkg.version} (installed) requires {dep}")
     return WhyNot(name=name, installed=dist.version if dist is not None else None, wanted=wanted,
                   reasons=tuple(reasons), newest_usable=newest_usable, asked=asked is not None)
+
+
+def _held_by_requirements(
+    ctx: Context, requirements: Sequence[UserRequirement], name: str, wanted: Version,
+) -> list[str]:
+    """Why ``requirements`` and ``name==wanted`` do not resolve together for the target (as
+    ``download`` resolves: nothing installed counts): the resolver's explanation, line by line;
+    nothing when they do."""
+    from pathlib import Path
+
+    from spoke.app.install import BuildEnvironments
+    from spoke.app.requests import DownloadRequest
+    from spoke.app.sources import SourceBuilder
+    from spoke.app.stages import make_policy, resolve_request, resolving_target
+    from spoke.errors import ResolutionImpossible
+    from spoke.reqs import parse_requirement
+
+    request = DownloadRequest(
+        requirements=(*requirements, parse_requirement(f"{name}=={wanted}", source="spoke why-not")), dest=Path("."))
+    sources = SourceBuilder(ctx, ctx.interpreter, build_context=BuildEnvironments(ctx))
+    try:
+        target = resolving_target(ctx)
+        policy = make_policy(ctx, request, target, sources)
+        resolve_request(ctx, request, target, policy, sources, fetch_early=False)
+    except ResolutionImpossible as exc:
+        return [exc.message, *exc.notes]
+    finally:
+        sources.close()
+    return []
 
 
 def _explained(reason: str, interp: object) -> str:

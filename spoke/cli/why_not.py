@@ -17,15 +17,28 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     if len(positional) != 1:
         raise UsageError("Name one package: `spoke why-not NAME` or `spoke why-not NAME==VERSION`",
                          hint="For example `spoke why-not werkzeug`.")
-    ctx, reporter = make_context(settings, printer, environ, read_only=True)
+    reqs: list[Any] = []
+    extra = None
+    if settings.get("requirements", None):
+        from spoke.cli.install import gather_requirements
+
+        reqs, _constraints, extra = gather_requirements((), settings, environ)
+    ctx, reporter = make_context(settings, printer, environ, extra=extra, read_only=True)
     try:
-        answer = why_not(ctx, positional[0])
+        answer = why_not(ctx, positional[0], reqs)
     finally:
         reporter.close()
         ctx.close()
     have = f"{answer.name} {answer.installed} is installed" if answer.installed else f"{answer.name} is not installed"
     if answer.wanted is not None and answer.installed == answer.wanted:
         printer.stdout(f"{have}: it is {answer.wanted}, the version asked about.\n")
+        return 0
+    if reqs:
+        files = ", ".join(str(f) for f in settings.get("requirements", None))
+        lines = [f"{files} and {answer.name} {answer.wanted} do not resolve together, because:" if answer.reasons
+                 else f"Nothing in {files} keeps out {answer.name} {answer.wanted}."]
+        lines += [f"  - {reason}" for reason in answer.reasons]
+        printer.stdout("\n".join(lines) + "\n")
         return 0
     lines = [f"{have}; {answer.name} {answer.wanted} is not, because:" if answer.reasons else
              f"{have}; nothing here keeps out {answer.name} {answer.wanted}."]

@@ -366,6 +366,10 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("allow-private", commands=frozenset({"check"}), env=False,
          help="With distribution files: accept `Private ::` classifiers."),
     # -- audit (pip-audit's options) ------------------------------------------------------------
+    _opt("requirement", "-r", "--requirement", kind="list", dest="requirements", commands=frozenset({"why-not"}),
+         metavar="FILE",
+         help="Explain against the requirements of this file (resolved with the version asked about) instead "
+              "of the environment (repeatable)."),
     _opt("requirement", "-r", "--requirement", kind="list", dest="requirements", commands=_AUDIT,
          metavar="FILE",
          help="Audit the given requirements file, resolved for the target without installing "

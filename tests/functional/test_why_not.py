@@ -46,3 +46,17 @@ def test_no_matching_distribution_names_the_target_and_the_platforms_offered(spo
     assert "native 2.0 has no wheel for this platform or Python" in text, result.describe()
     assert "(it has wheels for other targets, such as cp312-" in text
     assert "and takes cp3" in text and "wheels and older" in text and "-bit)" in text
+
+
+def test_against_a_requirements_file(spoke, index, venv, tmp_path) -> None:
+    server = index(Pkg("flask", "3.0", deps=("werkzeug<3",)), Pkg("werkzeug", "2.3"), Pkg("werkzeug", "3.1"),
+                   Pkg("other", "1.0"))
+    env = venv()
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("flask\n")
+    held = spoke("why-not", "werkzeug", "-r", str(reqs), "--python", str(env.python), "-i", server.simple_url)
+    assert f"{reqs} and werkzeug 3.1 do not resolve together, because:" in held.stdout, held.describe()
+    assert "flask" in held.stdout and "werkzeug<3" in held.stdout
+    reqs.write_text("other\n")
+    free = spoke("why-not", "werkzeug", "-r", str(reqs), "--python", str(env.python), "-i", server.simple_url)
+    assert f"Nothing in {reqs} keeps out werkzeug 3.1." in free.stdout, free.describe()
