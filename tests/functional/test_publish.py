@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.functional.test_sources import build_index, run_py, wheels_of_backends  # noqa: F401
+from tests.support.fake_keyring import fake_keyring
 from tests.support.packages import Pkg, build_sdist, build_wheel
 from tests.support.projects import write_project
 from tests.support.upload_servers import PASSWORD, USER, StandIn
@@ -209,19 +210,10 @@ def test_files_that_fail_the_checks_are_not_uploaded(spoke, stand_in: StandIn, t
 
 def test_credentials_from_keyring_and_from_a_prompt(spoke, hermetic, stand_in: StandIn, tmp_path) -> None:
     dist = _dists(tmp_path)
-    fake = tmp_path / "fake-keyring" / "keyring"
-    fake.mkdir(parents=True)
     asked = tmp_path / "keyring-asked.txt"
-    (fake / "__init__.py").write_text(
-        "from types import SimpleNamespace\n"
-        f"_ASKED = {str(asked)!r}\n"
-        "def get_credential(service, username):\n"
-        "    with open(_ASKED, 'a') as f:\n"
-        "        f.write(f'{service} {username}\\n')\n"
-        "    return SimpleNamespace(username=username or 'kr-user', password='kr-pass')\n"
-    )
+    fake = fake_keyring(tmp_path / "fake-keyring", asked, password="kr-pass")
     spoke("publish", "--repository-url", stand_in.upload_url, "-u", "kr-user", str(dist / "pubpkg-1.0.tar.gz"),
-          cwd=tmp_path, env={"PYTHONPATH": str(fake.parent)})
+          cwd=tmp_path, env={"PYTHONPATH": str(fake)})
     assert stand_in.received[-1].authorization == _basic("kr-user", "kr-pass")
     assert asked.read_text().splitlines() == [f"{stand_in.upload_url} kr-user"]  # twine's service name
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fake_keyring import fake_keyring
 from tests.support.index_server import IndexServer
 from tests.support.packages import Pkg
 from tests.support.proxy import ForwardProxy
@@ -106,22 +107,11 @@ def test_netrc_credentials(spoke, index, venv, tmp_path) -> None:
 def test_keyring_credentials(spoke, index, venv, tmp_path) -> None:
     server = index(*PKGS, auth=(USER, PASSWORD))
     env = venv()
-    fake = tmp_path / "fake-keyring" / "keyring"
-    fake.mkdir(parents=True)
     asked = tmp_path / "keyring-asked.txt"
-    (fake / "__init__.py").write_text(
-        "from types import SimpleNamespace\n"
-        f"_ASKED = {str(asked)!r}\n"
-        "def get_credential(service, username):\n"
-        "    with open(_ASKED, 'a') as f:\n"
-        "        f.write(f'{service} {username}\\n')\n"
-        f"    return SimpleNamespace(username={USER!r}, password={PASSWORD!r})\n"
-        "def get_password(service, username):\n"
-        f"    return {PASSWORD!r}\n"
-    )
+    fake = fake_keyring(tmp_path / "fake-keyring", asked, username=USER, password=PASSWORD)
     result = install(
         spoke, env, "private-lib", "-i", server.simple_url,
-        env_vars={"PYTHONPATH": str(fake.parent)},
+        env_vars={"PYTHONPATH": str(fake)},
     )
     assert installed(env) == {"private_lib-1.2.dist-info"}
     assert_no_secret(result, PASSWORD)
