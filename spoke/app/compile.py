@@ -68,7 +68,9 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
             item for path in request.projects
             for item in project_requirements(sources, path, request.extras, request.all_extras, markers)
         ]
-        old = read_pins(request.output) if request.output is not None and request.output.is_file() else {}
+        # The file written before (its pins kept where they fit), else the preferences given (a lock's).
+        old = (read_pins(request.output) if request.output is not None and request.output.is_file()
+               else {canonicalize_name(n): v for n, v in request.preferred.items()})
         preferred, lifted = _preferences(request, old)
         full = replace(request, requirements=(*request.requirements, *from_projects),
                        constraints=(*request.constraints, *lifted), preferred=preferred)

@@ -27,17 +27,48 @@ def run(
 ) -> int:
     """Carry out ``spoke compile``; return the exit code."""
     from spoke.app.compile import run_compile
-    from spoke.app.requests import CompileRequest
     from spoke.plan.pinfile import render
 
     get = settings.get
     # Groups alone are an input: the project file is then not read unless named.
     inputs = _inputs(positional) if positional or not get("groups", None) else []
     output = _output(get("output_file", None), inputs)
-    requirements, constraints, from_files = _read_inputs(inputs, settings, environ)
+    request, from_files = compile_request(settings, inputs, output, environ)
+    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
+                                 any_platform=request.generate_hashes or request.foreign.given)
+    try:
+        try:
+            outcome = run_compile(ctx, request)
+        finally:
+            reporter.close()
+    finally:
+        ctx.close()
+    text = render(outcome.pins, _file_options(settings, from_files, outcome, argv, environ))
+    for warning in outcome.warnings:
+        printer.warning(warning)
+    for note in outcome.notes:
+        printer.info(note)
+    if output is None or request.dry_run:
+        printer.stdout(text)
+    if request.dry_run:
+        printer.info("Dry-run, so nothing updated.")
+    elif output is not None:
+        _write_whole(output, text)
+        printer.info(f"Wrote {shown_path(output)}: {len(outcome.pins)} packages pinned "
+                     f"in {format_duration(outcome.seconds)}")
+    return 0
+
+
+def compile_request(settings: Any, inputs: Sequence[Path], output: Path | None,
+                    environ: Mapping[str, str]) -> tuple[Any, Any]:
+    """The :class:`CompileRequest` of ``inputs`` (read here) with the resolving options, and
+    what the input files said (index options…); ``spoke lock`` asks the same."""
+    from spoke.app.requests import CompileRequest
     from spoke.cli.download import foreign_target
     from spoke.cli.install import _names, read_overrides
 
+    get = settings.get
+    requirements, constraints, from_files = _read_inputs(inputs, settings, environ)
     foreign = foreign_target(settings)
     request = CompileRequest(
         requirements=tuple(requirements),
@@ -60,29 +91,7 @@ def run(
         dry_run=bool(get("dry_run", None)),
         overrides=read_overrides(settings, environ),
     )
-    ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
-                                 any_platform=request.generate_hashes or foreign.given)
-    try:
-        try:
-            outcome = run_compile(ctx, request)
-        finally:
-            reporter.close()
-    finally:
-        ctx.close()
-    text = render(outcome.pins, _file_options(settings, from_files, outcome, argv, environ))
-    for warning in outcome.warnings:
-        printer.warning(warning)
-    for note in outcome.notes:
-        printer.info(note)
-    if output is None or request.dry_run:
-        printer.stdout(text)
-    if request.dry_run:
-        printer.info("Dry-run, so nothing updated.")
-    elif output is not None:
-        _write_whole(output, text)
-        printer.info(f"Wrote {shown_path(output)}: {len(outcome.pins)} packages pinned "
-                     f"in {format_duration(outcome.seconds)}")
-    return 0
+    return request, from_files
 
 
 def _inputs(positional: Sequence[str]) -> list[Path]:

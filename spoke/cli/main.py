@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("spoke.cli.compile", "Pin every requirement and dependency into a requirements file (pip-compile)."),
     "audit": ("spoke.cli.audit", "Find known vulnerabilities in the environment or requirements files; --fix them."),
     "publish": ("spoke.cli.publish", "Upload distributions to a package repository (as twine upload)."),
+    "lock": ("spoke.cli.lock", "Write a PEP 751 lock file (pylock.toml) of the inputs, for this environment."),
     "self": ("spoke.cli.self_cmd", "spoke itself: `self version`, `self update` (in spoke's own environment)."),
 }
 #: Commands that are told the command line as typed (``compile`` writes it into its header).
@@ -73,6 +74,7 @@ POSITIONAL = {
     "publish": ("dist_args", "*", "Distribution files or folders to upload (default: dist/)."),
     "audit": ("target_args", "*", "A pylock.toml or a project folder to audit (default: the environment)."),
     "self": ("self_args", "*", "`version` or `update`."),
+    "lock": ("src_files", "*", "requirements.in, pyproject.toml, setup.cfg or setup.py files."),
 }
 
 

@@ -39,15 +39,17 @@ _INSTALL = frozenset({"install", "upgrade"})
 #: Options of every command that resolves requirements (install's stages up to *prepared*).
 _RESOLVING = _INSTALL | {"download", "wheel"}
 #: Commands that resolve for another platform or Python when asked (spoke.env.foreign).
-_FOREIGN = frozenset({"download", "wheel", "index", "install", "compile"})
+_FOREIGN = frozenset({"download", "wheel", "index", "install", "compile", "lock"})
 _BUILD = frozenset({"build"})
 #: ``spoke sync``: install's options that make sense for an exact set.
 _SYNC = frozenset({"sync"})
 #: ``spoke compile``, with pip-compile's options.
 _COMPILE = frozenset({"compile"})
+#: ``spoke lock``: compile's resolution, written as a PEP 751 lock.
+_LOCK = frozenset({"lock"})
 #: What ``compile`` shares with install, download and wheel (not ``-r``: its inputs are
 #: positional, and pip-compile's ``-r`` means something else).
-_RESOLVING_AND_COMPILE = _RESOLVING | _COMPILE
+_RESOLVING_AND_COMPILE = _RESOLVING | _COMPILE | _LOCK
 _UNINSTALL = frozenset({"uninstall"})
 _VENV = frozenset({"venv"})
 _LIST = frozenset({"list"})
@@ -317,21 +319,21 @@ OPTIONS: Final[tuple[Option, ...]] = (
     _opt("wheel-dir", "-w", "--wheel-dir", kind="path", commands=frozenset({"wheel"}), metavar="DIR",
          help="Build wheels into <dir> (default: the current folder)."),
     # -- compile (pip-compile's options) ---------------------------------------------------------
-    _opt("output-file", "-o", "--output-file", kind="str", commands=_COMPILE, env=False, metavar="FILE",
+    _opt("output-file", "-o", "--output-file", kind="str", commands=_COMPILE | _LOCK, env=False, metavar="FILE",
          help="Output file name ('-' for standard output). Default: the .in file with .txt, or "
               "requirements.txt beside a project file."),
-    _opt("upgrade", "-U", "--upgrade", commands=_COMPILE, env=False,
+    _opt("upgrade", "-U", "--upgrade", commands=_COMPILE | _LOCK, env=False,
          help="Try to upgrade all dependencies to their latest versions (ignore the output's pins)."),
     _opt("upgrade-package", "-P", "--upgrade-package", kind="list", dest="upgrade_packages",
-         commands=_COMPILE, env=False, metavar="NAME[==VER]",
+         commands=_COMPILE | _LOCK, env=False, metavar="NAME[==VER]",
          help="Upgrade this package (to the given version, if any); other pins are kept."),
-    _opt("dry-run", commands=_COMPILE, env=False,
+    _opt("dry-run", commands=_COMPILE | _LOCK, env=False,
          help="Only show what the file would hold; write nothing."),
     _opt("generate-hashes", commands=_COMPILE,
          help="Generate pip 8 style hashes: every file of each pinned version the index offers."),
-    _opt("extra", kind="list", dest="extras", commands=_COMPILE, metavar="EXTRA",
+    _opt("extra", kind="list", dest="extras", commands=_COMPILE | _LOCK, metavar="EXTRA",
          help="Name an extra of the project files' dependencies to include (repeatable)."),
-    _opt("all-extras", commands=_COMPILE, help="Include every extra of the project files."),
+    _opt("all-extras", commands=_COMPILE | _LOCK, help="Include every extra of the project files."),
     _opt("header", negative_flag="--no-header", default=True, commands=_COMPILE,
          help="Add header to generated file (--no-header: leave it out)."),
     _opt("annotate", negative_flag="--no-annotate", default=True, commands=_COMPILE,
@@ -351,6 +353,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Add trusted host option to generated file (--no-emit-trusted-host: do not)."),
     _opt("emit-options", negative_flag="--no-emit-options", default=True, commands=_COMPILE,
          help="Add options to generated file (--no-emit-options: none at all)."),
+    _opt("check", commands=_LOCK, env=False,
+         help="Exit 1, showing the difference, when the lock file does not match what its inputs give now."),
     # -- sync -------------------------------------------------------------------------------------
     _opt("ask", "-a", "--ask", commands=_SYNC, env=False,
          help="Show what would change and ask before changing anything."),
