@@ -42,6 +42,7 @@ from benchkit.report import (  # noqa: E402
     disagreements,
     failure_report,
     format_seconds,
+    memory_table,
     render_markdown,
     render_text,
     results_document,
@@ -66,6 +67,12 @@ def available_sets() -> list[str]:
     return sorted(names, key=lambda n: (order.get(n, 9), n))
 
 
+def default_sets() -> list[str]:
+    """The sets a plain run times: all but ``xlarge``, whose pip runs alone take many minutes
+    (ask for it with ``--sets xlarge``)."""
+    return [s for s in available_sets() if s != "xlarge"]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line; ``--quick`` means one run of the small set unless told otherwise."""
     parser = argparse.ArgumentParser(
@@ -74,7 +81,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="one run of the small set")
     parser.add_argument("--runs", type=int, help="runs per set and tool; the median is shown (default 3)")
-    parser.add_argument("--sets", help=f"comma-separated sets (default: all of {','.join(available_sets())})")
+    parser.add_argument("--sets", help=f"comma-separated sets (default: {','.join(default_sets())}; also: "
+                                          f"{','.join(s for s in available_sets() if s not in default_sets())})")
     parser.add_argument("--tools", default=",".join(TOOL_NAMES), help="comma-separated tools (default: all)")
     parser.add_argument(
         "--scenarios", default="install",
@@ -103,7 +111,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.scenarios == ["download"] and not set(args.tools) & set(DOWNLOAD_TOOL_NAMES):
         parser.error(f"download is timed for {' and '.join(DOWNLOAD_TOOL_NAMES)} only; --tools names neither")
     if args.sets is None:
-        args.sets = "small" if args.quick else ",".join(available_sets())
+        args.sets = "small" if args.quick else ",".join(default_sets())
     args.sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     missing = [s for s in args.sets if not (SETS_DIR / f"{s}.txt").is_file()]
     if missing or not args.sets:
@@ -256,6 +264,9 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
     print(render_markdown(rows) if args.markdown else render_text(rows))
     counted = " (files saved, for downloads)" if "download" in args.scenarios else ""
     print(f"\nmedian of {args.runs} run(s), in seconds; * = some runs failed; (n) = distributions installed{counted}")
+    memory = memory_table(measurements, markdown=args.markdown)
+    if memory:
+        print(f"\npeak memory of the whole process tree, MB (median of the successful runs):\n{memory}")
     for note in disagreements(measurements):
         say(f"note: {note}")
     if source_moved:

@@ -73,6 +73,7 @@ class Measurement:
     output: str = ""
     command: tuple[str, ...] = ()
     operation: str = "install"
+    peak_rss: int | None = None  # bytes the whole process tree held at most (None: not measured)
 
     def to_dict(self) -> dict[str, object]:
         """The measurement as plain JSON data."""
@@ -88,6 +89,7 @@ class Measurement:
             "installed": list(self.installed),
             "output": self.output,
             "command": list(self.command),
+            "peak_rss": self.peak_rss,
         }
 
 
@@ -283,4 +285,5 @@ def _judge(
         set_name=set_name, tool=tool, scenario=scenario, run=run, status=status,
         seconds=done.seconds if status == "ok" else None, returncode=done.returncode,
         installed=installed, output=output, command=tuple(argv), operation=operation,
+        peak_rss=getattr(done, "peak_rss", None) if status == "ok" else None,
     )

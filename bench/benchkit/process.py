@@ -26,6 +26,7 @@ class Completed:
     stderr: str
     seconds: float
     timed_out: bool = False
+    peak_rss: int | None = None  # bytes: the most the whole process tree held at once (Linux)
 
     @property
     def ok(self) -> bool:
@@ -53,34 +54,78 @@ def run_subprocess(
     """
     start = time.perf_counter()
     try:
-        proc = subprocess.run(
-            list(argv),
-            env=dict(env),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        return Completed(
-            returncode=None,
-            stdout=_text(exc.stdout),
-            stderr=_text(exc.stderr) + f"\n(killed after {timeout:g} s)",
-            seconds=time.perf_counter() - start,
-            timed_out=True,
+        proc = subprocess.Popen(
+            list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, errors="replace",
         )
     except OSError as exc:
         # A missing executable (a tool that failed to install) is a failure to report, not a crash.
         return Completed(returncode=127, stdout="", stderr=str(exc), seconds=time.perf_counter() - start)
-    return Completed(
-        returncode=proc.returncode,
-        stdout=proc.stdout,
-        stderr=proc.stderr,
-        seconds=time.perf_counter() - start,
-    )
+    memory = TreeMemory(proc.pid)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        return Completed(
+            returncode=None, stdout=_text(stdout), stderr=_text(stderr) + f"\n(killed after {timeout:g} s)",
+            seconds=time.perf_counter() - start, timed_out=True, peak_rss=memory.stop(),
+        )
+    seconds = time.perf_counter() - start
+    return Completed(returncode=proc.returncode, stdout=stdout, stderr=stderr, seconds=seconds,
+                     peak_rss=memory.stop())
+
+
+class TreeMemory:
+    """The peak resident memory of a process and all its descendants together, sampled every
+    ``interval`` seconds in a thread of the harness (Linux's ``/proc``; elsewhere ``None``).
+    Children are found through ``/proc/PID/task/TID/children``, so a sample reads a few small
+    files, not the whole process table."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        import os
+        import threading
+
+        self._pid = pid
+        self._interval = interval
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        self._peak: int | None = 0 if Path(f"/proc/{pid}").exists() else None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if self._peak is not None:
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            total = sum(self._rss(pid) for pid in self._tree())
+            if self._peak is not None and total > self._peak:
+                self._peak = total
+            self._done.wait(self._interval)
+
+    def _tree(self) -> list[int]:
+        found, todo = [], [self._pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+        return found
+
+    def _rss(self, pid: int) -> int:
+        try:
+            return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self._page
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def stop(self) -> int | None:
+        """End the sampling; the peak in bytes (``None`` where it cannot be measured)."""
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        return self._peak or None
 
 
 def _text(data: bytes | str | None) -> str:

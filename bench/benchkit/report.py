@@ -224,6 +224,35 @@ def _render_markdown_table(lines: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def memory_table(measurements: Sequence[Measurement], *, markdown: bool = False) -> str:
+    """Peak memory of each tool's whole process tree, median over the successful runs, in MB,
+    one row per set and scenario, with spoke's over uv's; empty when nothing was measured."""
+    cells: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+    tools: list[str] = []
+    for m in measurements:
+        if m.peak_rss is None:
+            continue
+        cells.setdefault((m.operation, m.set_name, m.scenario), {}).setdefault(m.tool, []).append(m.peak_rss)
+        if m.tool not in tools:
+            tools.append(m.tool)
+    if not cells:
+        return ""
+    header = ["set", "scenario", *(f"{TOOL_TITLES.get(t, t)} MB" for t in tools)]
+    ratio = "spoke" in tools and "uv" in tools
+    if ratio:
+        header.append("spoke/uv")
+    lines = [header]
+    for (operation, set_name, scenario), per_tool in cells.items():
+        medians = {t: statistics.median(v) for t, v in per_tool.items()}
+        what = scenario if operation == "install" else f"{operation} {scenario}"
+        row = [set_name, what, *(f"{medians[t] / 1e6:.0f}" if t in medians else "-" for t in tools)]
+        if ratio:
+            row.append(f"{medians['spoke'] / medians['uv']:.2f}x" if "spoke" in medians and "uv" in medians
+                       and medians["uv"] else "-")
+        lines.append(row)
+    return _render_markdown_table(lines) if markdown else _render_text_table(lines)
+
+
 def failure_report(measurements: Sequence[Measurement]) -> str:
     """The last output lines of every tool that failed, once per set, tool and scenario.
 

@@ -1,7 +1,10 @@
 """The real runner: exit codes, output, time limits and missing executables."""
 
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 from benchkit.process import Completed, run_subprocess, tail
 
@@ -52,3 +55,13 @@ def test_tail_keeps_the_last_non_blank_lines():
 def test_completed_ok_needs_exit_zero():
     assert Completed(returncode=0, stdout="", stderr="", seconds=1.0).ok
     assert not Completed(returncode=2, stdout="", stderr="", seconds=1.0).ok
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the tree's memory is read from Linux's /proc")
+def test_peak_memory_counts_the_whole_process_tree(tmp_path) -> None:  # noqa: ANN001
+    code = ("import subprocess, sys, time\n"
+            "x = bytearray(60_000_000)\n"
+            "subprocess.run([sys.executable, '-c', 'y = bytearray(60_000_000); import time; time.sleep(0.4)'])\n")
+    done = run_subprocess([sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path, timeout=60)
+    assert done.ok and done.peak_rss is not None
+    assert done.peak_rss > 120_000_000  # both processes at once, not the larger alone

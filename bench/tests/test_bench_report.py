@@ -203,3 +203,18 @@ def test_results_document_with_downloads():
     assert doc["summary"][0]["operation"] == "download"
     assert doc["summary"][0]["pip_over_spoke"] == 8.0 and doc["summary"][0]["spoke_over_uv"] is None
     assert doc["measurements"][0]["operation"] == "download"
+
+
+def test_memory_table_medians_per_tool_and_the_ratio():
+    from dataclasses import replace
+
+    from benchkit.report import memory_table
+
+    runs = [replace(m("spoke", "cold", 1.0, run=r), peak_rss=mb * 1_000_000)
+            for r, mb in ((1, 100), (2, 300), (3, 200))]
+    runs += [replace(m("uv", "cold", 1.0), peak_rss=50_000_000), m("pip", "cold", 2.0)]  # pip: not measured
+    table = memory_table(runs)
+    lines = table.splitlines()
+    assert lines[0].split() == ["set", "scenario", "spoke", "MB", "uv", "MB", "spoke/uv"], table
+    assert lines[2].split() == ["small", "cold", "200", "50", "4.00x"], table
+    assert memory_table([m("pip", "cold", 2.0)]) == ""
