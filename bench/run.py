@@ -266,7 +266,8 @@ def main(argv: list[str] | None = None, *, runner: Runner = run_subprocess) -> i
     print(f"\nmedian of {args.runs} run(s), in seconds; * = some runs failed; (n) = distributions installed{counted}")
     memory = memory_table(measurements, markdown=args.markdown)
     if memory:
-        print(f"\npeak memory of the whole process tree, MB (median of the successful runs):\n{memory}")
+        print(f"\npeak memory of the whole process tree, MB (median of the successful runs; - where a command "
+              f"ended before it could be sampled):\n{memory}")
     for note in disagreements(measurements):
         say(f"note: {note}")
     if source_moved:

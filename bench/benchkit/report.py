@@ -224,6 +224,9 @@ def _render_markdown_table(lines: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+_SAMPLED = 10_000_000  # bytes: below this, the command ended before the sampler saw it grow
+
+
 def memory_table(measurements: Sequence[Measurement], *, markdown: bool = False) -> str:
     """Peak memory of each tool's whole process tree, median over the successful runs, in MB,
     one row per set and scenario, with spoke's over uv's; empty when nothing was measured."""
@@ -243,7 +246,8 @@ def memory_table(measurements: Sequence[Measurement], *, markdown: bool = False)
         header.append("spoke/uv")
     lines = [header]
     for (operation, set_name, scenario), per_tool in cells.items():
-        medians = {t: statistics.median(v) for t, v in per_tool.items()}
+        # A command over before the first samples (a no-op's 25 ms) shows nothing to compare.
+        medians = {t: statistics.median(v) for t, v in per_tool.items() if statistics.median(v) >= _SAMPLED}
         what = scenario if operation == "install" else f"{operation} {scenario}"
         row = [set_name, what, *(f"{medians[t] / 1e6:.0f}" if t in medians else "-" for t in tools)]
         if ratio:

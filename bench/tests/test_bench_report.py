@@ -218,3 +218,7 @@ def test_memory_table_medians_per_tool_and_the_ratio():
     assert lines[0].split() == ["set", "scenario", "spoke", "MB", "uv", "MB", "spoke/uv"], table
     assert lines[2].split() == ["small", "cold", "200", "50", "4.00x"], table
     assert memory_table([m("pip", "cold", 2.0)]) == ""
+    # A command that ended before the sampler saw it grow (a no-op) is shown as not measured.
+    quick = memory_table([replace(m("spoke", "no-op", 0.02), peak_rss=300_000),
+                          replace(m("uv", "no-op", 0.02), peak_rss=900_000)])
+    assert quick.splitlines()[2].split() == ["small", "no-op", "-", "-", "-"], quick
