@@ -164,8 +164,8 @@ def broken_by(
     installed: Mapping[str, InstalledDist], new_versions: Mapping[str, Version], markers: Mapping[str, str],
 ) -> list[str]:
     """What installing ``new_versions`` over ``installed`` would break, pip's check rules: one
-    line per installed package left as it is whose requirement the new version of an
-    installed project no longer meets (``flask 3.0 requires werkzeug>=3, and 2.3 would be
+    line per installed package left as it is whose requirement the installed version of a
+    project met and its new version no longer meets (``flask 3.0 requires werkzeug>=3, and 2.3 would be
     installed``). Only projects already installed are looked at (a new one cannot break what
     was working), so a plain install of new packages reads no METADATA at all."""
     changed = {name: version for name, version in new_versions.items() if name in installed}
@@ -179,6 +179,10 @@ def broken_by(
             name = canonicalize_name(req.name)
             if name not in changed or (req.marker is not None and not req.marker.evaluate(env)):
                 continue
-            if not req.specifier.contains(changed[name], prereleases=True):
+            was = installed[name].version
+            # Only what the change breaks: a requirement the installed version did not meet
+            # either was broken before (`spoke check` already says so).
+            if not req.specifier.contains(changed[name], prereleases=True) and req.specifier.contains(
+                    was, prereleases=True):
                 lines.append(f"{pkg.name} {pkg.version} requires {req}, and {name} {changed[name]} would be installed")
     return lines

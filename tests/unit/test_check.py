@@ -73,3 +73,29 @@ def test_duplicates_reported_once_and_sorted() -> None:
 def test_unreadable_is_kept_but_does_not_fail_alone() -> None:
     result = check_set([pkg("a", "1")], MARKERS, [Unreadable(name="b", reason="no METADATA")])
     assert result.ok and result.unreadable[0].name == "b"
+
+
+def test_broken_by_names_only_what_the_change_breaks(tmp_path) -> None:  # noqa: ANN001
+    from packaging.version import Version
+
+    from spoke.app.check import broken_by
+    from spoke.env.installed import installed_distributions
+
+    def dist(name: str, version: str, *requires: str) -> None:
+        info = tmp_path / f"{name}-{version}.dist-info"
+        info.mkdir()
+        lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
+                 *(f"Requires-Dist: {r}" for r in requires)]
+        (info / "METADATA").write_text("\n".join(lines) + "\n")
+
+    dist("flask", "3.0", "werkzeug>=3")
+    dist("werkzeug", "3.0")
+    dist("old", "1.0", "six<1")  # already broken: six 1.17 never met it
+    dist("six", "1.17")
+    installed = installed_distributions([tmp_path])
+    markers = {"python_version": "3.11", "sys_platform": "linux"}
+    assert broken_by(installed, {"werkzeug": Version("2.3")}, markers) == [
+        "flask 3.0 requires werkzeug>=3, and werkzeug 2.3 would be installed"]
+    assert broken_by(installed, {"werkzeug": Version("3.1")}, markers) == []
+    assert broken_by(installed, {"six": Version("1.16")}, markers) == []  # was broken before
+    assert broken_by(installed, {"newcomer": Version("1.0")}, markers) == []  # nothing installed to break
