@@ -35,6 +35,16 @@ RECORDS = [
 ]
 
 
+#: The seed's pip-audit table for jinja-lite 2.10, yamlish 5.3 and clean 1.0.
+SEED_TABLE = (
+    "Name       Version ID                  Fix Versions\n"
+    "---------- ------- ------------------- ------------\n"
+    "jinja-lite 2.10    PYSEC-2021-66       2.11.3\n"
+    "yamlish    5.3     PYSEC-2021-142      5.4\n"
+    "yamlish    5.3     GHSA-8q59-q68h-6hv4 5.4.1\n"
+)
+
+
 def _env(spoke, index, venv, *pins: str, packages=PACKAGES):
     server = index(*packages)
     env = venv()
@@ -51,13 +61,7 @@ def test_seed_run_table_and_count(spoke, index, venv, osv) -> None:
     server, env = _env(spoke, index, venv, "jinja-lite==2.10", "yamlish==5.3", "clean==1.0")
     service = osv(*RECORDS)
     result = _audit(spoke, env, server, service)
-    assert result.stdout == (
-        "Name       Version ID                  Fix Versions\n"
-        "---------- ------- ------------------- ------------\n"
-        "jinja-lite 2.10    PYSEC-2021-66       2.11.3\n"
-        "yamlish    5.3     PYSEC-2021-142      5.4\n"
-        "yamlish    5.3     GHSA-8q59-q68h-6hv4 5.4.1\n"
-    ), result.describe()
+    assert result.stdout == SEED_TABLE, result.describe()
     assert result.stderr.strip().endswith("Found 3 known vulnerabilities in 2 packages"), result.describe()
     # One batch for every package, then each record found once.
     assert service.paths("POST") == ["/v1/querybatch"]
@@ -397,13 +401,7 @@ def test_pypi_json_api_as_the_service(spoke, index, venv) -> None:
     base = server.url
     result = spoke("audit", "--python", str(env.python), "-i", server.simple_url, "-s", "pypi", "--pypi-url", base,
                    check=1)
-    assert result.stdout == (
-        "Name       Version ID                  Fix Versions\n"
-        "---------- ------- ------------------- ------------\n"
-        "jinja-lite 2.10    PYSEC-2021-66       2.11.3\n"
-        "yamlish    5.3     PYSEC-2021-142      5.4\n"
-        "yamlish    5.3     GHSA-8q59-q68h-6hv4 5.4.1\n"
-    ), result.describe()
+    assert result.stdout == SEED_TABLE, result.describe()
     assert result.stderr.strip().endswith("Found 3 known vulnerabilities in 2 packages")
     asked = sorted(p for p in server.paths("GET") if p.startswith("/pypi/"))
     assert asked == ["/pypi/clean/1.0/json", "/pypi/jinja-lite/2.10/json", "/pypi/yamlish/5.3/json"]
