@@ -44,8 +44,7 @@ def available_versions(
         from spoke.env.foreign import foreign_interpreter
 
         interp = foreign_interpreter(interp, foreign)
-    policy = FilePolicy(tags={tag: i for i, tag in enumerate(interp.tags)},
-                        python_version=Version(interp.python_full_version.split("+")[0]))
+    policy = FilePolicy.for_interpreter(interp)
     choices, rejected = group_versions(canonicalize_name(name), ctx.index.files(name), policy)
     versions = sorted(
         (v for v, choice in choices.items() if not choice.yanked and (pre or not v.is_prerelease)),

@@ -343,9 +343,7 @@ class SourceBuilder:
         interp = self.interpreter
         try:
             files = self._ctx.index.files(file.name)
-            policy = FilePolicy(tags={tag: i for i, tag in enumerate(interp.tags)},
-                                python_version=Version(interp.python_full_version.split("+")[0]))
-            choices, _rejected = group_versions(file.name, files, policy)
+            choices, _rejected = group_versions(file.name, files, FilePolicy.for_interpreter(interp))
         except Exception:  # noqa: BLE001 - a note, never a second failure
             return None
         with_wheel = sorted(v for v, c in choices.items() if c.has_wheel and not c.yanked and not v.is_prerelease)

@@ -180,7 +180,6 @@ def make_policy(ctx: Context, request: ResolveRequest, target: TargetState, sour
     """Roots and policies: direct sources are looked at first (their names and versions are
     only known from their metadata); constraints given as sources apply when something needs
     that project; ``--upgrade-all`` adds every installed project as a root."""
-    from packaging.version import Version
 
     from spoke.app.sources import materialize_all
     from spoke.plan.candidates import FilePolicy
@@ -224,9 +223,8 @@ def make_policy(ctx: Context, request: ResolveRequest, target: TargetState, sour
         preferred=dict(getattr(request, "preferred", None) or {}),
         overrides=override_ranges(getattr(request, "overrides", None) or (), interp.markers),
     )
-    files_policy = FilePolicy(
-        tags={tag: i for i, tag in enumerate(interp.tags)},
-        python_version=Version(interp.python_full_version.split("+")[0]),
+    files_policy = FilePolicy.for_interpreter(
+        interp,
         no_binary=request.no_binary,
         only_binary=request.only_binary,
         prefer_binary=request.prefer_binary,

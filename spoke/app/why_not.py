@@ -58,8 +58,7 @@ def why_not(ctx: Context, text: str, requirements: Sequence[UserRequirement] = (
     interp = found.interpreter
     dist = found.dists.get(name)
     files = ctx.index.files(name)
-    policy = FilePolicy(tags={tag: i for i, tag in enumerate(interp.tags)},
-                        python_version=Version(interp.python_full_version.split("+")[0]))
+    policy = FilePolicy.for_interpreter(interp)
     usable, rejected = group_versions(name, files, policy)
     finals = [v for v, c in usable.items() if not c.yanked and not v.is_prerelease]
     newest_usable = max(finals) if finals else None

@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.version import Version
 
-from spoke.models import IndexFile
+from spoke.models import IndexFile, Interpreter
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +34,13 @@ class FilePolicy:
     no_binary: frozenset[str] = frozenset()  # names, or ":all:"
     only_binary: frozenset[str] = frozenset()
     prefer_binary: bool = False
+
+    @classmethod
+    def for_interpreter(cls, interp: Interpreter, **options: Any) -> FilePolicy:
+        """The policy of ``interp``'s tags (most preferred first) and Python version, with
+        ``options`` (``no_binary``…) as given."""
+        return cls(tags={tag: i for i, tag in enumerate(interp.tags)},
+                   python_version=Version(interp.python_full_version.split("+")[0]), **options)
 
     def wheels_allowed(self, name: str) -> bool:
         """False when ``--no-binary`` covers ``name``."""
