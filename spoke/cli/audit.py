@@ -78,7 +78,6 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
     """The :class:`AuditRequest` and what the ``-r`` files said about indexes."""
     from spoke.app.requests import AuditRequest
     from spoke.audit.database import DEFAULT_DB_URL
-    from spoke.audit.service import DEFAULT_OSV_URL, DEFAULT_PYPI_URL
     from spoke.cli.install import gather_requirements
 
     files = tuple(Path(p) for p in settings.get("requirements", None) or ())
@@ -100,14 +99,7 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
     if fix and paths:
         raise UsageError("Cannot --fix an installed set chosen with --path",
                          hint="Fix the environment itself (--python), or drop --fix.")
-    osv_url = (settings.get("osv_url", None) or DEFAULT_OSV_URL).strip()
-    if not osv_url.startswith(("http://", "https://")):
-        raise UsageError(f"`{osv_url}` is not an http(s) URL", hint="Give --osv-url the base URL of an OSV API, "
-                         "e.g. https://api.osv.dev.")
-    pypi_url = (settings.get("pypi_url", None) or DEFAULT_PYPI_URL).strip()
-    if not pypi_url.startswith(("http://", "https://")):
-        raise UsageError(f"`{pypi_url}` is not an http(s) URL", hint="Give --pypi-url the base URL of PyPI's JSON "
-                         "API, e.g. https://pypi.org.")
+    sources = audit_sources(settings)
     output = settings.get("output", None)
     if output and Path(output).is_dir():
         raise UsageError(f"`{output}` is a folder", hint="Give -o/--output a file name.")
@@ -126,17 +118,38 @@ def _request(settings: Any, positional: Sequence[str], environ: Mapping[str, str
                              hint="Name at least one package in the file.")
     pre = bool(extra is not None and extra.pre)
     request = AuditRequest(
-        osv_url=osv_url, service=settings.get("vulnerability_service", None) or "osv", pypi_url=pypi_url,
-        update_db=bool(settings.get("update_db", None)),
+        osv_url=sources.osv_url, service=sources.service, pypi_url=sources.pypi_url, db=sources.db,
+        ignore=sources.ignore, update_db=bool(settings.get("update_db", None)),
         db_url=(settings.get("db_url", None) or DEFAULT_DB_URL).strip(),
-        db=Path(settings.get("db", None)).expanduser() if settings.get("db", None) else None,
         requirements=tuple(reqs), constraints=tuple(constraints), files=files, paths=paths, lock=lock, project=project,
         local=bool(settings.get("local", None)), skip_editable=bool(settings.get("skip_editable", None)),
-        ignore=frozenset(i.strip() for i in settings.get("ignore_vulns", None) or () if i.strip()),
         fix=fix, dry_run=dry_run, no_deps=bool(settings.get("no_deps", None)), pre=pre,
         require_hashes=bool(extra is not None and extra.require_hashes),
     )
     return request, extra
+
+
+def audit_sources(settings: Any) -> Any:
+    """Where advisories come from and which are accepted — ``-s``, ``--osv-url``, ``--pypi-url``,
+    ``--db``, ``--ignore-vuln`` — checked (a URL that is not http(s) is a usage error); ``spoke
+    audit`` and ``install --audit`` read them alike."""
+    from spoke.app.requests import AuditCheck
+    from spoke.audit.service import DEFAULT_OSV_URL, DEFAULT_PYPI_URL
+
+    get = settings.get
+    urls = {}
+    for flag, key, default, what in (("--osv-url", "osv_url", DEFAULT_OSV_URL, "an OSV API, e.g. https://api.osv.dev"),
+                                     ("--pypi-url", "pypi_url", DEFAULT_PYPI_URL,
+                                      "PyPI's JSON API, e.g. https://pypi.org")):
+        url = (get(key, None) or default).strip()
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"`{url}` is not an http(s) URL", hint=f"Give {flag} the base URL of {what}.")
+        urls[key] = url
+    return AuditCheck(
+        service=get("vulnerability_service", None) or "osv", osv_url=urls["osv_url"], pypi_url=urls["pypi_url"],
+        db=Path(get("db", None)).expanduser() if get("db", None) else None,
+        ignore=frozenset(i.strip() for i in get("ignore_vulns", None) or () if i.strip()),
+    )
 
 
 def _target_of(positional: Sequence[str]) -> tuple[Path | None, Path | None]:

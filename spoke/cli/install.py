@@ -314,19 +314,11 @@ def install_request(
 
 def _audit_check(settings: Any) -> Any:
     """``--audit`` (config key ``audit``): where to look the resolved versions up."""
-    get = settings.get
-    if not get("audit", None):
+    if not settings.get("audit", None):
         return None
-    from spoke.app.requests import AuditCheck
-    from spoke.audit.service import DEFAULT_OSV_URL, DEFAULT_PYPI_URL
+    from spoke.cli.audit import audit_sources
 
-    return AuditCheck(
-        service=get("vulnerability_service", None) or "osv",
-        osv_url=(get("osv_url", None) or DEFAULT_OSV_URL).strip(),
-        pypi_url=(get("pypi_url", None) or DEFAULT_PYPI_URL).strip(),
-        db=Path(get("db", None)).expanduser() if get("db", None) else None,
-        ignore=frozenset(i.strip() for i in get("ignore_vulns", None) or () if i.strip()),
-    )
+    return audit_sources(settings)
 
 
 def _foreign(settings: Any) -> Any:

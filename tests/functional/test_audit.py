@@ -477,6 +477,10 @@ def test_install_audit_refuses_vulnerable_versions_before_downloading(spoke, ind
     assert "yamlish 5.3" in by_config.stderr and "yamlish>=5.4.1" in by_config.stderr, by_config.describe()
     spoke(*install, "--audit", "jinja-lite==2.10", "--ignore-vuln", "CVE-2020-28493")
     assert {p.name for p in env.site_packages.glob("*.dist-info")} == {"jinja_lite-2.10.dist-info"}
+    # The service options are checked as `spoke audit` checks them.
+    bad = spoke("install", "--python", str(env.python), "-i", server.simple_url, "--audit", "--osv-url", "ftp://x",
+                "clean", check=2)
+    assert "is not an http(s) URL" in bad.stderr and "--osv-url" in bad.stderr
     # The newest versions are clean: nothing is refused.
     spoke(*install, "--audit", "--upgrade", "jinja-lite", "yamlish")
     assert {p.name for p in env.site_packages.glob("*.dist-info")} == {"jinja_lite-2.11.3.dist-info",
