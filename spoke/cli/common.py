@@ -110,19 +110,20 @@ def target_settings(settings: Any, environ: Mapping[str, str], *, python: str | 
 
 def make_context(
     settings: Any, printer: Printer, environ: Mapping[str, str], *, extra: Any = None,
-    read_only: bool = False, any_platform: bool = False,
+    read_only: bool = False, any_platform: bool = False, python: str | None = None,
 ) -> tuple[Context, CliReporter]:
     """A context for one command, with a reporter drawing on ``printer``.
 
     ``read_only`` commands (list, show, freeze…) may look at a system interpreter without
     ``--system``: with no virtual environment found they inspect ``python3`` on PATH, as pip
-    inspects the interpreter it runs on.
+    inspects the interpreter it runs on. ``python`` names the target instead of ``--python``
+    (``spoke self update``: spoke's own interpreter).
     """
     from dataclasses import replace
 
     reporter = CliReporter(printer)
     cache_dir = settings.get("cache_dir", None)
-    target = target_settings(settings, environ)
+    target = target_settings(settings, environ, python=python)
     if read_only:
         target = replace(target, system=True)
     ctx = Context(

@@ -52,9 +52,7 @@ def _origin() -> tuple[str, Path | None, str]:
             how = f"editable, from the checkout at {url.removeprefix('file://')}"
         elif "dir_info" in info:
             how = f"from the local folder {url.removeprefix('file://')}"
-        elif "vcs_info" in info:
-            how = f"from {url}"
-        else:
+        else:  # a VCS checkout or an archive URL
             how = f"from {url}"
     return dist.version, Path(str(dist.locate_file(""))), how
 
@@ -68,12 +66,15 @@ def _version(printer: Printer) -> int:
 
 
 def _update(settings: Any, printer: Printer, environ: Mapping[str, str]) -> int:
+    import time
+
     from spoke.app.install import run_install
     from spoke.app.requests import InstallRequest
     from spoke.cli.common import make_context
     from spoke.cli.install import _finish
     from spoke.reqs import parse_requirement
 
+    started = time.perf_counter()
     version, _where, how = _origin()
     if how != "from a package index":
         raise SpokeError(
@@ -87,8 +88,7 @@ def _update(settings: Any, printer: Printer, environ: Mapping[str, str]) -> int:
             hint="Update it the way it was installed (`pipx upgrade spoke`, `uv tool upgrade spoke`), or "
                  "install spoke into an environment of its own.",
         )
-    own = _Settings(settings, python=sys.executable)
-    ctx, reporter = make_context(own, printer, environ)
+    ctx, reporter = make_context(settings, printer, environ, python=sys.executable)
     try:
         request = InstallRequest(requirements=(parse_requirement("spoke", source="spoke self update"),),
                                  upgrade=True, dry_run=bool(settings.get("dry_run", None)))
@@ -99,27 +99,6 @@ def _update(settings: Any, printer: Printer, environ: Mapping[str, str]) -> int:
         if outcome.plan.empty and not request.dry_run:
             printer.info(f"spoke {version} is the newest version the indexes offer")
             return 0
-        import time
-
-        return _finish(ctx, outcome, request, own, (), printer, None, time.perf_counter())
+        return _finish(ctx, outcome, request, settings, (), printer, None, started)
     finally:
         ctx.close()
-
-
-class _Settings:
-    """``settings`` with ``--python`` set to spoke's own interpreter (the rest as given)."""
-
-    def __init__(self, base: Any, python: str | None = None) -> None:
-        self._base = base
-        self.python = python
-        self.environment = getattr(base, "environment", None)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key == "python":
-            return self.python
-        if key in ("target", "prefix", "root", "user", "system"):
-            return None
-        return self._base.get(key, default)
-
-    def source(self, key: str) -> Any:
-        return self._base.source(key)
