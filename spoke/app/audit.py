@@ -139,8 +139,6 @@ def _with_database(ctx: Context, request: AuditRequest) -> AuditRequest:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             ctx.http.download(request.db_url, path, progress_name="the vulnerability database")
-        except AuditServiceError:
-            raise
         except SpokeError as exc:
             raise AuditServiceError(
                 f"Cannot download the vulnerability database from {_shown_url(request.db_url)}: {exc.message}",
@@ -334,31 +332,13 @@ def _requirement_packages(ctx: Context, request: AuditRequest) -> tuple[list[Pac
 
 def lock_packages(path: Path) -> tuple[list[Package], list[Skipped]]:
     """The packages of a PEP 751 lock file (``packaging.pylock`` reads and validates it), every
-    one whatever its marker: what a lock may install on any platform is audited. Packages from
+    one whatever its marker: what a lock may install on any platform is audited (read by
+    :func:`spoke.reqs.pylock.read_lock`). Packages from
     a folder, an archive URL or a VCS are skipped with the reason; an index package without a
     version (allowed for them) too."""
-    import sys
+    from spoke.reqs.pylock import read_lock
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
-
-    from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
-
-    from spoke.errors import UsageError
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        lock = Pylock.from_dict(data)
-    except OSError as exc:
-        raise UsageError(f"Cannot read the lock file `{path}`: {exc.strerror or exc}",
-                         hint="Check the path of the pylock.toml to audit.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"`{path}` is not valid TOML: {exc}", hint="Fix the lock file, or make it again.") from None
-    except (PylockValidationError, PylockUnsupportedVersionError) as exc:
-        raise UsageError(f"`{path}` is not a valid PEP 751 lock file: {exc}",
-                         hint="Make it again with the tool that wrote it.") from None
+    lock = read_lock(path)
     packages: dict[Package, None] = {}
     skipped: list[Skipped] = []
     for item in lock.packages:
