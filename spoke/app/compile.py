@@ -13,7 +13,6 @@ written by :mod:`spoke.plan.pinfile` (pip-compile's format).
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -146,10 +145,7 @@ def _static_project(path: Path) -> tuple[str, list[Requirement], list[str]] | No
     (not ``dynamic``): no build needed. ``None`` for anything else."""
     if path.name != "pyproject.toml":
         return None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
+    from spoke.config.toml import tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -80,15 +80,11 @@ def build_lock(ctx: Context, outcome: CompileOutcome, *, lock_path: Path,
 
 def render_lock(lock: Pylock) -> str:
     """The lock as TOML, loaded back by ``packaging.pylock`` before it is returned."""
-    import sys
 
     import tomli_w
     from packaging.pylock import Pylock
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
+    from spoke.config.toml import tomllib
 
     text = tomli_w.dumps(lock.to_dict())
     Pylock.from_dict(tomllib.loads(text))  # what is written reads back

@@ -76,12 +76,8 @@ def _check(output: Path, text: str, printer: Printer) -> int:
 
 def _requires_python(inputs: Sequence[Path]) -> str | None:
     """A project input's ``requires-python`` (a lock states the Pythons it is for)."""
-    import sys
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
+    from spoke.config.toml import tomllib
 
     for path in inputs:
         if path.name == "pyproject.toml":

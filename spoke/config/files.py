@@ -320,10 +320,7 @@ def _read_ini(path: Path) -> tuple[tuple[str, str, object], ...]:
 
 
 def _read_toml(path: Path) -> tuple[tuple[str, str, object], ...]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
+    from spoke.config.toml import tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

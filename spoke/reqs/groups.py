@@ -8,7 +8,6 @@ labelled with where it came from, so messages say ``(from --group dev)``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from spoke.errors import RequirementError, UsageError
@@ -46,10 +45,7 @@ def group_requirements(specs: list[str] | tuple[str, ...], cwd: Path | None = No
 
 
 def _read_groups(full: Path, shown: Path) -> dict[str, object]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
+    from spoke.config.toml import tomllib
     try:
         data = tomllib.loads(full.read_text(encoding="utf-8"))
     except FileNotFoundError:

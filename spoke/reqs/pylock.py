@@ -35,14 +35,10 @@ def is_lock_file(path: str | Path) -> bool:
 
 def read_lock(path: Path) -> Pylock:
     """The lock at ``path``, validated; a :class:`~spoke.errors.RequirementError` naming what is wrong."""
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
 
     from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
+
+    from spoke.config.toml import tomllib
 
     try:
         text = path.read_text(encoding="utf-8")

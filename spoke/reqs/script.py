@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from pathlib import Path
 
 from spoke.errors import RequirementError
@@ -31,10 +30,7 @@ def script_metadata(text: str, *, shown: str) -> dict[str, object] | None:
         line[2:] if line.startswith("# ") else line[1:]
         for line in blocks[0].group("content").splitlines(keepends=True)
     )
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
+    from spoke.config.toml import tomllib
     try:
         return tomllib.loads(content)
     except tomllib.TOMLDecodeError as exc:
