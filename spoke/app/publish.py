@@ -27,10 +27,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from spoke.app.context import Context
 from spoke.app.requests import PublishRequest
-from spoke.config.pypirc import PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL, Repository, read_pypirc
+from spoke.config.pypirc import Repository, read_pypirc
 from spoke.errors import ConfigurationError, PublishError, SpokeError, UsageError
 from spoke.index.upload import Upload
 from spoke.net.auth import Credentials
+from spoke.net.redact import redact_url
 from spoke.net.settings import Response
 
 TOKEN_USER = "__token__"
@@ -84,7 +85,7 @@ def repository_for(request: PublishRequest, home: Path) -> Repository:
         url = request.repository_url
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"`{_shown(url)}` is not an http(s) URL of a repository",
+            raise UsageError(f"`{redact_url(url)}` is not an http(s) URL of a repository",
                              hint="Give the repository's upload URL, e.g. https://upload.pypi.org/legacy/.")
         clean = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, ""))
         # A .pypirc section for the same URL lends its credentials and certificates.
@@ -108,19 +109,13 @@ def repository_for(request: PublishRequest, home: Path) -> Repository:
     return named
 
 
-def _shown(url: str) -> str:
-    from spoke.net.redact import redact_url
-
-    return redact_url(url)
-
-
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
 def is_warehouse(url: str) -> bool:
     """Whether ``url`` is PyPI's or TestPyPI's upload URL (API tokens only, user ``__token__``)."""
-    return _host(url) in _WAREHOUSES or url.startswith((PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL))
+    return _host(url) in _WAREHOUSES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -217,14 +212,14 @@ def _refusal(answer: Response, url: str, upload: Upload, credentials: Credential
     """The error for an upload the repository did not take, by its status."""
     from spoke.index.upload import says_already_exists, server_reason
 
-    where = _shown(url)
+    where = redact_url(url)
     reason = server_reason(answer)
     status = answer.status
     if 300 <= status < 400:
         location = answer.headers.get("Location", "")
         return PublishError(
-            f"{where} redirected the upload of {upload.filename} to {_shown(location) or 'somewhere else'}",
-            hint=f"Upload to the URL it names: --repository-url {_shown(location)} (an upload that follows a "
+            f"{where} redirected the upload of {upload.filename} to {redact_url(location) or 'somewhere else'}",
+            hint=f"Upload to the URL it names: --repository-url {redact_url(location)} (an upload that follows a "
                  "redirect loses its file, so spoke does not follow one)." if location else
                  "Check the repository URL: it must be the upload URL, not the index's.",
         )
@@ -283,7 +278,7 @@ def _credentials(ctx: Context, request: PublishRequest, repository: Repository,
     warehouse = is_warehouse(url)
     mode = request.trusted_publishing
     if mode == "always":
-        return Credentials(username=TOKEN_USER, password=_mint(ctx, url, request))
+        return Credentials(username=TOKEN_USER, password=_mint(ctx, url))
     username = request.username or repository.username or (TOKEN_USER if warehouse else None)
     password = request.password or repository.password
     if password is None:
@@ -295,7 +290,7 @@ def _credentials(ctx: Context, request: PublishRequest, repository: Repository,
             ctx.reporter.warning("--dry-run: trusted publishing would mint an upload token here")
             return None
         try:
-            return Credentials(username=TOKEN_USER, password=_mint(ctx, url, request))
+            return Credentials(username=TOKEN_USER, password=_mint(ctx, url))
         except PublishError as exc:
             if warehouse:
                 raise
@@ -305,7 +300,7 @@ def _credentials(ctx: Context, request: PublishRequest, repository: Repository,
         return None  # an anonymous upload: the repository says whether it takes one
     if username is None:
         if not interactive:
-            raise PublishError(f"No user name for {_shown(url)}",
+            raise PublishError(f"No user name for {redact_url(url)}",
                                hint="Give it with -u, TWINE_USERNAME or a .pypirc section.")
         assert prompt is not None
         username = prompt("Enter your username: ", False)
@@ -315,7 +310,7 @@ def _credentials(ctx: Context, request: PublishRequest, repository: Repository,
             if request.dry_run:
                 return Credentials(username=username, password="")
             raise PublishError(
-                f"No {what} for {_shown(url)}",
+                f"No {what} for {redact_url(url)}",
                 hint="Give it with -p, TWINE_PASSWORD, a .pypirc section or keyring"
                      + (", or use trusted publishing from CI" if warehouse else "") + ".",
             )
@@ -324,7 +319,7 @@ def _credentials(ctx: Context, request: PublishRequest, repository: Repository,
     return Credentials(username=username, password=password)
 
 
-def _mint(ctx: Context, url: str, request: PublishRequest) -> str:
+def _mint(ctx: Context, url: str) -> str:
     from spoke.index import oidc
 
     token = oidc.mint_token(ctx.http, url, ctx.environ)

@@ -74,7 +74,9 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     try:
         plan = prepare_publish(ctx, request, home=home)
         verb = "Would upload" if request.dry_run else "Uploading"
-        printer.info(f"{verb} distributions to {_shown(plan.url)}")
+        from spoke.net.redact import redact_url
+
+        printer.info(f"{verb} distributions to {redact_url(plan.url)}")
 
         def on_file(what: str, path: Path) -> None:
             size = format_size(path.stat().st_size)
@@ -102,9 +104,3 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     if outcome.release_pages:
         printer.info("View at:\n" + "\n".join(outcome.release_pages))
     return 0
-
-
-def _shown(url: str) -> str:
-    from spoke.net.redact import redact_url
-
-    return redact_url(url)
