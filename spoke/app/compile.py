@@ -14,7 +14,7 @@ written by :mod:`spoke.plan.pinfile` (pip-compile's format).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from spoke.app.sources import SourceBuilder
     from spoke.app.stages import Policy
+    from spoke.plan.markerset import MarkerSet
+    from spoke.plan.universal import UniversalResolution
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,8 +44,12 @@ class CompileOutcome:
     """The pins chosen, and what the run noticed (dropped old pins, ignored requirements)."""
 
     interpreter: Interpreter
-    resolution: Resolution
+    resolution: Resolution  # every version chosen (one project may have several when universal)
     pins: tuple[Pin, ...]
+    #: ``--universal`` / ``spoke lock``: the resolution with each package's environments, and
+    #: the Pythons it covers.
+    universal: UniversalResolution | None = None
+    requires_python: str | None = None
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
@@ -53,7 +59,7 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
     """Resolve ``request``'s inputs for the target and pin every chosen version."""
     from spoke.app.install import BuildEnvironments
     from spoke.app.sources import SourceBuilder
-    from spoke.app.stages import make_policy, resolve_request, resolving_target
+    from spoke.app.stages import make_policy, resolve_request, resolve_universal_request, resolving_target
 
     started = time.perf_counter()
     sources = SourceBuilder(
@@ -63,9 +69,11 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
     try:
         target = resolving_target(ctx, request.foreign)
         markers = target.interpreter.markers
+        requires_python, scope = universal_scope(ctx.interpreter, request) if request.universal else (None, None)
         from_projects = [
             item for path in request.projects
-            for item in project_requirements(sources, path, request.extras, request.all_extras, markers)
+            for item in project_requirements(sources, path, request.extras, request.all_extras,
+                                             None if request.universal else markers)
         ]
         # The file written before (its pins kept where they fit), else the preferences given (a lock's).
         old = (read_pins(request.output) if request.output is not None and request.output.is_file()
@@ -74,20 +82,71 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
         full = replace(request, requirements=(*request.requirements, *from_projects),
                        constraints=(*request.constraints, *lifted), preferred=preferred)
         policy = make_policy(ctx, full, target, sources)
-        resolved = resolve_request(ctx, full, target, policy, sources, fetch_early=False)
+        universal: UniversalResolution | None = None
+        if scope is not None:
+            universal, warnings = resolve_universal_request(ctx, policy, sources, scope)
+            resolution = Resolution(packages=tuple(u.package for u in universal.packages))
+        else:
+            resolved = resolve_request(ctx, full, target, policy, sources, fetch_early=False)
+            resolution, warnings = resolved.resolution, resolved.warnings
     finally:
         sources.close()
-    packages = resolved.resolution.packages
+    packages = resolution.packages
     notes = tuple(
         f"{p.name}=={old[p.name]} from {request.output.name if request.output else 'the output'} no longer fits "
         f"the inputs; chose {p.version}"
         for p in packages if p.name in old and old[p.name] != p.version and p.name in preferred
     )
-    pins = make_pins(ctx, replace(full, constraints=request.constraints), policy, packages, markers)
+    pins = make_pins(ctx, replace(full, constraints=request.constraints), policy, packages, markers, universal)
     return CompileOutcome(
-        interpreter=target.interpreter, resolution=resolved.resolution, pins=tuple(pins), notes=notes,
-        warnings=resolved.warnings, seconds=time.perf_counter() - started,
+        interpreter=target.interpreter, resolution=resolution, pins=tuple(pins), notes=notes,
+        warnings=warnings, seconds=time.perf_counter() - started, universal=universal,
+        requires_python=requires_python,
     )
+
+
+def universal_scope(interp: Interpreter, request: CompileRequest) -> tuple[str, MarkerSet]:
+    """The ``requires-python`` a universal resolution covers (``--python-requirement``, else
+    the project's, else this Python's minor and newer, as uv) and the environments it is for
+    (within ``--environment`` markers)."""
+    from packaging.markers import InvalidMarker, Marker
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from spoke.plan.markerset import scope_of
+
+    text = request.python_requirement or project_requires_python(request.projects)
+    if not text:
+        text = f">={interp.version[0]}.{interp.version[1]}"
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        raise UsageError(f"Invalid Python requirement `{text}`",
+                         hint="Give a version specifier, e.g. --python-requirement '>=3.9'.") from None
+    for marker in request.environments:
+        try:
+            Marker(marker)
+        except InvalidMarker as exc:
+            raise UsageError(f"Invalid --environment `{marker}`: {exc}",
+                             hint="Give a PEP 508 marker, e.g. --environment \"sys_platform == 'linux'\".") from None
+    scope = scope_of(text, request.environments)
+    if not scope:
+        raise UsageError(f"No environment is left: Python {text} within {' or '.join(request.environments)}",
+                         hint="Widen --python-requirement or the --environment markers.")
+    return text, scope
+
+
+def project_requires_python(paths: Sequence[Path]) -> str | None:
+    """The ``requires-python`` of a ``pyproject.toml`` among ``paths`` (None when none says)."""
+    from spoke.config.toml import tomllib
+
+    for path in paths:
+        if path.name == "pyproject.toml":
+            try:
+                value = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {}).get("requires-python")
+            except (OSError, ValueError):
+                return None
+            return str(value) if value else None
+    return None
 
 
 def _preferences(
@@ -117,10 +176,11 @@ def _preferences(
 
 
 def project_requirements(
-    sources: SourceBuilder, path: Path, extras: Sequence[str], all_extras: bool, markers: Mapping[str, str],
+    sources: SourceBuilder, path: Path, extras: Sequence[str], all_extras: bool, markers: Mapping[str, str] | None,
 ) -> list[UserRequirement]:
     """The dependencies a project file declares (with the extras asked for), each marked with
-    its origin ``name (pyproject.toml)`` as pip-compile annotates them."""
+    its origin ``name (pyproject.toml)`` as pip-compile annotates them. Markers are evaluated
+    for the target of ``markers``; with None (universal) they are kept, the extras decided."""
     name, requires, provided = _static_project(path) or _built_project(sources, path)
     wanted = set(provided) if all_extras else {canonicalize_name(e) for e in extras}
     unknown = sorted(wanted - {canonicalize_name(e) for e in provided})
@@ -132,12 +192,31 @@ def project_requirements(
     origin = f"{name} ({path.name})"
     out: list[UserRequirement] = []
     for req in requires:
-        if req.marker is not None:
+        if req.marker is not None and markers is None:
+            kept = _universal_marker(req, wanted)
+            if kept is None:
+                continue
+            req = kept
+        elif req.marker is not None and markers is not None:
             if not any(req.marker.evaluate({**markers, "extra": extra}) for extra in ("", *sorted(wanted))):
                 continue
             req = Requirement(str(req).split(";", 1)[0].strip())  # the marker held for this target
         out.append(UserRequirement(text=str(req), source=origin, requirement=req))
     return out
+
+
+def _universal_marker(req: Requirement, extras: Iterable[str]) -> Requirement | None:
+    """``req`` with the ``extra`` of its marker decided for ``extras`` (None: never needed)."""
+    from spoke.plan.markerset import MarkerSet, marker_set, render
+
+    where = marker_set(req.marker, "")
+    for extra in sorted(extras):
+        where = where | marker_set(req.marker, extra)
+    if not where:
+        return None
+    base = str(req).split(";", 1)[0].strip()
+    text = render(where, MarkerSet.everything())
+    return Requirement(f"{base}; {text}" if text else base)
 
 
 def _static_project(path: Path) -> tuple[str, list[Requirement], list[str]] | None:
@@ -192,11 +271,19 @@ def _built_project(sources: SourceBuilder, path: Path) -> tuple[str, list[Requir
 
 def make_pins(
     ctx: Context, request: CompileRequest, policy: Policy, packages: Sequence[ResolvedPackage],
-    markers: Mapping[str, str],
+    markers: Mapping[str, str], universal: UniversalResolution | None = None,
 ) -> list[Pin]:
     """One pin per package, with its ``# via`` sources and (with ``--generate-hashes``) the
-    hashes of every file of that version the indexes offer."""
-    graph = {p.name: _children(p, markers) for p in packages}
+    hashes of every file of that version the indexes offer; universal: with its marker."""
+    from spoke.plan.markerset import render
+
+    graph: Mapping[NormalizedName, Sequence[NormalizedName]]
+    if universal is not None:
+        graph = {name: sorted(children) for name, children in universal.graph.items()}
+        where = {(u.package.name, u.package.version): render(u.marker, universal.scope) for u in universal.packages}
+    else:
+        graph = {p.name: _children(p, markers) for p in packages}
+        where = {}
     roots: dict[NormalizedName, set[str]] = {}
     for item in (*request.requirements, *request.constraints):
         name = _name_of(item, policy)
@@ -215,6 +302,7 @@ def make_pins(
             hashes=_hashes(ctx, pkg) if request.generate_hashes else (),
             direct=direct.source.text if direct is not None else None,
             editable=bool(direct is not None and direct.source.editable),
+            marker=where.get((pkg.name, pkg.version), ""),
         ))
     return pins
 

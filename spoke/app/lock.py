@@ -2,23 +2,24 @@
 
     inputs ─▶ run_compile (one resolution for the target) ─▶ packaging.pylock.Pylock ─▶ TOML
 
-The lock is for one environment, as ``pip lock`` writes it: its ``environments`` marker names
-the target's platform, machine, implementation and Python version (``--platform`` /
-``--python-version`` choose another), so an installer elsewhere refuses it instead of guessing.
+A lock is universal by default: one resolution for every platform and every Python of its
+``requires-python`` (``--python-requirement``, the project's, else this Python and newer),
+within the ``--environment`` markers, which become its ``environments`` (see
+:mod:`spoke.plan.universal`); each package carries the marker under which it is installed. With
+``--platform`` / ``--python-version`` it is for that one environment, as ``pip lock`` writes it:
+its ``environments`` marker names the platform, machine, implementation and Python version, so
+an installer elsewhere refuses it instead of guessing.
 Each package lists every file of its version on its index — all platforms' wheels and the sdist,
 with ``url``, ``hashes``, ``size`` and ``upload-time`` — or the folder, archive or VCS commit
 it was given as. The document is built and validated by ``packaging.pylock`` and loaded back
 before it is written. An existing lock's versions are kept where they still fit (minimal
 change); ``-U`` / ``-P NAME`` lift them, as for ``compile``.
-
-Not yet: a universal lock (one resolution for every platform and Python in a range, forking on
-markers); see the issues.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,17 +61,31 @@ def locked_versions(path: Path) -> dict[NormalizedName, Version]:
 
 
 def build_lock(ctx: Context, outcome: CompileOutcome, *, lock_path: Path,
-               requires_python: str | None = None) -> Pylock:
+               requires_python: str | None = None, environments: Sequence[str] = ()) -> Pylock:
     """The lock of ``outcome``'s resolution, validated."""
+    from dataclasses import replace
+
     from packaging.markers import Marker
     from packaging.pylock import Pylock
     from packaging.specifiers import SpecifierSet
 
-    packages = [_package(ctx, pkg, lock_path.parent.absolute())
-                for pkg in sorted(outcome.resolution.packages, key=lambda p: p.name)]
+    from spoke.plan.markerset import render
+
+    base = lock_path.parent.absolute()
+    if outcome.universal is not None:
+        scope = outcome.universal.scope
+        packages = []
+        for item in outcome.universal.packages:
+            package = _package(ctx, item.package, base)
+            text = render(item.marker, scope)
+            packages.append(replace(package, marker=Marker(text)) if text else package)
+        where = [Marker(text) for text in environments] or None
+    else:
+        packages = [_package(ctx, pkg, base) for pkg in sorted(outcome.resolution.packages, key=lambda p: p.name)]
+        where = [Marker(environment_marker(outcome.interpreter))]
     lock = Pylock(
         lock_version=Version("1.0"), created_by=CREATED_BY,
-        environments=[Marker(environment_marker(outcome.interpreter))],
+        environments=where,
         requires_python=SpecifierSet(requires_python) if requires_python else None,
         packages=packages,
     )

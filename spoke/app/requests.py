@@ -134,6 +134,10 @@ class CompileRequest:
     overrides: tuple[UserRequirement, ...] = ()  # --overrides FILE
     #: Versions the solver keeps when they still fit: the pins of the file written before.
     preferred: Mapping[str, Version] = field(default_factory=dict)
+    #: One resolution for every environment of ``python_requirement`` × ``environments``.
+    universal: bool = False
+    python_requirement: str | None = None  # None: the projects', else this Python's minor and newer
+    environments: tuple[str, ...] = ()
     # What the resolving stages read of an install request, fixed for a compile.
     no_deps: bool = False
     require_hashes: bool = False

@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from spoke.app.upgrade import HeldBack
     from spoke.env.foreign import ForeignTarget
     from spoke.plan.candidates import FilePolicy
+    from spoke.plan.markerset import MarkerSet
     from spoke.plan.provider import PackageProvider, ResolvePolicy
+    from spoke.plan.universal import UniversalResolution
 
 
 class ResolveRequest(Protocol):
@@ -343,6 +345,36 @@ def resolve_request(
         resolution, held = _upgrade_all_results(resolution, provider, target, policy)
     return Resolved(resolution=resolution, held_back=held, warnings=tuple(warnings),
                     seconds=time.perf_counter() - started)
+
+
+def resolve_universal_request(
+    ctx: Context, policy: Policy, sources: SourceBuilder, scope: MarkerSet,
+) -> tuple[UniversalResolution, tuple[str, ...]]:
+    """One resolution of ``policy``'s roots for every environment of ``scope`` (see
+    :mod:`spoke.plan.universal`): a provider per part of the scope, all sharing the index's
+    pages and the metadata read; and the warnings of the run."""
+    from spoke.env.installed import read_metadata
+    from spoke.plan.provider import PackageProvider
+    from spoke.plan.universal import resolve_universal
+
+    warnings: list[str] = []
+    metadata_of: dict[Any, Any] = {}
+
+    def make_provider(region: MarkerSet, preferred: Mapping[str, Version]) -> PackageProvider:
+        return PackageProvider(
+            index=_Lazy(lambda: ctx.index), metadata=_Lazy(lambda: ctx.metadata), files_policy=policy.files,
+            markers=ctx.interpreter.markers, installed={}, read_installed_metadata=read_metadata,
+            policy=replace(policy.resolve, preferred={**preferred, **policy.resolve.preferred}),
+            executor=_Lazy(lambda: ctx.executor),  # type: ignore[arg-type]
+            warn=warnings.append, direct=policy.direct, sdist_metadata=sources.sdist_metadata,
+            region=region, metadata_of=metadata_of,
+        )
+
+    ctx.reporter.phase("resolve")
+    result = resolve_universal(list(policy.roots), make_provider, scope)
+    forks = f" in {result.forks} forks" if result.forks > 1 else ""
+    ctx.reporter.phase_done("resolve", f"Resolved {len(result)} packages for every environment{forks}")
+    return result, tuple(dict.fromkeys(warnings))
 
 
 def _upgrade_all_results(

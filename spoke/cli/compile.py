@@ -35,7 +35,7 @@ def run(
     output = _output(get("output_file", None), inputs)
     request, from_files = compile_request(settings, inputs, output, environ)
     ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
-                                 any_platform=request.generate_hashes or request.foreign.given)
+                                 any_platform=request.generate_hashes or request.foreign.given or request.universal)
     try:
         try:
             outcome = run_compile(ctx, request)
@@ -60,7 +60,7 @@ def run(
 
 
 def compile_request(settings: Any, inputs: Sequence[Path], output: Path | None,
-                    environ: Mapping[str, str]) -> tuple[Any, Any]:
+                    environ: Mapping[str, str], *, universal: bool | None = None) -> tuple[Any, Any]:
     """The :class:`CompileRequest` of ``inputs`` (read here) with the resolving options, and
     what the input files said (index options…); ``spoke lock`` asks the same."""
     from spoke.app.requests import CompileRequest
@@ -90,7 +90,17 @@ def compile_request(settings: Any, inputs: Sequence[Path], output: Path | None,
         foreign=foreign,
         dry_run=bool(get("dry_run", None)),
         overrides=read_overrides(settings, environ),
+        universal=bool(get("universal", None)) if universal is None else universal,
+        python_requirement=get("python_requirement", None),
+        environments=tuple(get("environments", None) or ()),
     )
+    if (request.python_requirement or request.environments) and not request.universal:
+        raise UsageError("--python-requirement and --environment describe a universal resolution",
+                         hint="Add --universal (spoke compile), or leave out --platform / --python-version "
+                         "(spoke lock is universal unless they name one environment).")
+    if request.universal and foreign.given:
+        raise UsageError("--universal resolves for every environment; --platform / --python-version / "
+                         "--implementation / --abi name one", hint="Leave out one or the other.")
     return request, from_files
 
 

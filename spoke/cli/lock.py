@@ -1,5 +1,6 @@
-"""``spoke lock``: a PEP 751 lock file (``pylock.toml``) of the inputs, for one environment
-(see :mod:`spoke.app.lock`)."""
+"""``spoke lock``: a PEP 751 lock file (``pylock.toml``) of the inputs, for every environment
+in a Python range, or for the one ``--platform`` / ``--python-version`` name (see
+:mod:`spoke.app.lock`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from spoke.errors import SpokeError, UsageError
 
 def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Mapping[str, str]) -> int:
     """Carry out ``spoke lock``; return 0, or 1 when ``--check`` finds the lock out of date."""
-    from spoke.app.compile import run_compile
+    from spoke.app.compile import project_requires_python, run_compile
     from spoke.app.lock import build_lock, locked_versions, render_lock
     from spoke.cli.compile import _inputs, _write_whole, compile_request
     from spoke.reqs.pylock import is_lock_file
@@ -27,14 +28,20 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     if given != "-" and not is_lock_file(output):
         raise UsageError(f"`{output}` is not a lock file's name",
                          hint="PEP 751 names them pylock.toml or pylock.NAME.toml.")
-    request, from_files = compile_request(settings, inputs, None, environ)
+    from spoke.cli.download import foreign_target
+
+    # Universal (every platform and Python of the range) unless --platform / --python-version
+    # name one environment, as `pip lock` writes it.
+    request, from_files = compile_request(settings, inputs, None, environ,
+                                          universal=not foreign_target(settings).given)
     request = replace(request, preferred=locked_versions(output) if given != "-" else {})
     ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True, any_platform=True)
     try:
         try:
             outcome = run_compile(ctx, request)
             text = render_lock(build_lock(ctx, outcome, lock_path=output.absolute(),
-                                          requires_python=_requires_python(inputs)))
+                                          requires_python=outcome.requires_python or project_requires_python(inputs),
+                                          environments=request.environments))
         finally:
             reporter.close()
     finally:
@@ -72,18 +79,3 @@ def _check(output: Path, text: str, printer: Printer) -> int:
     printer.error(SpokeError(f"{shown_path(output)} does not match its inputs",
                              hint="Run `spoke lock` and commit the new lock."))
     return 1
-
-
-def _requires_python(inputs: Sequence[Path]) -> str | None:
-    """A project input's ``requires-python`` (a lock states the Pythons it is for)."""
-
-    from spoke.config.toml import tomllib
-
-    for path in inputs:
-        if path.name == "pyproject.toml":
-            try:
-                value = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {}).get("requires-python")
-            except (OSError, ValueError):
-                return None
-            return str(value) if value else None
-    return None

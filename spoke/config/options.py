@@ -353,6 +353,16 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Add trusted host option to generated file (--no-emit-trusted-host: do not)."),
     _opt("emit-options", negative_flag="--no-emit-options", default=True, commands=_COMPILE,
          help="Add options to generated file (--no-emit-options: none at all)."),
+    _opt("universal", commands=_COMPILE,
+         help="Resolve for every platform and every Python the --python-requirement allows (one pin "
+              "per line with its marker, forking where requirements differ by marker), as `uv pip "
+              "compile --universal`."),
+    _opt("python-requirement", kind="str", commands=_COMPILE | _LOCK, metavar="SPECIFIER",
+         help="The Pythons a universal resolution covers (e.g. '>=3.9'). Default: the project's "
+              "requires-python, else this Python's minor version and newer."),
+    _opt("environment", kind="list", dest="environments", commands=_COMPILE | _LOCK, metavar="MARKER",
+         help="Limit a universal resolution to the environments where this marker holds (repeatable; "
+              "uv's `environments`), e.g. \"sys_platform == 'linux'\"."),
     _opt("check", commands=_LOCK, env=False,
          help="Exit 1, showing the difference, when the lock file does not match what its inputs give now."),
     # -- sync -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from packaging.tags import Tag
 from packaging.version import Version
 
 from spoke.models import IndexFile, Interpreter
+from spoke.plan.markerset import PLATFORMS, MarkerSet, py_subset, specifier_pythons
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +35,10 @@ class FilePolicy:
     no_binary: frozenset[str] = frozenset()  # names, or ":all:"
     only_binary: frozenset[str] = frozenset()
     prefer_binary: bool = False
+    #: A universal resolution's part: files are kept for every platform, and a file's
+    #: ``Requires-Python`` must admit every Python of the region (``tags`` and
+    #: ``python_version`` are then unused).
+    region: MarkerSet | None = None
 
     @classmethod
     def for_interpreter(cls, interp: Interpreter, **options: Any) -> FilePolicy:
@@ -116,6 +121,8 @@ def group_versions(
     Returns the usable versions (each with its files, best first) and, for versions with
     files but none usable, the reason (shown when nothing matches).
     """
+    if policy.region is not None:
+        return _group_universal(name, files, policy, policy.region)
     fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
     rejected: dict[Version, str] = {}
     elsewhere: dict[Version, list[IndexFile]] = {}  # wheels that do not fit (named only if needed)
@@ -160,6 +167,82 @@ def group_versions(
 
 
 _NO_WHEEL = "has no wheel for this platform or Python"
+
+
+def _group_universal(
+    name: str, files: Iterable[IndexFile], policy: FilePolicy, region: MarkerSet,
+) -> tuple[dict[Version, VersionChoice], dict[Version, str]]:
+    """:func:`group_versions` for a universal region: every platform's wheels are kept (a
+    pure-Python wheel first, so metadata comes from the most general file), a file counts when
+    its ``Requires-Python`` admits every Python of the region, and with ``--only-binary`` a
+    version needs a wheel for each CPython platform of the region."""
+    pythons = region.all_pythons()
+    fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
+    rejected: dict[Version, str] = {}
+    for f in files:
+        if f.requires_python and not py_subset(pythons, specifier_pythons(f.requires_python)):
+            rejected.setdefault(f.version, f"requires Python {f.requires_python}")
+            continue
+        if f.is_wheel:
+            if not policy.wheels_allowed(name):
+                rejected.setdefault(f.version, "binaries are disabled (--no-binary)")
+                continue
+            key = (0, 0 if all(tag.platform == "any" for tag in f.tags) else 1)
+        elif policy.sdists_allowed(name):
+            key = (1, 0)
+        else:
+            rejected.setdefault(f.version, "has only a source distribution (--only-binary)")
+            continue
+        fitting.setdefault(f.version, []).append((key, f))
+    choices: dict[Version, VersionChoice] = {}
+    for version, ranked in fitting.items():
+        ranked.sort(key=lambda item: (item[0], item[1].filename))
+        ordered = tuple(f for _, f in ranked)
+        if not policy.sdists_allowed(name):
+            missing = wheel_gaps(ordered, region)
+            if missing:
+                more = " and others" if len(missing) > 3 else ""
+                rejected[version] = f"has no wheel for {', '.join(missing[:3])}{more}"
+                continue
+        yanked = all(f.yanked is not None for f in ordered)
+        if not yanked:
+            ordered = tuple(f for f in ordered if f.yanked is None)
+        choices[version] = VersionChoice(version=version, files=ordered, yanked=yanked)
+        rejected.pop(version, None)
+    return choices, rejected
+
+
+def wheel_gaps(files: Sequence[IndexFile], region: MarkerSet) -> list[str]:
+    """The CPython platforms of ``region`` (at its lowest Python) that no wheel of ``files`` fits."""
+    missing = []
+    for i in region.platform_indexes():
+        platform = PLATFORMS[i]
+        if platform.implementation_name != "cpython" or platform.sys_platform == "emscripten":
+            continue
+        low = region.pythons[i][0][0]
+        tags = _platform_tags(i, (low[0], low[1]))
+        if not any(tag in tags for f in files if f.is_wheel for tag in f.tags):
+            missing.append(f"{platform.sys_platform} {platform.platform_machine} with Python {low[0]}.{low[1]}")
+    return missing
+
+
+@lru_cache(maxsize=256)
+def _platform_tags(index: int, python: tuple[int, int]) -> frozenset[Tag]:
+    """The wheel tags a CPython ``python`` on platform ``index`` takes."""
+    from packaging.tags import compatible_tags, cpython_tags, mac_platforms
+
+    platform = PLATFORMS[index]
+    machine = platform.platform_machine
+    if platform.sys_platform == "linux":
+        arch = {"armv7l": "armv7l"}.get(machine, machine)
+        names = [f"manylinux_2_{minor}_{arch}" for minor in range(40, 4, -1)]
+        names += [f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}", f"linux_{arch}"]
+    elif platform.sys_platform == "darwin":
+        names = list(mac_platforms((26, 0), machine))
+    else:
+        names = [{"AMD64": "win_amd64", "ARM64": "win_arm64", "x86": "win32"}[machine]]
+    tags = [*cpython_tags(python, platforms=names), *compatible_tags(python, f"cp{python[0]}{python[1]}", names)]
+    return frozenset(tags)
 
 
 def order_versions(

@@ -57,6 +57,7 @@ class Pin:
     extras: tuple[str, ...] = ()
     direct: str | None = None  # `name @ url` / the editable's path, written as is
     editable: bool = False
+    marker: str = ""  # a universal resolution's: where this version is installed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +100,7 @@ def render(pins: Iterable[Pin], options: PinFileOptions) -> str:
     flags = list(_flags(options))
     if flags:
         lines += [*flags, ""]
-    ordered = sorted(pins, key=lambda p: (not p.editable, p.name))
+    ordered = sorted(pins, key=lambda p: (not p.editable, p.name, p.version or Version("0")))
     safe = [p for p in ordered if p.name not in options.unsafe_packages]
     unsafe = [p for p in ordered if p.name in options.unsafe_packages]
     hashed = any(p.hashes for p in ordered)
@@ -152,6 +153,8 @@ def _pin_text(pin: Pin, options: PinFileOptions) -> str:
         line = f"{pin.name}{extras} @ {pin.direct}"
     else:
         line = f"{pin.name}{extras}=={pin.version}"
+    if pin.marker:
+        line += f" ; {pin.marker}"
     for digest in pin.hashes:
         line += f" \\\n    --hash={digest}"
     if not options.annotate or not pin.via:
@@ -194,9 +197,12 @@ def read_pins(path: Path) -> dict[NormalizedName, Version]:
         if req.url or len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
             continue
         try:
-            pins[canonicalize_name(req.name)] = Version(specs[0].version)
+            version = Version(specs[0].version)
         except InvalidVersion:
             continue
+        name = canonicalize_name(req.name)
+        if name not in pins or pins[name] < version:  # a universal file's newest of several
+            pins[name] = version
     return pins
 
 

@@ -14,9 +14,9 @@ solver asks, the answer is usually already in memory.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from packaging.markers import Marker
@@ -30,6 +30,7 @@ from spoke.errors import BuildRequiredError, PackageNotFoundError
 from spoke.models import CoreMetadata, IndexFile, InstalledDist
 from spoke.models.direct import DirectCandidate
 from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
+from spoke.plan.markerset import MarkerSet, describe_pythons, marker_set, py_subset, specifier_pythons
 from spoke.resolver import Unavailable
 
 if TYPE_CHECKING:
@@ -108,10 +109,15 @@ class PackageProvider:
         on_choice: Callable[[IndexFile], None] | None = None,
         direct: Mapping[str, DirectCandidate] | None = None,
         sdist_metadata: Callable[[IndexFile], CoreMetadata] | None = None,
+        region: MarkerSet | None = None,
+        metadata_of: dict[tuple[str, Version], CoreMetadata] | None = None,
     ) -> None:
         self._index = index
         self._metadata = metadata
-        self._files_policy = files_policy
+        # A universal resolution's part: every environment where markers may hold (None: the
+        # one target of ``markers``).
+        self._region = region
+        self._files_policy = files_policy if region is None else replace(files_policy, region=region)
         self._markers = dict(markers)
         self._installed = installed
         self._read_installed = read_installed_metadata
@@ -130,7 +136,8 @@ class PackageProvider:
         self._choices: dict[str, tuple[dict[Version, VersionChoice], dict[Version, str], list[Version]]] = {}
         self._order: dict[str, int] = {}
         self._warmed: set[str] = set()
-        self.metadata_of: dict[tuple[str, Version], CoreMetadata] = {}
+        # Shared between the parts of a universal resolution (metadata does not depend on them).
+        self.metadata_of: dict[tuple[str, Version], CoreMetadata] = {} if metadata_of is None else metadata_of
         self.requested_extras: dict[str, set[str]] = {}
         self.missing_projects: set[str] = set()
         self._root_names: set[str] = set()
@@ -327,9 +334,11 @@ class PackageProvider:
         if not rejected:
             return None
         version, reason = rejected[0]
-        if reason.startswith("requires Python"):
+        if reason.startswith("requires Python") and self._region is not None:
+            reason += f" (the resolution covers Python {describe_pythons(self._region.all_pythons())})"
+        elif reason.startswith("requires Python"):
             reason += f" (the target runs Python {self._files_policy.python_version})"
-        elif reason.startswith("has no wheel") and self._files_policy.tags:
+        elif reason.startswith("has no wheel") and self._files_policy.tags and self._region is None:
             best = next(iter(self._files_policy.tags))
             reason += (f"; the target is {_target_words(best, self._files_policy.python_version)} and takes "
                        f"{best.interpreter}-{best.abi}-{best.platform} wheels and older")
@@ -352,9 +361,10 @@ class PackageProvider:
                 self._warn(f"{meta.display_name} {version} does not provide the extra '{extra}'")
         if self._policy.no_deps:
             return deps
-        for req in meta.requires_dist:
-            if not self._applies(req, extra):
-                continue
+        applying = [req for req in meta.requires_dist if self._applies(req, extra)]
+        if self._region is not None:
+            self._check_fork(package, applying, extra)
+        for req in applying:
             for key, rng in self.requirement_terms(req):
                 if key == package:
                     continue  # a package depending on itself (or its own extra) is harmless
@@ -377,7 +387,44 @@ class PackageProvider:
             terms.append((package_key(name, extra), rng))
         return terms
 
+    @property
+    def no_deps(self) -> bool:
+        """True when dependencies are not looked at (``--no-deps``)."""
+        return self._policy.no_deps
+
+    def applies_in(self, req: Requirement, extra: str | None, *, added_only: bool = True) -> MarkerSet | None:
+        """Universal mode: the environments of the region where ``req`` of a package (of its
+        ``extra``: what the extra adds, unless ``added_only`` is False) applies; None for none."""
+        assert self._region is not None
+        base = marker_set(req.marker, "") & self._region
+        if extra is None:
+            return base if base else None
+        with_extra = marker_set(req.marker, extra) & self._region
+        if added_only and not (with_extra - base):
+            return None
+        return with_extra if with_extra else None
+
+    def _check_fork(self, package: str, requirements: Sequence[Requirement], extra: str | None) -> None:
+        """Raise :class:`~spoke.plan.universal.Fork` when one project is asked for with
+        different version ranges under markers that differ within the region."""
+        by_name: dict[str, list[tuple[MarkerSet, str]]] = {}
+        for req in requirements:
+            where = self.applies_in(req, extra, added_only=False)
+            if where is not None:
+                by_name.setdefault(canonicalize_name(req.name), []).append((where, str(req.specifier)))
+        for items in by_name.values():
+            if len({spec for _, spec in items}) < 2 or len({where for where, _ in items}) < 2:
+                continue
+            from spoke.plan.universal import Fork, split_region
+
+            assert self._region is not None
+            parts = split_region(self._region, [where for where, _ in items])
+            if len(parts) > 1:
+                raise Fork(package, parts)
+
     def _applies(self, req: Requirement, extra: str | None) -> bool:
+        if self._region is not None:
+            return self.applies_in(req, extra) is not None
         if req.marker is None:
             return extra is None
         env = dict(self._markers)
@@ -394,6 +441,8 @@ class PackageProvider:
         key = (name, version)
         cached = self.metadata_of.get(key)
         if cached is not None:
+            if not self._python_fits(cached.requires_python):  # another part's metadata
+                return Unavailable(reason=f"requires Python {cached.requires_python}")
             return cached
         dist = self.installed_preferred(name)
         direct = self.direct.get(name)
@@ -417,12 +466,20 @@ class PackageProvider:
                 )
             else:
                 meta = self._sdist_metadata(file)
-        from spoke.plan.candidates import python_matches
-
-        if meta.requires_python and not python_matches(meta.requires_python, self._files_policy.python_version):
+        if not self._python_fits(meta.requires_python):
             return Unavailable(reason=f"requires Python {meta.requires_python}")
         self.metadata_of[key] = meta
         return meta
+
+    def _python_fits(self, requires_python: str | None) -> bool:
+        """The target's Python — every Python of a universal region — meets ``requires_python``."""
+        from spoke.plan.candidates import python_matches
+
+        if not requires_python:
+            return True
+        if self._region is not None:
+            return py_subset(self._region.all_pythons(), specifier_pythons(requires_python))
+        return python_matches(requires_python, self._files_policy.python_version)
 
     def _warm(self, deps: Mapping[str, VersionRange]) -> None:
         """Fetch index pages, then the likely metadata, of new dependencies in the background.
@@ -475,8 +532,12 @@ class PackageProvider:
     def root_terms(self, requirements: Iterable[Requirement]) -> dict[str, VersionRange]:
         """The solver's root dependencies for the user's requirements (markers evaluated)."""
         terms: dict[str, VersionRange] = {}
+        if self._region is not None:
+            requirements = [req for req in requirements if self.applies_in(req, None) is not None]
+            self._check_fork("the requirements", requirements, None)
         for req in requirements:
-            if req.marker is not None and not _evaluate(req.marker, {**self._markers, "extra": ""}):
+            if self._region is None and req.marker is not None and not _evaluate(
+                    req.marker, {**self._markers, "extra": ""}):
                 self._warn(f"Ignoring {req}: markers '{req.marker}' don't match your environment")
                 continue
             for key, rng in self.requirement_terms(req):

@@ -33,9 +33,17 @@ def test_lock_install_check_and_minimal_change(spoke, index, venv, tmp_path) -> 
     made = spoke("lock", "requirements.in", "-i", server.simple_url, cwd=work)
     assert "Wrote pylock.toml: 2 packages locked" in made.stderr, made.describe()
     lock = _read(work / "pylock.toml")
-    assert lock.created_by == "spoke" and [str(m) for m in lock.environments or []] == [
+    # Universal by default: every platform, this Python's minor and newer.
+    assert lock.created_by == "spoke" and lock.environments is None
+    assert str(lock.requires_python) == f">={sys.version_info[0]}.{sys.version_info[1]}"
+    # For one environment, as `pip lock`: --python-version / --platform name it.
+    one = spoke("lock", "requirements.in", "-o", "pylock.one.toml", "--python-version",
+                f"{sys.version_info[0]}.{sys.version_info[1]}", "--only-binary", ":all:", "-i", server.simple_url,
+                cwd=work)
+    assert [str(m) for m in _read(work / "pylock.one.toml").environments or []] == [
         f"sys_platform == \"{sys.platform}\" and platform_machine == \"{platform.machine()}\" and "
-        f"implementation_name == \"cpython\" and python_version == \"{sys.version_info[0]}.{sys.version_info[1]}\""]
+        f"implementation_name == \"cpython\" and python_version == \"{sys.version_info[0]}.{sys.version_info[1]}\""
+    ], one.describe()
     packages = {p.name: p for p in lock.packages}
     assert str(packages["beta"].version) == "2.0" and str(packages["alpha"].version) == "1.0"
     names = sorted(w.name or "" for w in packages["beta"].wheels or [])
@@ -68,10 +76,13 @@ def test_uv_and_spoke_install_each_others_locks(spoke, index, venv, tmp_path) ->
     uv = str(beside) if beside.is_file() else shutil.which("uv")
     if uv is None:
         pytest.skip("uv is not on PATH here: the interoperability check needs it")
-    server = index(Pkg("alpha", "1.0", deps=("beta",)), Pkg("beta", "2.0"))
+    server = index(Pkg("alpha", "1.0", deps=("beta", 'gamma; sys_platform == "win32"')), Pkg("beta", "2.0"),
+                   Pkg("gamma", "1.0"))
     work = tmp_path / "work"
     (work / "requirements.in").write_text("alpha\n")
-    spoke("lock", "requirements.in", "-i", server.simple_url, cwd=work)
+    spoke("lock", "requirements.in", "-i", server.simple_url, cwd=work)  # universal: gamma with its marker
+    assert {p.name: str(p.marker or "") for p in _read(work / "pylock.toml").packages}["gamma"] == \
+        'sys_platform == "win32"'
     env = venv()
     done = subprocess.run([uv, "pip", "install", "--python", str(env.python), "-r", str(work / "pylock.toml")],
                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "UV_NO_CONFIG": "1",
@@ -82,9 +93,10 @@ def test_uv_and_spoke_install_each_others_locks(spoke, index, venv, tmp_path) ->
     # And the other way: a lock written by uv installs with spoke.
     uv_env = {"PATH": "/usr/bin:/bin", "UV_NO_CONFIG": "1", "HOME": str(tmp_path / "home"),
               "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
-    written = subprocess.run([uv, "pip", "compile", "requirements.in", "-o", "pylock.uv.toml", "--index-url",
-                              server.simple_url], capture_output=True, text=True, cwd=work, env=uv_env)
+    written = subprocess.run([uv, "pip", "compile", "--universal", "requirements.in", "-o", "pylock.uv.toml",
+                              "--index-url", server.simple_url], capture_output=True, text=True, cwd=work, env=uv_env)
     assert written.returncode == 0, written.stderr
+    assert "gamma" in {p.name for p in _read(work / "pylock.uv.toml").packages}
     other = venv(name="from-uv")
     spoke("install", "-r", str(work / "pylock.uv.toml"), "--python", str(other.python))
     assert {p.name for p in other.site_packages.glob("*.dist-info")} == {"alpha-1.0.dist-info",

@@ -1,0 +1,566 @@
+"""Markers as sets of environments: the algebra a universal resolution needs.
+
+A universal resolution is valid for a *scope* of environments — every Python allowed by a
+``requires-python`` and every platform, or what ``--environment`` markers leave — and keeps
+each dependency with the marker under which it is needed. Deciding whether two markers can
+both be true, simplifying ``a or (a and b)``, intersecting a path's markers: all of it is set
+algebra once a marker is read as the set of environments where it holds.
+
+The environments are a finite list of :data:`PLATFORMS` (coherent values of ``sys_platform``,
+``platform_system``, ``os_name``, ``platform_machine``, ``implementation_name`` and
+``platform_python_implementation``), each crossed with the Python versions, kept as intervals of
+release numbers ``(major, minor, micro)`` (so ``python_full_version >= "3.9.1"`` is exact, not
+sampled). A :class:`MarkerSet` is, for each platform, the Pythons where the marker holds.
+
+Markers are read with :mod:`packaging.markers`: the comparison of a platform variable is
+evaluated by packaging for each platform; a ``python_version`` / ``python_full_version``
+comparison becomes an interval; ``and`` / ``or`` are intersection and union. A variable the
+universe does not model (``platform_release``…) is evaluated by packaging on each platform's
+typical values. Going back, :func:`render` writes the shortest marker it finds that means the
+same set inside the scope (what lies outside the scope is "don't care").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+Release = tuple[int, int, int]
+#: Half-open intervals ``[low, high)`` of Python releases, sorted and disjoint; ``None`` is
+#: no upper bound. ``()`` is no Python; :data:`ALL_PYTHONS` is every one.
+PySet = tuple[tuple[Release, "Release | None"], ...]
+
+ALL_PYTHONS: PySet = (((0, 0, 0), None),)
+NO_PYTHON: PySet = ()
+
+
+def _normal(intervals: Iterable[tuple[Release, Release | None]]) -> PySet:
+    items = sorted(((lo, hi) for lo, hi in intervals if hi is None or lo < hi),
+                   key=lambda item: (item[0], item[1] is None, item[1] or (0, 0, 0)))
+    out: list[tuple[Release, Release | None]] = []
+    for lo, hi in items:
+        if out:
+            last_lo, last_hi = out[-1]
+            if last_hi is None or lo <= last_hi:
+                out[-1] = (last_lo, None if last_hi is None or hi is None else max(last_hi, hi))
+                continue
+        out.append((lo, hi))
+    return tuple(out)
+
+
+def py_union(a: PySet, b: PySet) -> PySet:
+    """Pythons in either set."""
+    return _normal((*a, *b)) if a and b else (a or b)
+
+
+def py_intersection(a: PySet, b: PySet) -> PySet:
+    """Pythons in both sets."""
+    out: list[tuple[Release, Release | None]] = []
+    for lo1, hi1 in a:
+        for lo2, hi2 in b:
+            lo = max(lo1, lo2)
+            hi = hi2 if hi1 is None else hi1 if hi2 is None else min(hi1, hi2)
+            if hi is None or lo < hi:
+                out.append((lo, hi))
+    return _normal(out)
+
+
+def py_complement(a: PySet) -> PySet:
+    """Pythons not in ``a``."""
+    out: list[tuple[Release, Release | None]] = []
+    start: Release | None = (0, 0, 0)
+    for lo, hi in a:
+        if start is not None and start < lo:
+            out.append((start, lo))
+        start = hi
+    if start is not None:
+        out.append((start, None))
+    return tuple(out)
+
+
+def py_subset(a: PySet, b: PySet) -> bool:
+    """True when every Python of ``a`` is in ``b``."""
+    return py_intersection(a, b) == a
+
+
+# -- platforms --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """One operating system, machine and implementation, with its marker values."""
+
+    sys_platform: str
+    platform_system: str
+    os_name: str
+    platform_machine: str
+    implementation_name: str
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The marker variables this platform fixes."""
+        return {
+            "sys_platform": self.sys_platform, "platform_system": self.platform_system, "os_name": self.os_name,
+            "platform_machine": self.platform_machine, "implementation_name": self.implementation_name,
+            "platform_python_implementation": "CPython" if self.implementation_name == "cpython" else "PyPy",
+        }
+
+    @property
+    def label(self) -> str:
+        """``linux x86_64 (cpython)``."""
+        return f"{self.sys_platform} {self.platform_machine} ({self.implementation_name})"
+
+
+def _platforms() -> tuple[Platform, ...]:
+    systems = [("linux", "Linux", "posix", m) for m in ("x86_64", "aarch64", "i686", "ppc64le", "s390x", "armv7l")]
+    systems += [("darwin", "Darwin", "posix", m) for m in ("arm64", "x86_64")]
+    systems += [("win32", "Windows", "nt", m) for m in ("AMD64", "ARM64", "x86")]
+    systems += [("emscripten", "Emscripten", "posix", "wasm32")]
+    return tuple(Platform(*system, impl) for impl in ("cpython", "pypy") for system in systems)
+
+
+#: The platforms a universal resolution covers (CPython and PyPy on each).
+PLATFORMS: tuple[Platform, ...] = _platforms()
+#: Variables decided by the platform, in the order :func:`render` prefers them.
+PLATFORM_VARIABLES = ("sys_platform", "platform_machine", "implementation_name", "os_name", "platform_system",
+                      "platform_python_implementation")
+_PYTHON_VARIABLES = ("python_version", "python_full_version")
+#: Typical values of what the universe does not model, so packaging can still evaluate them.
+_OTHER_VALUES = {"platform_release": "", "platform_version": "", "implementation_version": ""}
+
+
+# -- marker sets -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerSet:
+    """The environments where a marker holds: for each of :data:`PLATFORMS`, the Pythons."""
+
+    pythons: tuple[PySet, ...]
+
+    @classmethod
+    def everything(cls) -> MarkerSet:
+        """Every environment (the marker that always holds)."""
+        return _EVERYTHING
+
+    @classmethod
+    def nothing(cls) -> MarkerSet:
+        """No environment (a marker that can never hold)."""
+        return _NOTHING
+
+    @classmethod
+    def python(cls, pythons: PySet) -> MarkerSet:
+        """Every platform, with these Pythons."""
+        return cls(tuple(pythons for _ in PLATFORMS))
+
+    @classmethod
+    def platforms(cls, chosen: Iterable[int]) -> MarkerSet:
+        """These platforms (indexes into :data:`PLATFORMS`), with every Python."""
+        keep = set(chosen)
+        return cls(tuple(ALL_PYTHONS if i in keep else NO_PYTHON for i in range(len(PLATFORMS))))
+
+    def __and__(self, other: MarkerSet) -> MarkerSet:
+        return MarkerSet(tuple(py_intersection(a, b) for a, b in zip(self.pythons, other.pythons, strict=True)))
+
+    def __or__(self, other: MarkerSet) -> MarkerSet:
+        return MarkerSet(tuple(py_union(a, b) for a, b in zip(self.pythons, other.pythons, strict=True)))
+
+    def __invert__(self) -> MarkerSet:
+        return MarkerSet(tuple(py_complement(a) for a in self.pythons))
+
+    def __sub__(self, other: MarkerSet) -> MarkerSet:
+        return self & ~other
+
+    def __bool__(self) -> bool:
+        return any(self.pythons)
+
+    def is_subset(self, other: MarkerSet) -> bool:
+        """True when every environment of this set is in ``other``."""
+        return (self & other) == self
+
+    def is_disjoint(self, other: MarkerSet) -> bool:
+        """True when no environment is in both (the two markers cannot both be true)."""
+        return not (self & other)
+
+    def all_pythons(self) -> PySet:
+        """The Pythons of any platform."""
+        out: PySet = NO_PYTHON
+        for pythons in self.pythons:
+            out = py_union(out, pythons)
+        return out
+
+    def platform_indexes(self) -> list[int]:
+        """The platforms with at least one Python in the set."""
+        return [i for i, pythons in enumerate(self.pythons) if pythons]
+
+
+_EVERYTHING = MarkerSet(tuple(ALL_PYTHONS for _ in PLATFORMS))
+_NOTHING = MarkerSet(tuple(NO_PYTHON for _ in PLATFORMS))
+
+
+# -- markers → sets --------------------------------------------------------------------------
+
+
+def marker_set(marker: Marker | str | None, extra: str = "", *, extras: frozenset[str] = frozenset(),
+               groups: frozenset[str] = frozenset()) -> MarkerSet:
+    """The environments where ``marker`` holds, ``extra`` (a requirement's) set as given, and
+    a lock's ``extras`` / ``dependency_groups`` as given. No marker: everything."""
+    if marker is None:
+        return _EVERYTHING
+    return _marker_set(str(marker), extra, extras, groups)
+
+
+@lru_cache(maxsize=8192)
+def _marker_set(text: str, extra: str, extras: frozenset[str], groups: frozenset[str]) -> MarkerSet:
+    try:
+        parsed = Marker(text)
+    except InvalidMarker:
+        return _NOTHING
+    tree = getattr(parsed, "_markers", None)
+    if not isinstance(tree, list):  # packaging's parsed form changed: evaluate the whole marker
+        return _sampled(parsed, {"extra": extra}, extras, groups)
+    return _walk(tree, extra, extras, groups)
+
+
+def _walk(items: Sequence[Any], extra: str, extras: frozenset[str], groups: frozenset[str]) -> MarkerSet:
+    """packaging's evaluation order: ``or`` separates groups, ``and`` joins within a group."""
+    result = _NOTHING
+    group: MarkerSet | None = None
+    for item in items:
+        if isinstance(item, str):
+            if item == "or":
+                result = result | (group if group is not None else _EVERYTHING)
+                group = None
+            continue
+        value = _walk(item, extra, extras, groups) if isinstance(item, list) else _atom(item, extra, extras, groups)
+        group = value if group is None else group & value
+    return result | (group if group is not None else _EVERYTHING)
+
+
+def _atom(item: Any, extra: str, extras: frozenset[str], groups: frozenset[str]) -> MarkerSet:
+    lhs, op, rhs = item
+    names = [getattr(side, "value", "") for side in (lhs, rhs) if type(side).__name__ == "Variable"]
+    text = f"{lhs.serialize()} {op.serialize()} {rhs.serialize()}"
+    if len(names) == 1 and names[0] in _PYTHON_VARIABLES:
+        variable_first = type(lhs).__name__ == "Variable"
+        value = rhs.value if variable_first else lhs.value
+        operator = op.value if variable_first else _FLIPPED.get(op.value, "")
+        pythons = _python_atom(names[0], operator, value)
+        if pythons is None:
+            pythons = _sampled_python(Marker(text))
+        return MarkerSet.python(pythons)
+    if any(name in _PYTHON_VARIABLES for name in names):  # python_version compared with another variable
+        return _sampled(Marker(text), {"extra": extra}, extras, groups)
+    return _platform_atom(text, extra, extras, groups)
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=", "===": "==="}
+
+
+@lru_cache(maxsize=4096)
+def _platform_atom(text: str, extra: str, extras: frozenset[str], groups: frozenset[str]) -> MarkerSet:
+    marker = Marker(text)
+    chosen = [i for i, platform in enumerate(PLATFORMS)
+              if _evaluate(marker, {**platform.values, **_OTHER_VALUES, "python_version": "3.12",
+                                    "python_full_version": "3.12.0", "extra": extra}, extras, groups)]
+    return MarkerSet.platforms(chosen)
+
+
+def _evaluate(marker: Marker, env: dict[str, str], extras: frozenset[str], groups: frozenset[str]) -> bool:
+    try:
+        if extras or groups or "extras" in str(marker) or "dependency_groups" in str(marker):
+            full: dict[str, Any] = {**env, "extras": set(extras), "dependency_groups": set(groups)}
+            return marker.evaluate(full, "lock_file")
+        return marker.evaluate(env)  # type: ignore[arg-type,unused-ignore]
+    except Exception:  # noqa: BLE001 - a variable packaging cannot compare here: the marker fails
+        return False
+
+
+def _next_release(release: Release) -> Release:
+    return (release[0], release[1], release[2] + 1)
+
+
+def _release(version: Version) -> Release:
+    parts = (*version.release, 0, 0)
+    return (parts[0], parts[1], parts[2])
+
+
+def _python_atom(variable: str, op: str, value: str) -> PySet | None:
+    """``python_version >= "3.10"`` → the Pythons it admits; None for a form left to sampling."""
+    if op in ("in", "not in", "===") or "*" in value:
+        if op in ("==", "!=") and value.endswith(".*"):
+            return _wildcard(variable, op, value[:-2])
+        return None
+    try:
+        version = Version(value)
+    except InvalidVersion:
+        return None
+    if variable == "python_version" and (len(version.release) != 2 or version.pre or version.dev or version.post):
+        return None  # python_version is "X.Y": other shapes compare as packaging says (sampled)
+    if variable == "python_version":
+        low = _release(version)
+        high = (low[0], low[1] + 1, 0)  # python_version "3.10" is every 3.10.x
+    elif version.pre is not None or version.dev is not None:
+        low = high = _release(version)  # a pre-release sits below its final: no Python equals it
+    else:
+        low = _release(version)
+        high = _next_release(low) if variable == "python_full_version" or len(version.release) > 2 else low
+    if op == "~=":
+        return _compatible(variable, version)
+    intervals: dict[str, PySet] = {
+        "<": (((0, 0, 0), low),), "<=": (((0, 0, 0), high),), ">": ((high, None),), ">=": ((low, None),),
+        "==": ((low, high),) if low < high else NO_PYTHON,
+    }
+    if op == "!=":
+        return py_complement(intervals["=="])
+    found = intervals.get(op)
+    return _normal(found) if found is not None else None
+
+
+def _wildcard(variable: str, op: str, prefix: str) -> PySet | None:
+    try:
+        parts = [int(p) for p in prefix.split(".")]
+    except ValueError:
+        return None
+    if not 1 <= len(parts) <= 3:
+        return None
+    low = (*parts, 0, 0)[:3]
+    bumped = [*parts[:-1], parts[-1] + 1]
+    high = (*bumped, 0, 0)[:3]
+    matched: PySet = (((low[0], low[1], low[2]), (high[0], high[1], high[2])),)
+    return matched if op == "==" else py_complement(matched)
+
+
+def _compatible(variable: str, version: Version) -> PySet | None:
+    release = version.release
+    if len(release) < 2:
+        return None
+    spec = SpecifierSet(f"~={version}")
+    return specifier_pythons(spec)
+
+
+def _sampled_python(marker: Marker) -> PySet:
+    """A Python comparison packaging must evaluate itself: sampled on every minor release."""
+    chosen = []
+    for major, minor in _MINORS:
+        env = {**PLATFORMS[0].values, **_OTHER_VALUES, "python_version": f"{major}.{minor}",
+               "python_full_version": f"{major}.{minor}.0", "extra": ""}
+        if _evaluate(marker, env, frozenset(), frozenset()):
+            chosen.append(((major, minor, 0), (major, minor + 1, 0)))
+    return _normal(chosen)
+
+
+_MINORS = [(2, 7), *((3, minor) for minor in range(0, 21))]
+
+
+def _sampled(marker: Marker, fixed: Mapping[str, str], extras: frozenset[str], groups: frozenset[str]) -> MarkerSet:
+    """The whole marker evaluated on each platform and minor Python (the fallback)."""
+    out = []
+    for platform in PLATFORMS:
+        chosen = []
+        for major, minor in _MINORS:
+            env = {**platform.values, **_OTHER_VALUES, "python_version": f"{major}.{minor}",
+                   "python_full_version": f"{major}.{minor}.0", **fixed}
+            if _evaluate(marker, env, extras, groups):
+                chosen.append(((major, minor, 0), (major, minor + 1, 0)))
+        out.append(_normal(chosen))
+    return MarkerSet(tuple(out))
+
+
+def specifier_pythons(spec: SpecifierSet | str) -> PySet:
+    """The Pythons a ``requires-python`` admits (an invalid one admits all)."""
+    return _specifier_pythons(str(spec))
+
+
+@lru_cache(maxsize=4096)
+def _specifier_pythons(text: str) -> PySet:
+    try:
+        spec = SpecifierSet(text)
+    except InvalidSpecifier:
+        return ALL_PYTHONS
+    out = ALL_PYTHONS
+    for item in spec:
+        op, value = item.operator, item.version
+        if op == "~=":
+            version = Version(value)
+            prefix = ".".join(str(p) for p in version.release[:-1])
+            part = py_intersection(_python_atom("python_full_version", ">=", value) or ALL_PYTHONS,
+                                   _wildcard("python_full_version", "==", prefix) or ALL_PYTHONS)
+        elif value.endswith(".*"):
+            part = _wildcard("python_full_version", op, value[:-2]) or ALL_PYTHONS
+        else:
+            part = _python_atom("python_full_version", op, value) or ALL_PYTHONS
+        out = py_intersection(out, part)
+    return out
+
+
+# -- sets → markers --------------------------------------------------------------------------
+
+
+def render(target: MarkerSet, scope: MarkerSet) -> str:
+    """The shortest marker found that holds exactly on ``target`` within ``scope``: ``""`` when
+    it holds on the whole scope. ``target`` must not be empty inside the scope."""
+    target = target & scope
+    if target == scope:
+        return ""
+    if not target:
+        raise ValueError("an empty marker set has no marker")
+    indexes = scope.platform_indexes()
+    # Pythons only: the same Pythons on every platform of the scope.
+    common = target.all_pythons()
+    if all(target.pythons[i] == py_intersection(common, scope.pythons[i]) for i in indexes):
+        return _normalized(_python_text(common, scope.all_pythons()))
+    # Platforms only: each platform wholly in or wholly out.
+    if all(target.pythons[i] in (NO_PYTHON, scope.pythons[i]) for i in indexes):
+        return _normalized(_platform_text(set(target.platform_indexes()), set(indexes)))
+    terms: list[str] = []
+    # What holds on every platform (Pythons), then each group of platforms alike.
+    shared: PySet = ALL_PYTHONS
+    for i in indexes:
+        shared = py_intersection(shared, py_union(target.pythons[i], py_complement(scope.pythons[i])))
+    shared = py_intersection(shared, scope.all_pythons())
+    rest = indexes
+    if shared:
+        terms.append(_python_text(shared, scope.all_pythons()))
+        rest = [i for i in indexes if target.pythons[i] != py_intersection(shared, scope.pythons[i])]
+    groups: dict[PySet, set[int]] = {}
+    for i in rest:
+        if target.pythons[i]:
+            groups.setdefault(target.pythons[i], set()).add(i)
+    for pythons, members in sorted(groups.items(), key=lambda item: min(item[1])):
+        care = {i for i in indexes if scope.pythons[i]}
+        platform_part = _platform_text(members, care)
+        # Pythons already covered by the shared term may go either way here.
+        python_part = _python_text(pythons, py_intersection(_union_of(scope, members), py_complement(shared)))
+        parts = [p for p in (platform_part, python_part) if p]
+        terms.append(" and ".join(f"({p})" if " or " in p and len(parts) > 1 else p for p in parts))
+    return _normalized(" or ".join(terms))
+
+
+def _union_of(scope: MarkerSet, members: Iterable[int]) -> PySet:
+    out: PySet = NO_PYTHON
+    for i in members:
+        out = py_union(out, scope.pythons[i])
+    return out
+
+
+def _normalized(text: str) -> str:
+    return str(Marker(text)) if text else ""
+
+
+def _python_text(pythons: PySet, care: PySet) -> str:
+    """Pythons as ``python_version`` / ``python_full_version`` comparisons; what lies outside
+    ``care`` may go either way (so a bound that only excludes such Pythons is left out)."""
+    widened = py_intersection(pythons, care)
+    dont_care = py_complement(care)
+    for gap in py_complement(widened):  # a gap wholly outside ``care`` is filled
+        if py_subset((gap,), dont_care):
+            widened = py_union(widened, (gap,))
+    if widened == ALL_PYTHONS:
+        return ""
+    gaps = py_complement(widened)
+    if len(gaps) == 1 and len(widened) > 1:  # one hole of one minor release: `!=`
+        single = _equals_text(*gaps[0])
+        if single:
+            return single.replace("==", "!=", 1)
+    terms: list[str] = []
+    for low, high in widened:
+        single = _equals_text(low, high)
+        if single:
+            terms.append(single)
+            continue
+        parts = []
+        if low > (0, 0, 0):
+            parts.append(_bound(">=", low))
+        if high is not None:
+            parts.append(_bound("<", high))
+        terms.append(" and ".join(parts))
+    if len(terms) > 1:
+        return " or ".join(f"({t})" if " and " in t else t for t in terms)
+    return terms[0]
+
+
+def _equals_text(low: Release, high: Release | None) -> str:
+    if high is not None and low[2] == 0 and high == (low[0], low[1] + 1, 0):
+        return f'python_version == "{low[0]}.{low[1]}"'
+    return ""
+
+
+def _bound(op: str, release: Release) -> str:
+    if release[2] == 0:
+        return f'python_version {op} "{release[0]}.{release[1]}"'
+    return f'python_full_version {op} "{release[0]}.{release[1]}.{release[2]}"'
+
+
+def _platform_text(chosen: set[int], care: set[int]) -> str:
+    """The platforms ``chosen`` among ``care`` as the fewest comparisons found: one, two joined
+    with ``and``, else a union of those."""
+    atoms = _platform_atoms(care)
+    for text, members in atoms:
+        if members == chosen:
+            return text
+    for (a, ma), (b, mb) in combinations([atom for atom in atoms if " == " in atom[0]], 2):
+        if ma | mb == chosen and not ma & mb:
+            return f"{a} or {b}"
+    pairs = [(f"{a} and {b}", ma & mb) for (a, ma), (b, mb) in combinations(atoms, 2) if ma & mb]
+    for text, members in pairs:
+        if members == chosen:
+            return text
+    # Cover: the largest pieces inside ``chosen`` first.
+    pieces = sorted([item for item in (*atoms, *pairs) if item[1] <= chosen], key=lambda item: -len(item[1]))
+    left = set(chosen)
+    terms: list[str] = []
+    while left:
+        text, members = max(pieces, key=lambda item: len(item[1] & left))
+        if not members & left:
+            break
+        terms.append(f"({text})" if " and " in text else text)
+        left -= members
+    return " or ".join(terms)
+
+
+def _platform_atoms(care: set[int]) -> list[tuple[str, set[int]]]:
+    """``variable == value`` and ``!=`` for every value the platforms in ``care`` take."""
+    out: list[tuple[str, set[int]]] = []
+    seen: set[frozenset[int]] = set()
+    for variable in PLATFORM_VARIABLES:
+        values = sorted({PLATFORMS[i].values[variable] for i in care})
+        if len(values) < 2:
+            continue
+        for op in ("==", "!="):
+            for value in values:
+                members = {i for i in care if (PLATFORMS[i].values[variable] == value) == (op == "==")}
+                key = frozenset(members)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append((f'{variable} {op} "{value}"', members))
+    return out
+
+
+# -- the scope of a resolution ---------------------------------------------------------------
+
+
+def scope_of(requires_python: str | None, environments: Sequence[str] = ()) -> MarkerSet:
+    """The environments a universal resolution is for: the Pythons ``requires_python`` allows
+    (on every platform), within the union of the ``environments`` markers when given."""
+    scope = MarkerSet.python(specifier_pythons(requires_python or ""))
+    if environments:
+        allowed = _NOTHING
+        for text in environments:
+            allowed = allowed | marker_set(text)
+        scope = scope & allowed
+    return scope
+
+
+def describe_pythons(pythons: PySet) -> str:
+    """``>=3.9`` / ``>=3.9, <3.12`` for messages."""
+    text = _python_text(pythons, ALL_PYTHONS)
+    return text or "any Python"

@@ -1,0 +1,158 @@
+"""Universal resolution: ``spoke compile --universal`` and ``spoke lock`` for every platform and
+Python of a range, forking on markers, against the local index."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.markers import Marker
+
+from tests.support.packages import Pkg
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
+
+
+def _pins(text: str) -> dict[tuple[str, str], str]:
+    """``name==version ; marker`` lines → {(name, version): marker}."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        requirement, _, marker = line.partition(" ; ")
+        name, _, version = requirement.partition("==")
+        out[(name, version.split()[0])] = marker.split("  #")[0].strip()
+    return out
+
+
+def _same(a: str, b: str) -> bool:
+    """Two markers hold on the same environments (a grid of Pythons and platforms)."""
+    for python in ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13"):
+        for platform, system, machine in (("linux", "Linux", "x86_64"), ("darwin", "Darwin", "arm64"),
+                                          ("win32", "Windows", "AMD64"), ("linux", "Linux", "aarch64")):
+            env = {"python_version": python, "python_full_version": python + ".0", "sys_platform": platform,
+                   "platform_system": system, "platform_machine": machine, "implementation_name": "cpython",
+                   "os_name": "nt" if platform == "win32" else "posix"}
+            if (not a or Marker(a).evaluate(env)) != (not b or Marker(b).evaluate(env)):
+                return False
+    return True
+
+
+def test_forks_on_python_version_and_keeps_platform_markers(spoke, index, tmp_path: Path) -> None:
+    server = index(
+        Pkg("app", "1.0", deps=('numpy>=2; python_version >= "3.10"', 'numpy<2; python_version < "3.10"',
+                                'colorama; sys_platform == "win32"', 'tomli; python_version < "3.11"',
+                                'never; sys_platform == "linux" and sys_platform == "win32"')),
+        Pkg("numpy", "1.26.4", requires_python=">=3.9"), Pkg("numpy", "2.0.0", requires_python=">=3.10"),
+        Pkg("numpy", "2.1.0", requires_python=">=3.10"),
+        Pkg("colorama", "0.4.6"), Pkg("tomli", "2.0.1", deps=("helper",)), Pkg("helper", "1.0"),
+        Pkg("never", "1.0"),
+    )
+    (tmp_path / "requirements.in").write_text("app\n")
+    result = spoke("compile", "--universal", "--python-requirement", ">=3.9", "requirements.in",
+                   "-o", "requirements.txt", "-i", server.simple_url, cwd=tmp_path)
+    pins = _pins((tmp_path / "requirements.txt").read_text())
+    assert set(pins) == {("app", "1.0"), ("numpy", "1.26.4"), ("numpy", "2.1.0"), ("colorama", "0.4.6"),
+                         ("tomli", "2.0.1"), ("helper", "1.0")}, result.describe()
+    assert pins[("app", "1.0")] == ""
+    assert _same(pins[("numpy", "1.26.4")], 'python_version < "3.10"')
+    assert _same(pins[("numpy", "2.1.0")], 'python_version >= "3.10"')
+    assert _same(pins[("colorama", "0.4.6")], 'sys_platform == "win32"')
+    # A marker combined along the path: helper is needed where tomli is.
+    assert _same(pins[("helper", "1.0")], 'python_version < "3.11"')
+    assert "# via app" in (tmp_path / "requirements.txt").read_text()
+
+
+def test_requires_python_lowers_to_a_version_for_the_whole_range(spoke, index, tmp_path: Path) -> None:
+    server = index(Pkg("lib", "1.0", requires_python=">=3.8"), Pkg("lib", "2.0", requires_python=">=3.11"))
+    (tmp_path / "requirements.in").write_text("lib\n")
+    spoke("compile", "--universal", "--python-requirement", ">=3.9", "requirements.in", "-o", "out.txt",
+          "-i", server.simple_url, cwd=tmp_path)
+    assert set(_pins((tmp_path / "out.txt").read_text())) == {("lib", "1.0")}
+    spoke("compile", "--universal", "--python-requirement", ">=3.11", "requirements.in", "-o", "new.txt",
+          "-i", server.simple_url, cwd=tmp_path)
+    assert set(_pins((tmp_path / "new.txt").read_text())) == {("lib", "2.0")}
+    # The old file's pin is kept where it still fits (minimal change); -U lifts it.
+    spoke("compile", "--universal", "--python-requirement", ">=3.11", "requirements.in", "-o", "out.txt",
+          "-i", server.simple_url, cwd=tmp_path)
+    assert set(_pins((tmp_path / "out.txt").read_text())) == {("lib", "1.0")}
+    spoke("compile", "--universal", "--python-requirement", ">=3.11", "requirements.in", "-o", "out.txt", "-U",
+          "-i", server.simple_url, cwd=tmp_path)
+    assert set(_pins((tmp_path / "out.txt").read_text())) == {("lib", "2.0")}
+
+
+def test_environment_limits_the_scope_and_platform_wheels_are_locked(spoke, index, tmp_path: Path) -> None:
+    server = index(
+        Pkg("app", "1.0", deps=('winonly; sys_platform == "win32"', 'macdep; sys_platform == "darwin"')),
+        Pkg("winonly", "1.0"), Pkg("macdep", "1.0", tag="cp39-abi3-macosx_11_0_arm64"),
+        Pkg("macdep", "1.0", tag="cp39-abi3-manylinux_2_17_x86_64"),
+    )
+    (tmp_path / "requirements.in").write_text("app\n")
+    spoke("lock", "requirements.in", "--python-requirement", ">=3.9", "--environment", "sys_platform == 'darwin'",
+          "--environment", "sys_platform == 'linux'", "-i", server.simple_url, cwd=tmp_path)
+    data = tomllib.loads((tmp_path / "pylock.toml").read_text())
+    assert data["requires-python"] == ">=3.9"
+    assert data["environments"] == ['sys_platform == "darwin"', 'sys_platform == "linux"']
+    packages = {p["name"]: p for p in data["packages"]}
+    assert set(packages) == {"app", "macdep"}  # win32 is out of scope
+    assert _same(packages["macdep"]["marker"], 'sys_platform == "darwin"')
+    assert sorted(w["name"] for w in packages["macdep"]["wheels"]) == [
+        "macdep-1.0-cp39-abi3-macosx_11_0_arm64.whl", "macdep-1.0-cp39-abi3-manylinux_2_17_x86_64.whl"]
+
+
+def test_only_binary_needs_a_wheel_for_every_platform(spoke, index, tmp_path: Path) -> None:
+    server = index(
+        Pkg("ext", "1.0", tag="cp39-abi3-manylinux_2_17_x86_64"), Pkg("ext", "1.0", tag="cp39-abi3-win_amd64"),
+        Pkg("ext", "1.0", tag="cp39-abi3-macosx_11_0_arm64"), Pkg("ext", "1.0", tag="cp39-abi3-macosx_10_9_x86_64"),
+        Pkg("ext", "1.0", tag="cp39-abi3-manylinux_2_17_aarch64"),
+        Pkg("ext", "2.0", tag="cp39-abi3-manylinux_2_17_x86_64"),
+    )
+    (tmp_path / "requirements.in").write_text("ext\n")
+    args = ("compile", "--universal", "--python-requirement", ">=3.9", "requirements.in", "-o", "out.txt",
+            "-i", server.simple_url)
+    common = ("implementation_name == 'cpython' and (platform_machine == 'x86_64' or platform_machine == 'aarch64' "
+              "or platform_machine == 'arm64' or platform_machine == 'AMD64')")
+    spoke(*args, "--only-binary", ":all:", "--environment", common, cwd=tmp_path)
+    assert set(_pins((tmp_path / "out.txt").read_text())) == {("ext", "1.0")}
+    # Every platform: no version has a wheel for linux i686 and the others.
+    refused = spoke(*args, "--only-binary", ":all:", cwd=tmp_path, check=1)
+    assert "has no wheel for linux i686" in refused.stderr and "Traceback" not in refused.stderr
+    spoke(*args, "-U", cwd=tmp_path)  # without --only-binary any wheel will do (2.0 has one)
+    assert set(_pins((tmp_path / "out.txt").read_text())) == {("ext", "2.0")}
+
+
+def test_bad_options_are_usage_errors(spoke, index, tmp_path: Path) -> None:
+    server = index(Pkg("lib", "1.0"))
+    (tmp_path / "requirements.in").write_text("lib\n")
+    bad = spoke("compile", "--universal", "--python-requirement", "three", "requirements.in",
+                "-i", server.simple_url, cwd=tmp_path, check=2)
+    assert "Invalid Python requirement" in bad.stderr and "Traceback" not in bad.stderr
+    bad = spoke("compile", "--environment", "sys_platform == 'linux'", "requirements.in",
+                "-i", server.simple_url, cwd=tmp_path, check=2)
+    assert "--universal" in bad.stderr
+    bad = spoke("lock", "--environment", "sys_platform ==", "requirements.in",
+                "-i", server.simple_url, cwd=tmp_path, check=2)
+    assert "Invalid --environment" in bad.stderr
+    assert not (tmp_path / "pylock.toml").exists()
+
+
+@pytest.mark.parametrize("python", ["3.9", "3.12"])
+def test_one_lock_installs_on_two_pythons(spoke, index, venv, tmp_path: Path, python: str) -> None:
+    from tests.support.pythons import find_python
+
+    interpreter = find_python(python)
+    if interpreter is None:
+        pytest.skip(f"no Python {python} on this machine")
+    server = index(Pkg("app", "1.0", deps=('old; python_version < "3.10"', 'new; python_version >= "3.10"')),
+                   Pkg("old", "1.0"), Pkg("new", "1.0"))
+    (tmp_path / "requirements.in").write_text("app\n")
+    spoke("lock", "requirements.in", "--python-requirement", ">=3.9", "-i", server.simple_url, cwd=tmp_path)
+    env = venv(str(interpreter))
+    spoke("install", "-r", str(tmp_path / "pylock.toml"), "--python", str(env.python))
+    names = {p.name.split("-")[0] for p in env.site_packages.glob("*.dist-info")}
+    assert names == {"app", "old" if python == "3.9" else "new"}
