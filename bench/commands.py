@@ -10,6 +10,9 @@ Scenarios (each tool in its own empty cache, every command hermetic as in ``benc
   folder), then *rerun* (the same command again: everything is there already);
 * ``compile``: ``spoke compile``, ``uv pip compile`` and ``pip-compile`` of the set: *cold*
   (empty cache), then *warm*;
+* ``lock``: ``spoke lock`` (universal: every platform, Python >= 3.10) and ``uv pip compile
+  --universal --python-version 3.10 -o pylock.toml`` (the same PEP 751 file) of the set:
+  *cold*, then *warm*;
 * ``sync``: ``spoke sync``, ``uv pip sync`` and ``pip-sync`` of the set's pinned file into a
   fresh venv with a warm cache, then again (a no-op);
 * ``build``: ``spoke build`` and ``python -m build`` (sdist, then the wheel from it) of a
@@ -46,7 +49,7 @@ from benchkit.hermetic import hermetic_env  # noqa: E402
 from benchkit.process import Runner, run_subprocess, tail  # noqa: E402
 from benchkit.tools import DEFAULT_INDEX, ToolsVenv, bootstrap_tools  # noqa: E402
 
-SCENARIOS = ("download", "compile", "sync", "build", "check", "publish", "audit")
+SCENARIOS = ("download", "compile", "lock", "sync", "build", "check", "publish", "audit")
 EXTRA_TOOLS = ("pip-tools", "build", "twine", "pypiserver<2.4")  # 2.4 wants pip 26
 
 
@@ -144,15 +147,34 @@ class Bench:
                                                "-o", str(out), "--cache-dir", str(cache),
                                                "--index-url", self.index_url, "--strip-extras"],
         }
+        return self._cold_warm("compile", commands, ("a.txt", "b.txt"))
+
+    def lock(self, req_file: Path) -> list[Row]:
+        """A universal lock of the set (Python >= 3.10, every platform), written as pylock.toml."""
+        commands: dict[str, Callable[[Path, Path], list[str]]] = {
+            "spoke": lambda cache, out: self.spoke("lock", "-q", str(req_file), "-o", str(out),
+                                                   "--python-requirement", ">=3.10", "--cache-dir", str(cache),
+                                                   "-i", self.index_url),
+            "uv": lambda cache, out: [str(self.tools.script("uv")), "pip", "compile", "-q", "--universal",
+                                      "--python-version", "3.10", str(req_file), "-o", str(out), "--cache-dir",
+                                      str(cache), "--index-url", self.index_url, "--python", str(self.tools.python)],
+        }
+        return self._cold_warm("lock", commands, ("a/pylock.toml", "b/pylock.toml"))
+
+    def _cold_warm(self, scenario: str, commands: Mapping[str, Callable[[Path, Path], list[str]]],
+                   outputs: tuple[str, str]) -> list[Row]:
         cold: dict[str, list[float | None]] = {t: [] for t in commands}
         warm: dict[str, list[float | None]] = {t: [] for t in commands}
         for _ in range(self.runs):
             for tool, make in commands.items():
-                work = self.fresh(f"compile-{tool}")
-                cold[tool].append(self.time(make(work / "cache", work / "a.txt"), work, f"{tool} compile (cold)"))
-                warm[tool].append(self.time(make(work / "cache", work / "b.txt"), work, f"{tool} compile (warm)"))
-        return [Row("compile", "cold", {t: median_or_none(v) for t, v in cold.items()}),
-                Row("compile", "warm", {t: median_or_none(v) for t, v in warm.items()})]
+                work = self.fresh(f"{scenario}-{tool}")
+                first, second = work / outputs[0], work / outputs[1]
+                first.parent.mkdir(parents=True, exist_ok=True)
+                second.parent.mkdir(parents=True, exist_ok=True)
+                cold[tool].append(self.time(make(work / "cache", first), work, f"{tool} {scenario} (cold)"))
+                warm[tool].append(self.time(make(work / "cache", second), work, f"{tool} {scenario} (warm)"))
+        return [Row(scenario, "cold", {t: median_or_none(v) for t, v in cold.items()}),
+                Row(scenario, "warm", {t: median_or_none(v) for t, v in warm.items()})]
 
     def sync(self, req_file: Path) -> list[Row]:
         """``spoke sync``, ``uv pip sync`` and ``pip-sync`` of the set's pinned file into a fresh
@@ -352,6 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += bench.download(req_file)
     if "compile" in scenarios:
         rows += bench.compile(req_file)
+    if "lock" in scenarios:
+        rows += bench.lock(req_file)
     if "sync" in scenarios:
         rows += bench.sync(req_file)
     if "audit" in scenarios:

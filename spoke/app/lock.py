@@ -62,7 +62,7 @@ def locked_versions(path: Path) -> dict[NormalizedName, Version]:
 
 def build_lock(ctx: Context, outcome: CompileOutcome, *, lock_path: Path,
                requires_python: str | None = None, environments: Sequence[str] = ()) -> Pylock:
-    """The lock of ``outcome``'s resolution, validated."""
+    """The lock of ``outcome``'s resolution (:func:`render_lock` validates it)."""
     from dataclasses import replace
 
     from packaging.markers import Marker
@@ -89,8 +89,7 @@ def build_lock(ctx: Context, outcome: CompileOutcome, *, lock_path: Path,
         requires_python=SpecifierSet(requires_python) if requires_python else None,
         packages=packages,
     )
-    lock.validate()
-    return lock
+    return lock  # validated when render_lock loads it back
 
 
 def render_lock(lock: Pylock) -> str:

@@ -359,6 +359,7 @@ def resolve_universal_request(
 
     warnings: list[str] = []
     metadata_of: dict[Any, Any] = {}
+    choices_of: dict[Any, Any] = {}
 
     def make_provider(region: MarkerSet, preferred: Mapping[str, Version]) -> PackageProvider:
         return PackageProvider(
@@ -367,7 +368,7 @@ def resolve_universal_request(
             policy=replace(policy.resolve, preferred={**preferred, **policy.resolve.preferred}),
             executor=_Lazy(lambda: ctx.executor),  # type: ignore[arg-type]
             warn=warnings.append, direct=policy.direct, sdist_metadata=sources.sdist_metadata,
-            region=region, metadata_of=metadata_of,
+            region=region, metadata_of=metadata_of, choices_of=choices_of,
         )
 
     ctx.reporter.phase("resolve")

@@ -23,7 +23,7 @@ from packaging.tags import Tag
 from packaging.version import Version
 
 from spoke.models import IndexFile, Interpreter
-from spoke.plan.markerset import PLATFORMS, MarkerSet, py_subset, specifier_pythons
+from spoke.plan.markerset import PLATFORMS, MarkerSet, PySet, py_subset, specifier_pythons
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,14 +180,14 @@ def _group_universal(
     fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
     rejected: dict[Version, str] = {}
     for f in files:
-        if f.requires_python and not py_subset(pythons, specifier_pythons(f.requires_python)):
+        if f.requires_python and not covers(f.requires_python, pythons):
             rejected.setdefault(f.version, f"requires Python {f.requires_python}")
             continue
         if f.is_wheel:
             if not policy.wheels_allowed(name):
                 rejected.setdefault(f.version, "binaries are disabled (--no-binary)")
                 continue
-            key = (0, 0 if all(tag.platform == "any" for tag in f.tags) else 1)
+            key = (0, 0 if f.filename.endswith("-any.whl") else 1)
         elif policy.sdists_allowed(name):
             key = (1, 0)
         else:
@@ -212,13 +212,20 @@ def _group_universal(
     return choices, rejected
 
 
+@lru_cache(maxsize=4096)
+def covers(requires_python: str, pythons: PySet) -> bool:
+    """``requires_python`` admits every Python of ``pythons`` (a project's thousands of files
+    share a handful of these)."""
+    return py_subset(pythons, specifier_pythons(requires_python))
+
+
 def wheel_gaps(files: Sequence[IndexFile], region: MarkerSet) -> list[str]:
     """The CPython platforms of ``region`` (at its lowest Python) that no wheel of ``files`` fits."""
     missing = []
     for i in region.platform_indexes():
         platform = PLATFORMS[i]
-        if platform.implementation_name != "cpython" or platform.sys_platform == "emscripten":
-            continue
+        if platform.implementation_name != "cpython" or platform.sys_platform not in ("linux", "darwin", "win32"):
+            continue  # PyPy, and systems PyPI has no wheels for (emscripten, cygwin, FreeBSD), are not asked
         low = region.pythons[i][0][0]
         tags = _platform_tags(i, (low[0], low[1]))
         if not any(tag in tags for f in files if f.is_wheel for tag in f.tags):

@@ -57,11 +57,19 @@ def _normal(intervals: Iterable[tuple[Release, Release | None]]) -> PySet:
 
 def py_union(a: PySet, b: PySet) -> PySet:
     """Pythons in either set."""
+    if a == b:
+        return a
     return _normal((*a, *b)) if a and b else (a or b)
 
 
 def py_intersection(a: PySet, b: PySet) -> PySet:
     """Pythons in both sets."""
+    if a == b or b == ALL_PYTHONS:
+        return a
+    if a == ALL_PYTHONS:
+        return b
+    if not a or not b:
+        return NO_PYTHON
     out: list[tuple[Release, Release | None]] = []
     for lo1, hi1 in a:
         for lo2, hi2 in b:
@@ -122,7 +130,8 @@ def _platforms() -> tuple[Platform, ...]:
     systems = [("linux", "Linux", "posix", m) for m in ("x86_64", "aarch64", "i686", "ppc64le", "s390x", "armv7l")]
     systems += [("darwin", "Darwin", "posix", m) for m in ("arm64", "x86_64")]
     systems += [("win32", "Windows", "nt", m) for m in ("AMD64", "ARM64", "x86")]
-    systems += [("emscripten", "Emscripten", "posix", "wasm32")]
+    systems += [("emscripten", "Emscripten", "posix", "wasm32"), ("cygwin", "CYGWIN_NT-10.0", "posix", "x86_64"),
+                ("freebsd14", "FreeBSD", "posix", "amd64")]
     return tuple(Platform(*system, impl) for impl in ("cpython", "pypy") for system in systems)
 
 

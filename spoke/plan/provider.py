@@ -111,12 +111,14 @@ class PackageProvider:
         sdist_metadata: Callable[[IndexFile], CoreMetadata] | None = None,
         region: MarkerSet | None = None,
         metadata_of: dict[tuple[str, Version], CoreMetadata] | None = None,
+        choices_of: dict[Any, Any] | None = None,
     ) -> None:
         self._index = index
         self._metadata = metadata
         # A universal resolution's part: every environment where markers may hold (None: the
         # one target of ``markers``).
         self._region = region
+        self._applies_in: dict[tuple[str, str | None, bool], MarkerSet | None] = {}
         self._files_policy = files_policy if region is None else replace(files_policy, region=region)
         self._markers = dict(markers)
         self._installed = installed
@@ -134,6 +136,8 @@ class PackageProvider:
         self._sdist_metadata = sdist_metadata
         self._lock = threading.Lock()
         self._choices: dict[str, tuple[dict[Version, VersionChoice], dict[Version, str], list[Version]]] = {}
+        # Shared by the parts of a universal resolution that admit the same files.
+        self._choices_of = choices_of if choices_of is not None else {}
         self._order: dict[str, int] = {}
         self._warmed: set[str] = set()
         # Shared between the parts of a universal resolution (metadata does not depend on them).
@@ -208,15 +212,32 @@ class PackageProvider:
         if entry is not None:
             return entry
         files = self._index.files(name)
-        choices, rejected = group_versions(name, files, self._files_policy)
-        left_out = getattr(self._index, "left_out", None)  # the upload cut-off's (IndexClient)
-        if left_out is not None:
-            rejected = {**left_out(name), **rejected}
-        ordered = list(order_versions(choices, prefer_binary=self._files_policy.prefer_binary))
-        entry = (choices, rejected, ordered)
+        shared = self._shared_key(name, files)
+        entry = self._choices_of.get(shared) if shared is not None else None
+        if entry is None:
+            choices, rejected = group_versions(name, files, self._files_policy)
+            left_out = getattr(self._index, "left_out", None)  # the upload cut-off's (IndexClient)
+            if left_out is not None:
+                rejected = {**left_out(name), **rejected}
+            ordered = list(order_versions(choices, prefer_binary=self._files_policy.prefer_binary))
+            entry = (choices, rejected, ordered)
+            if shared is not None:
+                self._choices_of.setdefault(shared, entry)
         with self._lock:
             self._choices.setdefault(name, entry)
         return self._choices[name]
+
+    def _shared_key(self, name: str, files: Sequence[IndexFile]) -> Any:
+        """Universal: what decides which of ``files`` a region admits — the Requires-Python values
+        it meets, and its platforms when only wheels count — so parts alike share the grouping."""
+        if self._region is None:
+            return None
+        from spoke.plan.candidates import covers
+
+        pythons = self._region.all_pythons()
+        admitted = frozenset(rp for rp in {f.requires_python for f in files} if rp and covers(rp, pythons))
+        platforms = None if self._files_policy.sdists_allowed(name) else tuple(self._region.platform_indexes())
+        return (name, admitted, platforms, self._region.pythons if platforms else None)
 
     def _prerelease_ok(self, name: str) -> bool:
         return self._policy.pre or name in self._policy.allow_prerelease
@@ -396,13 +417,20 @@ class PackageProvider:
         """Universal mode: the environments of the region where ``req`` of a package (of its
         ``extra``: what the extra adds, unless ``added_only`` is False) applies; None for none."""
         assert self._region is not None
+        if req.marker is None:
+            return self._region if extra is None or not added_only else None
+        key = (str(req.marker), extra, added_only)
+        if key in self._applies_in:
+            return self._applies_in[key]
+        found: MarkerSet | None
         base = marker_set(req.marker, "") & self._region
         if extra is None:
-            return base if base else None
-        with_extra = marker_set(req.marker, extra) & self._region
-        if added_only and not (with_extra - base):
-            return None
-        return with_extra if with_extra else None
+            found = base if base else None
+        else:
+            with_extra = marker_set(req.marker, extra) & self._region
+            found = None if (added_only and not (with_extra - base)) or not with_extra else with_extra
+        self._applies_in[key] = found
+        return found
 
     def _check_fork(self, package: str, requirements: Sequence[Requirement], extra: str | None) -> None:
         """Raise :class:`~spoke.plan.universal.Fork` when one project is asked for with

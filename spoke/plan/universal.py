@@ -100,6 +100,8 @@ def resolve_universal(
         except Fork as fork:
             pending[0:0] = fork.parts  # depth first: the parts of this region next
             continue
+        except ResolutionImpossible as exc:
+            raise _in_region(exc, region, scope) from None
         solved += 1
         reach = reached(requirements, resolution.packages, provider)
         for pkg in resolution.packages:
@@ -122,6 +124,21 @@ def resolve_universal(
     return UniversalResolution(scope=scope, packages=packages,
                                graph={name: frozenset(children) for name, children in graph.items()},
                                forks=solved)
+
+
+def _in_region(exc: ResolutionImpossible, region: MarkerSet, scope: MarkerSet) -> ResolutionImpossible:
+    """The solver's error, saying which environments it is about and what to narrow."""
+    from spoke.plan.markerset import render
+
+    notes = list(exc.notes)
+    where = render(region, scope)
+    if where:
+        notes.append(f"this is the part of the universal resolution where `{where}`")
+    hint = exc.hint
+    if hint is None or "--python`" in hint:
+        hint = ("the resolution covers every platform and Python of its range: narrow it with "
+                "--python-requirement or --environment, or allow the files the project has")
+    return ResolutionImpossible(exc.message, hint=hint, notes=notes, reference=exc.reference)
 
 
 def reached(

@@ -122,6 +122,7 @@ def test_only_binary_needs_a_wheel_for_every_platform(spoke, index, tmp_path: Pa
     # Every platform: no version has a wheel for linux i686 and the others.
     refused = spoke(*args, "--only-binary", ":all:", cwd=tmp_path, check=1)
     assert "has no wheel for linux i686" in refused.stderr and "Traceback" not in refused.stderr
+    assert "--environment" in refused.stderr and "--python`" not in refused.stderr, refused.describe()
     spoke(*args, "-U", cwd=tmp_path)  # without --only-binary any wheel will do (2.0 has one)
     assert set(_pins((tmp_path / "out.txt").read_text())) == {("ext", "2.0")}
 
