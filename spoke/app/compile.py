@@ -50,6 +50,8 @@ class CompileOutcome:
     #: the Pythons it covers.
     universal: UniversalResolution | None = None
     requires_python: str | None = None
+    extras: tuple[str, ...] = ()  # with ``project_activations``: the project's extras and groups
+    groups: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
@@ -70,11 +72,23 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
         target = resolving_target(ctx, request.foreign)
         markers = target.interpreter.markers
         requires_python, scope = universal_scope(ctx.interpreter, request) if request.universal else (None, None)
-        from_projects = [
-            item for path in request.projects
-            for item in project_requirements(sources, path, request.extras, request.all_extras,
-                                             None if request.universal else markers)
-        ]
+        activations: dict[str, frozenset[str | None]] = {}
+        extras: list[str] = []
+        groups: list[str] = []
+        from_projects: list[UserRequirement] = []
+        for path in request.projects:
+            if request.universal and request.project_activations:
+                found, provided, declared = project_activations(sources, path)
+                for item, label in found:
+                    assert item.requirement is not None
+                    key = str(item.requirement)
+                    activations[key] = activations.get(key, frozenset()) | {label}
+                    from_projects.append(item)
+                extras += provided
+                groups += declared
+            else:
+                from_projects += project_requirements(sources, path, request.extras, request.all_extras,
+                                                      None if request.universal else markers)
         # The file written before (its pins kept where they fit), else the preferences given (a lock's).
         old = (read_pins(request.output) if request.output is not None and request.output.is_file()
                else {canonicalize_name(n): v for n, v in request.preferred.items()})
@@ -84,7 +98,7 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
         policy = make_policy(ctx, full, target, sources)
         universal: UniversalResolution | None = None
         if scope is not None:
-            universal, warnings = resolve_universal_request(ctx, policy, sources, scope)
+            universal, warnings = resolve_universal_request(ctx, policy, sources, scope, activations)
             resolution = Resolution(packages=tuple(u.package for u in universal.packages))
         else:
             resolved = resolve_request(ctx, full, target, policy, sources, fetch_early=False)
@@ -101,7 +115,7 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
     return CompileOutcome(
         interpreter=target.interpreter, resolution=resolution, pins=tuple(pins), notes=notes,
         warnings=warnings, seconds=time.perf_counter() - started, universal=universal,
-        requires_python=requires_python,
+        requires_python=requires_python, extras=tuple(sorted(set(extras))), groups=tuple(sorted(set(groups))),
     )
 
 
@@ -205,10 +219,60 @@ def project_requirements(
     return out
 
 
+def project_activations(
+    sources: SourceBuilder, path: Path,
+) -> tuple[list[tuple[UserRequirement, str | None]], list[str], list[str]]:
+    """A project's dependencies with what brings each in: None (always), ``"extra:NAME"`` for
+    each extra that adds it, ``"group:NAME"`` for each ``[dependency-groups]`` entry (PEP 735);
+    and the names of its extras and groups."""
+    from spoke.plan.markerset import marker_set
+
+    name, requires, provided = _static_project(path) or _built_project(sources, path)
+    origin = f"{name} ({path.name})"
+    out: list[tuple[UserRequirement, str | None]] = []
+    for req in requires:
+        base = _universal_marker(req, ())
+        if base is not None:
+            out.append((UserRequirement(text=str(base), source=origin, requirement=base), None))
+        for extra in sorted(provided):
+            if req.marker is None or not (marker_set(req.marker, extra) - marker_set(req.marker, "")):
+                continue
+            kept = _universal_marker(req, (extra,))
+            if kept is not None:
+                out.append((UserRequirement(text=str(kept), source=f"{name}[{extra}] ({path.name})",
+                                            requirement=kept), f"extra:{extra}"))
+    groups = _declared_groups(path)
+    if groups:
+        from spoke.reqs.groups import group_requirements
+
+        for group in groups:
+            for item in group_requirements([f"{path}:{group}"]):
+                if item.requirement is not None:
+                    out.append((item, f"group:{group}"))
+    return out, sorted(provided), groups
+
+
+def _declared_groups(path: Path) -> list[str]:
+    """The names in a pyproject.toml's ``[dependency-groups]`` table (none for other files)."""
+    if path.name != "pyproject.toml":
+        return []
+    from packaging.utils import canonicalize_name
+
+    from spoke.config.toml import tomllib
+
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("dependency-groups")
+    except (OSError, ValueError):
+        return []
+    return sorted(str(canonicalize_name(g)) for g in table) if isinstance(table, dict) else []
+
+
 def _universal_marker(req: Requirement, extras: Iterable[str]) -> Requirement | None:
     """``req`` with the ``extra`` of its marker decided for ``extras`` (None: never needed)."""
     from spoke.plan.markerset import MarkerSet, marker_set, render
 
+    if req.marker is None:
+        return req
     where = marker_set(req.marker, "")
     for extra in sorted(extras):
         where = where | marker_set(req.marker, extra)

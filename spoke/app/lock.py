@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
     from spoke.app.compile import CompileOutcome
     from spoke.models import Interpreter
+    from spoke.plan.markerset import MarkerSet
     from spoke.plan.resolve import ResolvedPackage
+    from spoke.plan.universal import UniversalPackage
 
 CREATED_BY = "spoke"
 
@@ -69,15 +71,13 @@ def build_lock(ctx: Context, outcome: CompileOutcome, *, lock_path: Path,
     from packaging.pylock import Pylock
     from packaging.specifiers import SpecifierSet
 
-    from spoke.plan.markerset import render
-
     base = lock_path.parent.absolute()
     if outcome.universal is not None:
         scope = outcome.universal.scope
         packages = []
         for item in outcome.universal.packages:
             package = _package(ctx, item.package, base)
-            text = render(item.marker, scope)
+            text = lock_marker(item, scope)
             packages.append(replace(package, marker=Marker(text)) if text else package)
         where = [Marker(text) for text in environments] or None
     else:
@@ -88,8 +88,39 @@ def build_lock(ctx: Context, outcome: CompileOutcome, *, lock_path: Path,
         environments=where,
         requires_python=SpecifierSet(requires_python) if requires_python else None,
         packages=packages,
+        extras=[canonicalize_name(e) for e in outcome.extras] or None,
+        dependency_groups=[canonicalize_name(g) for g in outcome.groups] or None,
+        # As uv: a project's `dev` group is installed unless other groups are asked for.
+        default_groups=[canonicalize_name("dev")] if "dev" in outcome.groups else None,
     )
     return lock  # validated when render_lock loads it back
+
+
+def lock_marker(item: UniversalPackage, scope: MarkerSet) -> str:
+    """Where a locked package is installed: its environments when the requirements bring it in,
+    or ``'NAME' in extras`` / ``'NAME' in dependency_groups`` with the environments of each
+    extra and group that does (PEP 751's lock-file markers); ``""`` for everywhere."""
+    from packaging.markers import Marker
+
+    from spoke.plan.markerset import render
+
+    always = item.activations.get(None)
+    terms: list[str] = []
+    if always:
+        text = render(always, scope)
+        if not text:
+            return ""
+        terms.append(text if len(item.activations) == 1 else f"({text})")
+    for label, where in sorted(item.activations.items(), key=lambda pair: pair[0] or ""):
+        if label is None or (always is not None and not (where - always) & scope):
+            continue
+        kind, _, name = label.partition(":")
+        condition = f"'{name}' in {'extras' if kind == 'extra' else 'dependency_groups'}"
+        text = render(where, scope)
+        terms.append(f"({condition} and ({text}))" if text else condition)
+    if not terms:
+        return render(item.marker, scope)
+    return str(Marker(" or ".join(terms)))
 
 
 def render_lock(lock: Pylock) -> str:

@@ -138,6 +138,9 @@ class CompileRequest:
     universal: bool = False
     python_requirement: str | None = None  # None: the projects', else this Python's minor and newer
     environments: tuple[str, ...] = ()
+    #: ``spoke lock`` of a project: every extra and dependency group is locked, each package
+    #: marked with the ones that bring it in (PEP 751's ``'x' in extras`` markers).
+    project_activations: bool = False
     # What the resolving stages read of an install request, fixed for a compile.
     no_deps: bool = False
     require_hashes: bool = False

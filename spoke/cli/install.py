@@ -39,7 +39,8 @@ def gather_requirements(
         found, _python = script_requirements(script)
         reqs.extend(found)
         merged = _merge(merged, RequirementsFile(files=(script,)))
-    if settings.get("groups", None):
+    paths = list(settings.get("requirements", None) or ())
+    if settings.get("groups", None) and not any(is_lock_file(p) for p in paths):  # a lock's groups: its own
         from spoke.reqs.groups import group_requirements, split_group
 
         specs = tuple(settings.get("groups", None))
@@ -47,7 +48,6 @@ def gather_requirements(
         # The pyproject.toml files count as read requirements files (the quick no-op answer
         # digests them: an edited group is a new request).
         merged = _merge(merged, RequirementsFile(files=tuple(dict.fromkeys(str(split_group(s)[0]) for s in specs))))
-    paths = list(settings.get("requirements", None) or ())
     lock_files = tuple(str(p) for p in paths if is_lock_file(p))
     if lock_files and not locks:
         raise UsageError(f"`{lock_files[0]}` is a lock file, which `spoke install` and `spoke sync` install",
@@ -241,7 +241,7 @@ def run(
         try:
             _check_script_python(settings, ctx)
             if from_files.locks:
-                request = locked_request(ctx, request, from_files.locks)
+                request = locked_request(ctx, request, from_files.locks, settings)
             _prefetch_roots(ctx, request)
             _say_interpreter(ctx, printer)
             from spoke.app.install import run_install
@@ -255,14 +255,18 @@ def run(
         ctx.close()
 
 
-def locked_request(ctx: Any, request: InstallRequest, locks: Sequence[str]) -> InstallRequest:
-    """``request`` with what the lock files install into ``ctx``'s target: the locked files
-    themselves, with their hashes, and nothing resolved (``no_deps``)."""
+def locked_request(ctx: Any, request: InstallRequest, locks: Sequence[str], settings: Any) -> InstallRequest:
+    """``request`` with what the lock files install into ``ctx``'s target — with the lock's
+    extras and dependency groups named by ``--extra`` / ``--group`` (else its default groups) —
+    the locked files themselves, with their hashes, and nothing resolved (``no_deps``)."""
     from spoke.reqs.pylock import lock_requirements
 
     interp = ctx.interpreter
+    extras = tuple(settings.get("extras", None) or ())
+    groups = tuple(settings.get("groups", None) or ()) or None
     locked = [item for path in locks
-              for item in lock_requirements(Path(path), markers=interp.markers, tags=interp.tags)]
+              for item in lock_requirements(Path(path), markers=interp.markers, tags=interp.tags,
+                                            extras=extras, groups=groups)]
     return replace(request, requirements=(*request.requirements, *locked), no_deps=True)
 
 

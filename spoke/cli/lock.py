@@ -32,8 +32,11 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
 
     # Universal (every platform and Python of the range) unless --platform / --python-version
     # name one environment, as `pip lock` writes it.
-    request, from_files = compile_request(settings, inputs, None, environ,
-                                          universal=not foreign_target(settings).given)
+    universal = not foreign_target(settings).given
+    request, from_files = compile_request(settings, inputs, None, environ, universal=universal)
+    # A project's lock holds every extra and dependency group, each package marked with the
+    # ones that bring it in, unless --extra / --all-extras choose extras to lock as required.
+    request = replace(request, project_activations=universal and not request.extras and not request.all_extras)
     request = replace(request, preferred=locked_versions(output) if given != "-" else {})
     ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True, any_platform=True)
     try:

@@ -44,6 +44,9 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         raise UsageError(f"`{next(f for f in files if f.endswith('.toml'))}` is neither a requirements file nor a "
                          "PEP 751 lock (pylock.toml, pylock.NAME.toml)",
                          hint="Sync a pinned requirements file (`spoke compile` writes one) or a pylock.toml.")
+    if not locks and (settings.get("extras", None) or settings.get("groups", None)):
+        raise UsageError("--extra and --group choose what a pylock.toml installs; a requirements file has neither",
+                         hint="Sync a pylock.toml, or compile the extras and groups into the pinned file.")
     reqs, constraints, merged = read_requirements_files([f for f in files if not is_lock_file(f)], (), environ)
     check_pinned(reqs)
     read = _digests_as_read(reqs, [*merged.files, *locks])  # as read: a later edit must not be recorded
@@ -52,7 +55,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     try:
         try:
             if locks:
-                request = locked_request(ctx, request, locks)
+                request = locked_request(ctx, request, locks, settings)
             found = installed_set(ctx)
             request = sync_request(request, found.dists, found.interpreter, found.interpreter.markers)
             if settings.get("ask", None) and not request.dry_run:

@@ -226,9 +226,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Reinstall all packages even if they are already up-to-date."),
     _opt("ignore-installed", "-I", "--ignore-installed", commands=_INSTALL,
          help="Ignore the installed packages, overwriting them."),
-    _opt("group", kind="list", dest="groups", commands=_RESOLVING_AND_COMPILE, metavar="[PATH:]GROUP",
-         help="Install a dependency group (PEP 735) from a pyproject.toml (default: ./pyproject.toml). "
-              "Can be given several times."),
+    _opt("group", kind="list", dest="groups", commands=_RESOLVING_AND_COMPILE | _SYNC, metavar="[PATH:]GROUP",
+         help="Install a dependency group (PEP 735) from a pyproject.toml (default: ./pyproject.toml); with a "
+              "pylock.toml, a dependency group of the lock. Can be given several times."),
     _opt("no-deps", "--no-deps", "--no-dependencies", commands=_RESOLVING,
          help="Don't install package dependencies."),
     _opt("pre", commands=_RESOLVING_AND_COMPILE,
@@ -331,8 +331,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
          help="Only show what the file would hold; write nothing."),
     _opt("generate-hashes", commands=_COMPILE,
          help="Generate pip 8 style hashes: every file of each pinned version the index offers."),
-    _opt("extra", kind="list", dest="extras", commands=_COMPILE | _LOCK, metavar="EXTRA",
-         help="Name an extra of the project files' dependencies to include (repeatable)."),
+    _opt("extra", kind="list", dest="extras", commands=_COMPILE | _LOCK | _INSTALL | _SYNC, metavar="EXTRA",
+         help="Name an extra of the project files' dependencies to include (compile, lock), or of a "
+              "pylock.toml to install (install, sync). Repeatable."),
     _opt("all-extras", commands=_COMPILE | _LOCK, help="Include every extra of the project files."),
     _opt("header", negative_flag="--no-header", default=True, commands=_COMPILE,
          help="Add header to generated file (--no-header: leave it out)."),

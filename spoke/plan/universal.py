@@ -19,7 +19,7 @@ intersection of the markers along the path, within the region of its fork.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
@@ -57,10 +57,13 @@ def split_region(region: MarkerSet, markers: Iterable[MarkerSet]) -> list[Marker
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UniversalPackage:
-    """One version of a project in the universal resolution, and where it is installed."""
+    """One version of a project in the universal resolution, and where it is installed:
+    ``marker`` in all; ``activations`` by what brings it in (None: the requirements
+    themselves, ``"extra:NAME"`` / ``"group:NAME"``: a project's extra or dependency group)."""
 
     package: ResolvedPackage
     marker: MarkerSet
+    activations: Mapping[str | None, MarkerSet] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,11 +83,17 @@ def resolve_universal(
     requirements: Sequence[Requirement],
     make_provider: Callable[[MarkerSet, Mapping[str, Version]], PackageProvider],
     scope: MarkerSet,
+    activations: Mapping[str, frozenset[str | None]] | None = None,
 ) -> UniversalResolution:
     """Solve ``requirements`` for every environment of ``scope``; ``make_provider(region,
-    preferred)`` gives the provider of one region, preferring ``preferred`` versions."""
+    preferred)`` gives the provider of one region, preferring ``preferred`` versions.
+    ``activations``: what brings each requirement in (by its text; None when not named: always),
+    so each package's environments are known per extra and group too."""
+    activations = activations or {}
+    labels = sorted({label for found in activations.values() for label in found} | {None},
+                    key=lambda label: label or "")
     pending = [scope]
-    chosen: dict[tuple[NormalizedName, Version], tuple[ResolvedPackage, MarkerSet]] = {}
+    chosen: dict[tuple[NormalizedName, Version], tuple[ResolvedPackage, dict[str | None, MarkerSet]]] = {}
     graph: dict[NormalizedName, set[NormalizedName]] = {}
     preferred: dict[str, Version] = {}
     solved = 0
@@ -103,27 +112,38 @@ def resolve_universal(
         except ResolutionImpossible as exc:
             raise _in_region(exc, region, scope) from None
         solved += 1
-        reach = reached(requirements, resolution.packages, provider)
+        reach = {label: reached([r for r in requirements if label in activations.get(str(r), {None})],
+                                resolution.packages, provider) for label in labels}
         for pkg in resolution.packages:
-            where = reach.get(pkg.name)
-            if not where:
+            found = {label: where for label in labels if (where := reach[label].get(pkg.name))}
+            if not found:
                 continue
             key = (pkg.name, pkg.version)
             before = chosen.get(key)
             if before is not None:
                 merged_extras = tuple(sorted({*before[0].extras, *pkg.extras}))
-                chosen[key] = (replace(before[0], extras=merged_extras), before[1] | where)
+                merged = dict(before[1])
+                for label, where in found.items():
+                    merged[label] = merged[label] | where if label in merged else where
+                chosen[key] = (replace(before[0], extras=merged_extras), merged)
             else:
-                chosen[key] = (pkg, where)
+                chosen[key] = (pkg, found)
             preferred.setdefault(pkg.name, pkg.version)
             graph.setdefault(pkg.name, set()).update(_children(pkg, provider))
     packages = tuple(
-        UniversalPackage(package=pkg, marker=where)
+        UniversalPackage(package=pkg, marker=_union(where.values()), activations=where)
         for (_, _), (pkg, where) in sorted(chosen.items(), key=lambda item: (item[0][0], item[0][1]))
     )
     return UniversalResolution(scope=scope, packages=packages,
                                graph={name: frozenset(children) for name, children in graph.items()},
                                forks=solved)
+
+
+def _union(sets: Iterable[MarkerSet]) -> MarkerSet:
+    out = MarkerSet.nothing()
+    for item in sets:
+        out = out | item
+    return out
 
 
 def _in_region(exc: ResolutionImpossible, region: MarkerSet, scope: MarkerSet) -> ResolutionImpossible:

@@ -18,6 +18,8 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packaging.utils import canonicalize_name
+
 from spoke.errors import RequirementError
 from spoke.reqs.parse import UserRequirement, parse_requirement
 
@@ -78,6 +80,13 @@ def lock_requirements(
     base = path.parent.absolute()
     source = f"from {path}"
     out: list[UserRequirement] = []
+    for kind, asked, declared in (("extra", extras, lock.extras),
+                                  ("dependency group", groups or (), lock.dependency_groups)):
+        unknown = sorted({canonicalize_name(x) for x in asked} - {canonicalize_name(x) for x in declared or ()})
+        if unknown:
+            known = ", ".join(f"`{x}`" for x in declared or ()) or "none"
+            raise RequirementError(f"The lock `{path}` has no {kind} {', '.join(f'`{x}`' for x in unknown)}",
+                                   hint=f"Its {kind}s: {known}.")
     try:
         selected = list(lock.select(environment=dict(markers), tags=list(tags), extras=extras,  # type: ignore[arg-type]
                                     dependency_groups=groups))

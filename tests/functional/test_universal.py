@@ -157,3 +157,39 @@ def test_one_lock_installs_on_two_pythons(spoke, index, venv, tmp_path: Path, py
     spoke("install", "-r", str(tmp_path / "pylock.toml"), "--python", str(env.python))
     names = {p.name.split("-")[0] for p in env.site_packages.glob("*.dist-info")}
     assert names == {"app", "old" if python == "3.9" else "new"}
+
+
+def test_project_lock_marks_extras_and_groups_and_installs_them_on_request(spoke, index, venv,
+                                                                          tmp_path: Path) -> None:
+    server = index(Pkg("core", "1.0"), Pkg("fastlib", "1.0"), Pkg("winlib", "1.0"), Pkg("testlib", "1.0"),
+                   Pkg("lintlib", "1.0"))
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "1.0"\nrequires-python = ">=3.9"\ndependencies = ["core"]\n'
+        '[project.optional-dependencies]\nfast = ["fastlib", \'winlib; sys_platform == "win32"\']\n'
+        '[dependency-groups]\ndev = ["testlib"]\nlint = ["lintlib", {include-group = "dev"}]\n')
+    spoke("lock", "pyproject.toml", "-i", server.simple_url, cwd=tmp_path)
+    data = tomllib.loads((tmp_path / "pylock.toml").read_text())
+    assert (data["requires-python"], data["extras"], data["dependency-groups"], data["default-groups"]) == (
+        ">=3.9", ["fast"], ["dev", "lint"], ["dev"])
+    markers = {p["name"]: p.get("marker", "") for p in data["packages"]}
+    assert markers["core"] == ""
+    assert markers["fastlib"] == '"fast" in extras'
+    assert markers["winlib"] == '"fast" in extras and sys_platform == "win32"'
+    assert markers["testlib"] == '"dev" in dependency_groups or "lint" in dependency_groups'
+    assert markers["lintlib"] == '"lint" in dependency_groups'
+
+    def installed(env) -> set[str]:  # noqa: ANN001
+        return {p.name.split("-")[0] for p in env.site_packages.glob("*.dist-info")}
+
+    plain = venv(name="plain")
+    spoke("install", "-r", str(tmp_path / "pylock.toml"), "--python", str(plain.python))
+    assert installed(plain) == {"core", "testlib"}  # the default group
+    chosen = venv(name="chosen")
+    spoke("install", "-r", str(tmp_path / "pylock.toml"), "--extra", "fast", "--group", "lint",
+          "--python", str(chosen.python))
+    assert installed(chosen) == {"core", "fastlib", "testlib", "lintlib"}
+    spoke("sync", str(tmp_path / "pylock.toml"), "--python", str(chosen.python), "-y")
+    assert installed(chosen) == {"core", "testlib"}
+    bad = spoke("install", "-r", str(tmp_path / "pylock.toml"), "--extra", "nope", "--python",
+                str(chosen.python), check=1)
+    assert "has no extra `nope`" in bad.stderr and "`fast`" in bad.stderr, bad.describe()
