@@ -63,3 +63,26 @@ def test_index_versions_as_pip_shows_them(spoke) -> None:
 
     data = json.loads(spoke("index", "versions", "requests", "--json", "-i", PYPI, "--system").stdout)
     assert data["name"] == "requests" and "2.28.0" in data["versions"] and data["latest"] == data["versions"][0]
+
+
+@pytest.mark.parametrize("python", ["3.9", "3.12"])
+def test_one_universal_lock_of_the_seeds_first_exercise_installs_on_two_pythons(
+        spoke, venv, tmp_path, python: str) -> None:
+    """The lock of `requests flask pytest`, made once here for Python >= 3.9 on every platform,
+    installs on a 3.9 and a 3.12 interpreter from the same file."""
+    from tests.support.pythons import find_python
+
+    interpreter = find_python(python)
+    if interpreter is None:
+        pytest.skip(f"no Python {python} on this machine")
+    work = tmp_path / "work"
+    (work / "requirements.in").write_text("requests\nflask\npytest\n")
+    spoke("lock", "requirements.in", "--python-requirement", ">=3.9", "-i", PYPI, cwd=work)
+    env = venv(interpreter)
+    spoke("install", "-r", str(work / "pylock.toml"), "--python", str(env.python))
+    code = "import requests, flask, pytest; print(pytest.__version__)"
+    run = subprocess.run([str(env.python), "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    names = {p.name.split("-")[0].lower() for p in env.site_packages.glob("*.dist-info")}
+    # Markers decided per Python: exceptiongroup and tomli come with pytest on 3.9 only.
+    assert ("exceptiongroup" in names) == (python == "3.9") and ("tomli" in names) == (python == "3.9")
