@@ -193,3 +193,51 @@ def test_project_lock_marks_extras_and_groups_and_installs_them_on_request(spoke
     bad = spoke("install", "-r", str(tmp_path / "pylock.toml"), "--extra", "nope", "--python",
                 str(chosen.python), check=1)
     assert "has no extra `nope`" in bad.stderr and "`fast`" in bad.stderr, bad.describe()
+
+
+def test_hashes_exclude_newer_and_a_local_project_in_a_universal_lock(spoke, index, tmp_path: Path) -> None:
+    server = index(
+        Pkg("lib", "1.0", upload_time="2024-01-10T08:00:00.000000Z"),
+        Pkg("lib", "1.0", tag="cp39-abi3-win_amd64", upload_time="2024-01-10T08:00:00.000000Z"),
+        Pkg("lib", "2.0", upload_time="2024-06-01T08:00:00.000000Z"),
+    )
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        '[project]\nname = "local"\nversion = "0.1"\ndependencies = [\'lib; sys_platform != "darwin"\']\n')
+    (local / "backend.py").write_text(
+        "def prepare_metadata_for_build_wheel(d, config_settings=None):\n"
+        "    import os\n"
+        "    os.makedirs(os.path.join(d, 'local-0.1.dist-info'))\n"
+        "    with open(os.path.join(d, 'local-0.1.dist-info', 'METADATA'), 'w') as f:\n"
+        "        f.write('Metadata-Version: 2.1\\nName: local\\nVersion: 0.1\\n"
+        "Requires-Dist: lib; sys_platform != \"darwin\"\\n')\n"
+        "    return 'local-0.1.dist-info'\n"
+        "def get_requires_for_build_wheel(config_settings=None):\n    return []\n")
+    (tmp_path / "requirements.in").write_text("./local\n")
+    spoke("compile", "--universal", "--python-requirement", ">=3.9", "--generate-hashes", "requirements.in",
+          "-o", "out.txt", "--exclude-newer", "2024-03-01", "-i", server.simple_url, cwd=tmp_path)
+    text = (tmp_path / "out.txt").read_text()
+    assert 'lib==1.0 ; sys_platform != "darwin"' in text, text
+    assert text.count("--hash=sha256:") == 2  # both of lib 1.0's files; 2.0 is newer than the cut-off
+    spoke("lock", "requirements.in", "--python-requirement", ">=3.9", "--exclude-newer", "2024-03-01",
+          "-i", server.simple_url, cwd=tmp_path)
+    packages = {p["name"]: p for p in tomllib.loads((tmp_path / "pylock.toml").read_text())["packages"]}
+    assert packages["local"]["directory"]["path"] == "local" and "marker" not in packages["local"]
+    assert packages["lib"]["version"] == "1.0" and packages["lib"]["marker"] == 'sys_platform != "darwin"'
+
+
+def test_fork_on_the_same_project_with_other_extras_and_a_cycle(spoke, index, tmp_path: Path) -> None:
+    server = index(
+        Pkg("app", "1.0", deps=('lib[fast]>=2; sys_platform == "linux"', 'lib<2; sys_platform != "linux"')),
+        Pkg("lib", "1.5", deps=("app",)), Pkg("lib", "2.1", extras={"fast": ("speedup",)}, deps=("app",)),
+        Pkg("speedup", "1.0"),
+    )
+    (tmp_path / "requirements.in").write_text("app\n")
+    result = spoke("compile", "--universal", "--python-requirement", ">=3.9", "requirements.in", "-o", "out.txt",
+                   "-i", server.simple_url, cwd=tmp_path)
+    pins = _pins((tmp_path / "out.txt").read_text())
+    assert set(pins) == {("app", "1.0"), ("lib", "1.5"), ("lib", "2.1"), ("speedup", "1.0")}, result.describe()
+    assert pins[("lib", "2.1")] == pins[("speedup", "1.0")] == 'sys_platform == "linux"'
+    assert pins[("lib", "1.5")] == 'sys_platform != "linux"'
