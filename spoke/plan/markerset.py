@@ -474,11 +474,17 @@ def _python_text(pythons: PySet, care: PySet) -> str:
             widened = py_union(widened, (gap,))
     if widened == ALL_PYTHONS:
         return ""
-    gaps = py_complement(widened)
-    if len(gaps) == 1 and len(widened) > 1:  # one hole of one minor release: `!=`
-        single = _equals_text(*gaps[0])
-        if single:
-            return single.replace("==", "!=", 1)
+    candidates = [_intervals_text(widened)]
+    holes = [_equals_text(low, high) for low, high in py_complement(widened) if low > (0, 0, 0) and high is not None]
+    if holes and all(holes):  # a range less single releases: `>= 3.9 and != 3.9.1`
+        low, high = widened[0][0], widened[-1][1]
+        parts = [_bound(">=", low)] if low > (0, 0, 0) else []
+        parts += [_bound("<", high)] if high is not None else []
+        candidates.append(" and ".join([*parts, *(hole.replace("==", "!=", 1) for hole in holes)]))
+    return min(candidates, key=len)
+
+
+def _intervals_text(widened: PySet) -> str:
     terms: list[str] = []
     for low, high in widened:
         single = _equals_text(low, high)
@@ -497,8 +503,11 @@ def _python_text(pythons: PySet, care: PySet) -> str:
 
 
 def _equals_text(low: Release, high: Release | None) -> str:
+    """``python_version == "3.10"`` / ``python_full_version == "3.13.1"`` for one release range."""
     if high is not None and low[2] == 0 and high == (low[0], low[1] + 1, 0):
         return f'python_version == "{low[0]}.{low[1]}"'
+    if high == _next_release(low):
+        return f'python_full_version == "{low[0]}.{low[1]}.{low[2]}"'
     return ""
 
 
@@ -509,9 +518,16 @@ def _bound(op: str, release: Release) -> str:
 
 
 def _platform_text(chosen: set[int], care: set[int]) -> str:
-    """The platforms ``chosen`` among ``care`` as the fewest comparisons found: one, two joined
-    with ``and``, else a union of those."""
-    atoms = _platform_atoms(care)
+    """The platforms ``chosen`` among ``care`` as the fewest comparisons found."""
+    return _platform_text_of(frozenset(chosen), frozenset(care), 2)
+
+
+@lru_cache(maxsize=4096)
+def _platform_text_of(chosen: frozenset[int], care: frozenset[int], depth: int) -> str:
+    """One comparison; two ``==`` joined by ``or``; two joined by ``and``; else the shortest of
+    a comparison that holds on all of ``chosen`` ``and`` the rest within it (``depth`` times),
+    and a union of pieces."""
+    atoms = _platform_atoms(set(care))
     for text, members in atoms:
         if members == chosen:
             return text
@@ -522,11 +538,22 @@ def _platform_text(chosen: set[int], care: set[int]) -> str:
     for text, members in pairs:
         if members == chosen:
             return text
-    # Cover: the largest pieces inside ``chosen`` first.
-    pieces = sorted([item for item in (*atoms, *pairs) if item[1] <= chosen], key=lambda item: -len(item[1]))
+    candidates = [_cover(chosen, [*atoms, *pairs])]
+    if depth > 0:
+        for text, members in atoms:
+            if chosen <= members and members != care:
+                inner = _platform_text_of(chosen, frozenset(members), depth - 1)
+                if inner:
+                    candidates.append(f"{text} and ({inner})" if " or " in inner else f"{text} and {inner}")
+    return min(candidates, key=len)
+
+
+def _cover(chosen: frozenset[int], pieces_found: Sequence[tuple[str, frozenset[int]]]) -> str:
+    """A union of pieces inside ``chosen`` that covers it, the largest first."""
+    pieces = sorted([item for item in pieces_found if item[1] <= chosen], key=lambda item: -len(item[1]))
     left = set(chosen)
     terms: list[str] = []
-    while left:
+    while left and pieces:
         text, members = max(pieces, key=lambda item: len(item[1] & left))
         if not members & left:
             break
@@ -535,9 +562,9 @@ def _platform_text(chosen: set[int], care: set[int]) -> str:
     return " or ".join(terms)
 
 
-def _platform_atoms(care: set[int]) -> list[tuple[str, set[int]]]:
+def _platform_atoms(care: set[int]) -> list[tuple[str, frozenset[int]]]:
     """``variable == value`` and ``!=`` for every value the platforms in ``care`` take."""
-    out: list[tuple[str, set[int]]] = []
+    out: list[tuple[str, frozenset[int]]] = []
     seen: set[frozenset[int]] = set()
     for variable in PLATFORM_VARIABLES:
         values = sorted({PLATFORMS[i].values[variable] for i in care})
@@ -550,17 +577,22 @@ def _platform_atoms(care: set[int]) -> list[tuple[str, set[int]]]:
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append((f'{variable} {op} "{value}"', members))
+                out.append((f'{variable} {op} "{value}"', key))
     return out
 
 
 # -- the scope of a resolution ---------------------------------------------------------------
 
 
+#: The Pythons a universal resolution considers at most: Python 3 (a ``<4`` in a
+#: ``Requires-Python`` must not fork a resolution for a Python 4 nobody plans).
+PYTHON_3: PySet = (((3, 0, 0), (4, 0, 0)),)
+
+
 def scope_of(requires_python: str | None, environments: Sequence[str] = ()) -> MarkerSet:
-    """The environments a universal resolution is for: the Pythons ``requires_python`` allows
-    (on every platform), within the union of the ``environments`` markers when given."""
-    scope = MarkerSet.python(specifier_pythons(requires_python or ""))
+    """The environments a universal resolution is for: the Python 3 releases ``requires_python``
+    allows (on every platform), within the union of the ``environments`` markers when given."""
+    scope = MarkerSet.python(py_intersection(specifier_pythons(requires_python or ""), PYTHON_3))
     if environments:
         allowed = _NOTHING
         for text in environments:

@@ -30,7 +30,16 @@ from spoke.errors import BuildRequiredError, PackageNotFoundError
 from spoke.models import CoreMetadata, IndexFile, InstalledDist
 from spoke.models.direct import DirectCandidate
 from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
-from spoke.plan.markerset import MarkerSet, describe_pythons, marker_set, py_subset, specifier_pythons
+from spoke.plan.markerset import (
+    NO_PYTHON,
+    MarkerSet,
+    PySet,
+    describe_pythons,
+    marker_set,
+    py_subset,
+    py_union,
+    specifier_pythons,
+)
 from spoke.resolver import Unavailable
 
 if TYPE_CHECKING:
@@ -300,11 +309,38 @@ class PackageProvider:
                 raise  # the user named it: "no such project" says it best
             self.missing_projects.add(name)
             return None
+        if self._region is not None and name not in self.direct:
+            self._fork_on_python(name, allowed, version)
         if version is not None and self._on_choice is not None and name not in self.direct:
             choice = self._versions(name)[0].get(version)
             if choice is not None and choice.best.is_wheel:
                 self._on_choice(choice.best)
         return version
+
+    def _fork_on_python(self, name: str, allowed: VersionRange, picked: Version | None) -> None:
+        """Universal: when a newer version than ``picked`` fits the range but needs a newer
+        Python than part of the region has, fork the region on that version's
+        ``Requires-Python`` (newer Pythons get the newer version, as uv resolves)."""
+        from spoke.plan.universal import Fork
+
+        assert self._region is not None
+        _, rejected, _ = self._versions(name)
+        newer = sorted((v for v, why in rejected.items() if why.startswith("requires Python")
+                        and (picked is None or v > picked) and allowed.contains(v, prereleases=True)
+                        and (self._prerelease_ok(name) or not v.is_prerelease)), reverse=True)
+        if not newer:
+            return
+        pythons: dict[Version, PySet] = {}
+        for file in self._index.files(name):
+            if file.version in newer and file.yanked is None:
+                found = specifier_pythons(file.requires_python or "")
+                pythons[file.version] = py_union(pythons.get(file.version, NO_PYTHON), found)
+        for version in newer:
+            if version not in pythons:
+                continue
+            inside = self._region & MarkerSet.python(pythons[version])
+            if inside and inside != self._region:
+                raise Fork(name, [inside, self._region - inside])
 
     def _choose_upgrading(self, package: str, allowed: VersionRange) -> Version | None:
         """``upgrade_installed``: the newest fitting version among the index's and the

@@ -68,22 +68,26 @@ def test_forks_on_python_version_and_keeps_platform_markers(spoke, index, tmp_pa
     assert "# via app" in (tmp_path / "requirements.txt").read_text()
 
 
-def test_requires_python_lowers_to_a_version_for_the_whole_range(spoke, index, tmp_path: Path) -> None:
-    server = index(Pkg("lib", "1.0", requires_python=">=3.8"), Pkg("lib", "2.0", requires_python=">=3.11"))
+def test_requires_python_forks_newer_pythons_to_newer_versions(spoke, index, tmp_path: Path) -> None:
+    server = index(Pkg("lib", "1.0", requires_python=">=3.8"), Pkg("lib", "2.0", requires_python=">=3.11"),
+                   Pkg("lib", "3.0", requires_python=">=3.12,<4"), Pkg("lib", "4.0", requires_python=">=3.13,!=3.13.1"))
     (tmp_path / "requirements.in").write_text("lib\n")
     spoke("compile", "--universal", "--python-requirement", ">=3.9", "requirements.in", "-o", "out.txt",
           "-i", server.simple_url, cwd=tmp_path)
-    assert set(_pins((tmp_path / "out.txt").read_text())) == {("lib", "1.0")}
-    spoke("compile", "--universal", "--python-requirement", ">=3.11", "requirements.in", "-o", "new.txt",
+    # The newest version each Python can have; `<4` forks nothing (Python 3 is the scope's end),
+    # and a release a project excludes gets the version before.
+    assert _pins((tmp_path / "out.txt").read_text()) == {
+        ("lib", "1.0"): 'python_version < "3.11"', ("lib", "2.0"): 'python_version == "3.11"',
+        ("lib", "3.0"): 'python_version == "3.12" or python_full_version == "3.13.1"',
+        ("lib", "4.0"): 'python_version >= "3.13" and python_full_version != "3.13.1"'}
+    # The old file's pins are kept where they still fit (minimal change); -U lifts them.
+    (tmp_path / "old.txt").write_text("lib==1.0\n")
+    spoke("compile", "--universal", "--python-requirement", ">=3.11", "requirements.in", "-o", "old.txt",
           "-i", server.simple_url, cwd=tmp_path)
-    assert set(_pins((tmp_path / "new.txt").read_text())) == {("lib", "2.0")}
-    # The old file's pin is kept where it still fits (minimal change); -U lifts it.
-    spoke("compile", "--universal", "--python-requirement", ">=3.11", "requirements.in", "-o", "out.txt",
+    assert set(_pins((tmp_path / "old.txt").read_text())) == {("lib", "1.0")}
+    spoke("compile", "--universal", "--python-requirement", ">=3.13", "requirements.in", "-o", "old.txt", "-U",
           "-i", server.simple_url, cwd=tmp_path)
-    assert set(_pins((tmp_path / "out.txt").read_text())) == {("lib", "1.0")}
-    spoke("compile", "--universal", "--python-requirement", ">=3.11", "requirements.in", "-o", "out.txt", "-U",
-          "-i", server.simple_url, cwd=tmp_path)
-    assert set(_pins((tmp_path / "out.txt").read_text())) == {("lib", "2.0")}
+    assert set(_pins((tmp_path / "old.txt").read_text())) == {("lib", "3.0"), ("lib", "4.0")}
 
 
 def test_environment_limits_the_scope_and_platform_wheels_are_locked(spoke, index, tmp_path: Path) -> None:

@@ -121,3 +121,20 @@ def test_scope_of_environments() -> None:
     linux = scope_of(None, ['sys_platform == "linux"'])
     assert {PLATFORMS[i].sys_platform for i in linux.platform_indexes()} == {"linux"}
     assert not scope_of(">=3.12", ['python_version < "3.10"'])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('python_full_version >= "3.13" and python_full_version != "3.13.1"',
+     'python_version >= "3.13" and python_full_version != "3.13.1"'),
+    ('python_version == "3.12" or python_full_version == "3.13.1"',
+     'python_version == "3.12" or python_full_version == "3.13.1"'),
+    ('platform_python_implementation != "PyPy" and sys_platform != "cygwin" and sys_platform != "win32"',
+     'sys_platform != "cygwin" and sys_platform != "win32" and implementation_name == "cpython"'),
+])
+def test_the_shorter_of_two_forms(text: str, expected: str) -> None:
+    assert _render(text) == expected
+
+
+def test_python_4_is_out_of_every_scope() -> None:
+    assert render(marker_set('python_version < "4"'), SCOPE) == ""
+    assert not (marker_set('python_version >= "4"') & SCOPE)
