@@ -311,6 +311,8 @@ def _python_atom(variable: str, op: str, value: str) -> PySet | None:
         version = Version(value)
     except InvalidVersion:
         return None
+    if variable == "python_version" and len(version.release) == 1:
+        version = Version(f"{version.release[0]}.0")  # python_version "4" compares as "4.0"
     if variable == "python_version" and (len(version.release) != 2 or version.pre or version.dev or version.post):
         return None  # python_version is "X.Y": other shapes compare as packaging says (sampled)
     if variable == "python_version":
@@ -362,7 +364,8 @@ def _sampled_python(marker: Marker) -> PySet:
         env = {**PLATFORMS[0].values, **_OTHER_VALUES, "python_version": f"{major}.{minor}",
                "python_full_version": f"{major}.{minor}.0", "extra": ""}
         if _evaluate(marker, env, frozenset(), frozenset()):
-            chosen.append(((major, minor, 0), (major, minor + 1, 0)))
+            last = (major, minor) == _MINORS[-1]  # holds on the newest sampled: on every newer one too
+            chosen.append(((major, minor, 0), None if last else (major, minor + 1, 0)))
     return _normal(chosen)
 
 
@@ -378,7 +381,7 @@ def _sampled(marker: Marker, fixed: Mapping[str, str], extras: frozenset[str], g
             env = {**platform.values, **_OTHER_VALUES, "python_version": f"{major}.{minor}",
                    "python_full_version": f"{major}.{minor}.0", **fixed}
             if _evaluate(marker, env, extras, groups):
-                chosen.append(((major, minor, 0), (major, minor + 1, 0)))
+                chosen.append(((major, minor, 0), None if (major, minor) == _MINORS[-1] else (major, minor + 1, 0)))
         out.append(_normal(chosen))
     return MarkerSet(tuple(out))
 
