@@ -344,10 +344,11 @@ def make_pins(
     graph: Mapping[NormalizedName, Sequence[NormalizedName]]
     if universal is not None:
         graph = {name: sorted(children) for name, children in universal.graph.items()}
-        where = {(u.package.name, u.package.version): render(u.marker, universal.scope) for u in universal.packages}
+        marker_of = {(u.package.name, u.package.version): render(u.marker, universal.scope)
+                     for u in universal.packages}
     else:
         graph = {p.name: _children(p, markers) for p in packages}
-        where = {}
+        marker_of = {}
     roots: dict[NormalizedName, set[str]] = {}
     for item in (*request.requirements, *request.constraints):
         name = _name_of(item, policy)
@@ -366,7 +367,7 @@ def make_pins(
             hashes=_hashes(ctx, pkg) if request.generate_hashes else (),
             direct=direct.source.text if direct is not None else None,
             editable=bool(direct is not None and direct.source.editable),
-            marker=where.get((pkg.name, pkg.version), ""),
+            marker=marker_of.get((pkg.name, pkg.version), ""),
         ))
     return pins
 

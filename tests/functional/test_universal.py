@@ -245,3 +245,13 @@ def test_fork_on_the_same_project_with_other_extras_and_a_cycle(spoke, index, tm
     assert set(pins) == {("app", "1.0"), ("lib", "1.5"), ("lib", "2.1"), ("speedup", "1.0")}, result.describe()
     assert pins[("lib", "2.1")] == pins[("speedup", "1.0")] == 'sys_platform == "linux"'
     assert pins[("lib", "1.5")] == 'sys_platform != "linux"'
+
+
+def test_overrides_in_a_universal_compile(spoke, index, tmp_path: Path) -> None:
+    server = index(Pkg("app", "1.0", deps=("lib<2",)), Pkg("lib", "1.0"), Pkg("lib", "2.0"))
+    (tmp_path / "requirements.in").write_text("app\n")
+    (tmp_path / "overrides.txt").write_text("lib>=2\n")
+    spoke("compile", "--universal", "requirements.in", "-o", "out.txt", "--overrides", "overrides.txt",
+          "-i", server.simple_url, cwd=tmp_path)
+    text = (tmp_path / "out.txt").read_text()
+    assert set(_pins(text)) == {("app", "1.0"), ("lib", "2.0")} and "--overrides overrides.txt" in text
