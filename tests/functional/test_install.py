@@ -466,21 +466,3 @@ def test_a_python_version_asked_for_is_named_on_the_first_line(spoke, index, tmp
     assert result.returncode == 0, result.describe()
     first = result.stderr.splitlines()[0]
     assert first.startswith("Using ") and f"(Python {version}." in first, result.stderr
-
-
-def test_the_resolution_graph_is_remembered_for_the_next_resolve(spoke, index, venv, tmp_path) -> None:
-    server = index(Pkg("app", "1.0", deps=("lib",)), Pkg("lib", "1.0", deps=("deep",)), Pkg("deep", "1.0"))
-    first = venv(name="first")
-    spoke("install", "app", "--python", str(first.python), "-i", server.simple_url)
-    graph = json.loads((tmp_path / "cache" / "graph-v1" / "graph.json").read_text())
-    assert graph == {"app": ["lib"], "deep": [], "lib": ["deep"]}
-    # The next resolve asks for all three pages at once; a damaged file only loses the head start.
-    second = venv(name="second")
-    spoke("install", "app", "--python", str(second.python), "-i", server.simple_url)
-    pages = [r.path for r in server.requests if r.path.startswith("/simple/")]
-    assert {"/simple/app/", "/simple/lib/", "/simple/deep/"} <= set(pages)
-    (tmp_path / "cache" / "graph-v1" / "graph.json").write_text("{broken")
-    third = venv(name="third")
-    spoke("install", "app", "--python", str(third.python), "-i", server.simple_url)
-    assert {p.name for p in third.site_packages.glob("*.dist-info")} == {
-        "app-1.0.dist-info", "lib-1.0.dist-info", "deep-1.0.dist-info"}
