@@ -37,7 +37,7 @@ from spoke.app.target import check_target_allowed, installed_paths, select_schem
 from spoke.errors import RequirementError, SpokeError
 from spoke.models import IndexFile, InstalledDist, Interpreter, Scheme, UnpackedWheel
 from spoke.models.direct import DirectCandidate, DirectSource
-from spoke.plan.resolve import Plan, Resolution, ResolvedPackage
+from spoke.plan.resolve import Plan, Resolution
 from spoke.reqs import UserRequirement
 
 if TYPE_CHECKING:
@@ -338,10 +338,8 @@ def resolve_request(
         sdist_metadata=sources.sdist_metadata,
     )
     ctx.reporter.phase("resolve")
-    prefetch_known_graph(ctx, policy, target.installed)
     resolution = resolve(list(policy.roots), provider, force_reinstall=request.force_reinstall)
     ctx.reporter.phase_done("resolve", f"Resolved {len(resolution)} packages")
-    remember_graph(ctx, resolution.packages)
     held: tuple[HeldBack, ...] = ()
     if request.upgrade_all:
         resolution, held = _upgrade_all_results(resolution, provider, target, policy)
@@ -375,37 +373,10 @@ def resolve_universal_request(
         )
 
     ctx.reporter.phase("resolve")
-    prefetch_known_graph(ctx, policy, {})
     result = resolve_universal(list(policy.roots), make_provider, scope, activations)
-    remember_graph(ctx, [u.package for u in result.packages])
     forks = f" in {result.forks} forks" if result.forks > 1 else ""
     ctx.reporter.phase_done("resolve", f"Resolved {len(result)} packages for every environment{forks}")
     return result, tuple(dict.fromkeys(warnings))
-
-
-def prefetch_known_graph(ctx: Context, policy: Policy, installed: Mapping[str, InstalledDist]) -> None:
-    """Ask at once for the pages of every project the last resolutions reached from the roots
-    that are not installed (see :mod:`spoke.index.known_graph`); nothing when all are."""
-    from spoke.index import known_graph
-
-    roots = {canonicalize_name(r.name) for r in policy.roots if not r.url} - set(installed) - set(policy.direct)
-    if not roots or ctx.cache.temporary:
-        return
-    names = known_graph.reached(ctx.cache.bucket("graph"), roots) - set(installed) - set(policy.direct)
-    ctx.index.prefetch(sorted(names))
-
-
-def remember_graph(ctx: Context, packages: Sequence[ResolvedPackage]) -> None:
-    """Remember what each resolved project depends on within this resolution."""
-    from spoke.index import known_graph
-
-    if ctx.cache.temporary or not packages:
-        return
-    present = {p.name for p in packages}
-    edges: dict[str, list[str]] = {
-        p.name: [n for n in (canonicalize_name(r.name) for r in p.metadata.requires_dist) if n in present]
-        for p in packages if p.metadata is not None}
-    known_graph.remember(ctx.cache.bucket("graph"), edges)
 
 
 def _upgrade_all_results(

@@ -20,7 +20,6 @@ BUCKETS = {
     "pages": "pages-v1",
     "bytecode": "bytecode-v1",
     "audit": "audit-v1",
-    "graph": "graph-v1",
 }
 
 
