@@ -126,7 +126,7 @@ def universal_scope(interp: Interpreter, request: CompileRequest) -> tuple[str, 
     from packaging.markers import InvalidMarker, Marker
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    from spoke.plan.markerset import scope_of
+    from spoke.plan.markerset import extend_platforms, scope_of
 
     text = request.python_requirement or project_requires_python(request.projects)
     if not text:
@@ -142,6 +142,8 @@ def universal_scope(interp: Interpreter, request: CompileRequest) -> tuple[str, 
         except InvalidMarker as exc:
             raise UsageError(f"Invalid --environment `{marker}`: {exc}",
                              hint="Give a PEP 508 marker, e.g. --environment \"sys_platform == 'linux'\".") from None
+    extend_platforms([*request.environments, *(item.requirement.marker for item in request.requirements
+                                               if item.requirement is not None and item.requirement.marker)])
     scope = scope_of(text, request.environments)
     if not scope:
         raise UsageError(f"No environment is left: Python {text} within {' or '.join(request.environments)}",

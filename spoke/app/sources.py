@@ -306,6 +306,11 @@ class SourceBuilder:
                 self._sdists[file.url] = (cached, None, meta, sha)
                 return meta
             root = self._unpack(path)
+            static = static_sdist_metadata(root, file.filename)
+            if static is not None:  # PEP 643: what a build would say, without the build
+                _check_identity(static, file.name, file.version, file.filename)
+                self._sdists[file.url] = (root, None, static, sha)
+                return static
             meta_dir, meta = self._metadata(root, f"{file.name} {file.version} ({file.filename})", settings=extra)
             _check_identity(meta, file.name, file.version, file.filename)
             self._sdists[file.url] = (root, meta_dir, meta, sha)
@@ -601,6 +606,38 @@ def _check_name(source: DirectSource, actual: str) -> None:
             f"`{source.text}` asks for {source.name}, but {source.label()} contains {actual}",
             hint=f"Use `{actual} @ …`, or check the URL or path.",
         )
+
+
+#: The fields resolving reads; an sdist whose PKG-INFO marks one of them ``Dynamic`` is built.
+_RESOLVING_FIELDS = frozenset({"requires-dist", "requires-python", "provides-extra"})
+
+
+def static_sdist_metadata(root: Path, filename: str) -> CoreMetadata | None:
+    """The core metadata of an unpacked sdist when its ``PKG-INFO`` may be trusted (PEP 643:
+    Metadata-Version 2.2 or newer, none of the fields resolving reads marked ``Dynamic``);
+    None when the backend must be asked."""
+    from packaging.metadata import parse_email
+    from packaging.version import InvalidVersion
+
+    from spoke.errors import MetadataError
+    from spoke.metadata.parse import parse_core_metadata
+
+    try:
+        data = (root / "PKG-INFO").read_bytes()
+    except OSError:
+        return None
+    raw, _unparsed = parse_email(data)
+    try:
+        if Version(str(raw.get("metadata_version", "0"))) < Version("2.2"):
+            return None
+    except InvalidVersion:
+        return None
+    if {field.lower() for field in raw.get("dynamic", ())} & _RESOLVING_FIELDS:
+        return None
+    try:
+        return parse_core_metadata(data, source=f"{filename} (PKG-INFO)")
+    except MetadataError:
+        return None  # the backend may know better
 
 
 def _check_identity(meta: CoreMetadata, name: str, version: Version, filename: str) -> None:

@@ -224,7 +224,8 @@ def wheel_gaps(files: Sequence[IndexFile], region: MarkerSet) -> list[str]:
     missing = []
     for i in region.platform_indexes():
         platform = PLATFORMS[i]
-        if platform.implementation_name != "cpython" or platform.sys_platform not in ("linux", "darwin", "win32"):
+        if platform.implementation_name != "cpython" or platform.sys_platform not in ("linux", "darwin", "win32") or (
+                platform.named):
             continue  # PyPy, and systems PyPI has no wheels for (emscripten, cygwin, FreeBSD), are not asked
         low = region.pythons[i][0][0]
         tags = _platform_tags(i, (low[0], low[1]))

@@ -110,6 +110,7 @@ class Platform:
     os_name: str
     platform_machine: str
     implementation_name: str
+    named: bool = False  # added for a value the requirements name (see extend_platforms)
 
     @property
     def values(self) -> dict[str, str]:
@@ -135,8 +136,9 @@ def _platforms() -> tuple[Platform, ...]:
     return tuple(Platform(*system, impl) for impl in ("cpython", "pypy") for system in systems)
 
 
-#: The platforms a universal resolution covers (CPython and PyPy on each).
-PLATFORMS: tuple[Platform, ...] = _platforms()
+#: The platforms a universal resolution covers (CPython and PyPy on each); values the
+#: requirements name beyond these are added by :func:`extend_platforms`.
+PLATFORMS: list[Platform] = list(_platforms())
 #: Variables decided by the platform, in the order :func:`render` prefers them.
 PLATFORM_VARIABLES = ("sys_platform", "platform_machine", "implementation_name", "os_name", "platform_system",
                       "platform_python_implementation")
@@ -212,6 +214,49 @@ class MarkerSet:
 
 _EVERYTHING = MarkerSet(tuple(ALL_PYTHONS for _ in PLATFORMS))
 _NOTHING = MarkerSet(tuple(NO_PYTHON for _ in PLATFORMS))
+
+
+def extend_platforms(markers: Iterable[Marker | str]) -> None:
+    """Add a platform for each ``sys_platform``, ``platform_machine`` or ``implementation_name``
+    value ``markers`` compare with that no platform has (``sys_platform == 'illumos'``), so a
+    requirement on it is neither always nor never needed. Call before any set is made: sets made
+    earlier no longer combine with new ones."""
+    global _EVERYTHING, _NOTHING
+
+    known = {variable: {p.values[variable] for p in PLATFORMS} for variable in PLATFORM_VARIABLES}
+    added: list[Platform] = []
+    for marker in markers:
+        tree = getattr(Marker(str(marker)), "_markers", None)
+        for variable, value in _comparisons(tree if isinstance(tree, list) else []):
+            if variable not in ("sys_platform", "platform_machine", "implementation_name") or value in known[variable]:
+                continue
+            known[variable].add(value)
+            for impl in ("cpython", "pypy") if variable != "implementation_name" else (value,):
+                if variable == "sys_platform":
+                    added.append(Platform(value, value.capitalize(), "posix", "x86_64", impl, named=True))
+                elif variable == "platform_machine":
+                    added.append(Platform("linux", "Linux", "posix", value, impl, named=True))
+                else:
+                    added.append(Platform("linux", "Linux", "posix", "x86_64", impl, named=True))
+    if added:
+        PLATFORMS.extend(added)
+        _EVERYTHING = MarkerSet(tuple(ALL_PYTHONS for _ in PLATFORMS))
+        _NOTHING = MarkerSet(tuple(NO_PYTHON for _ in PLATFORMS))
+        for cached in (_marker_set, _platform_atom, _platform_text_of, _specifier_pythons):
+            cached.cache_clear()
+
+
+def _comparisons(items: Sequence[Any]) -> Iterable[tuple[str, str]]:
+    """``(variable, value)`` of each comparison in packaging's parsed marker."""
+    for item in items:
+        if isinstance(item, list):
+            yield from _comparisons(item)
+        elif isinstance(item, tuple):
+            lhs, _op, rhs = item
+            if type(lhs).__name__ == "Variable" and type(rhs).__name__ == "Value":
+                yield lhs.value, rhs.value
+            elif type(rhs).__name__ == "Variable" and type(lhs).__name__ == "Value":
+                yield rhs.value, lhs.value
 
 
 # -- markers → sets --------------------------------------------------------------------------

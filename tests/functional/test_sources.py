@@ -460,3 +460,20 @@ def test_a_failing_c_build_names_the_fix_per_system_and_a_release_with_a_wheel(s
     assert "cext has a wheel for this target in 1.1 (newer) and 0.9 (older): `cext==1.1` installs without " \
            "building" in text
     assert installed_files(env) == before
+
+
+def test_an_sdist_with_static_metadata_is_resolved_without_a_build(spoke, index, tmp_path) -> None:
+    """PEP 643: a PKG-INFO of Metadata-Version 2.2+ with no Dynamic resolving field is what a
+    build would say, so no build environment is made (this index has no setuptools at all)."""
+    server = index(Pkg("app", "1.0", deps=("lib",)),
+                   Pkg("lib", "1.0", deps=("leaf>=2",), wheel=False, sdist=True, static_metadata=True),
+                   Pkg("leaf", "2.0"))
+    (tmp_path / "requirements.in").write_text("app\n")
+    spoke("compile", "requirements.in", "-o", "out.txt", "-i", server.simple_url, cwd=tmp_path)
+    text = (tmp_path / "out.txt").read_text()
+    assert "lib==1.0" in text and "leaf==2.0" in text
+    # Metadata-Version 2.1: the backend is asked, and it needs setuptools, which is not there.
+    other = index(Pkg("app", "1.0", deps=("lib",)), Pkg("lib", "1.0", deps=("leaf>=2",), wheel=False, sdist=True),
+                  Pkg("leaf", "2.0"))
+    built = spoke("compile", "requirements.in", "-o", "out2.txt", "-i", other.simple_url, cwd=tmp_path, check=1)
+    assert "setuptools" in built.stderr

@@ -98,6 +98,9 @@ class Pkg:
     wheel: bool = True
     yanked: str | None = None
     upload_time: str | None = None
+    #: Metadata-Version 2.2 with no ``Dynamic`` field: the sdist's PKG-INFO may be trusted
+    #: without a build (PEP 643), as sdists made by current backends say.
+    static_metadata: bool = False
 
     def __post_init__(self) -> None:
         # Normalise dict arguments into hashable sorted tuples; frozen, hence object.__setattr__.
@@ -210,9 +213,9 @@ def _extra_requirement(dep: str, extra: str) -> str:
 
 
 def core_metadata(pkg: Pkg) -> str:
-    """The ``METADATA`` / ``PKG-INFO`` text (Metadata-Version 2.1) of ``pkg``."""
+    """The ``METADATA`` / ``PKG-INFO`` text (Metadata-Version 2.1, 2.2 with ``static_metadata``)."""
     lines = [
-        "Metadata-Version: 2.1",
+        f"Metadata-Version: {'2.2' if pkg.static_metadata else '2.1'}",
         f"Name: {pkg.name}",
         f"Version: {pkg.version}",
     ]

@@ -138,3 +138,21 @@ def test_the_shorter_of_two_forms(text: str, expected: str) -> None:
 def test_python_4_is_out_of_every_scope() -> None:
     assert render(marker_set('python_version < "4"'), SCOPE) == ""
     assert not (marker_set('python_version >= "4"') & SCOPE)
+
+
+def test_values_the_requirements_name_join_the_platforms() -> None:
+    """``extend_platforms`` changes the module's universe, so it runs in a process of its own."""
+    import subprocess
+    import sys
+
+    code = (
+        "from spoke.plan.markerset import *\n"
+        "scope = scope_of('>=3.9')\n"
+        "assert not marker_set(\"sys_platform == 'os1'\")\n"
+        "extend_platforms([\"sys_platform == 'os1' or platform_machine == 'riscv64'\"])\n"
+        "scope = scope_of('>=3.9')\n"
+        "print(render(marker_set(\"sys_platform == 'os1'\"), scope))\n"
+        "print(render(marker_set(\"platform_machine == 'riscv64'\"), scope))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ['sys_platform == "os1"', 'platform_machine == "riscv64"']
