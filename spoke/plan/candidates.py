@@ -116,25 +116,31 @@ class VersionChoice:
 def group_versions(
     name: str, files: Iterable[IndexFile], policy: FilePolicy
 ) -> tuple[dict[Version, VersionChoice], dict[Version, str]]:
-    """Group a project's files by version, keeping only files that fit the target.
+    """Group a project's files by version, keeping only files that fit the target — or, for
+    a universal region (``policy.region``), files whose ``Requires-Python`` admits every Python
+    of the region, every platform's wheels (with ``--only-binary`` a version needs a wheel for
+    each CPython machine of the region).
 
     Returns the usable versions (each with its files, best first) and, for versions with
     files but none usable, the reason (shown when nothing matches).
     """
-    if policy.region is not None:
-        return _group_universal(name, files, policy, policy.region)
+    region = policy.region
+    pythons = region.all_pythons() if region is not None else None
     fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
     rejected: dict[Version, str] = {}
     elsewhere: dict[Version, list[IndexFile]] = {}  # wheels that do not fit (named only if needed)
     for f in files:
-        if not python_matches(f.requires_python, policy.python_version):
+        if not (python_matches(f.requires_python, policy.python_version) if pythons is None
+                else not f.requires_python or covers(f.requires_python, pythons)):
             rejected.setdefault(f.version, f"requires Python {f.requires_python}")
             continue
         if f.is_wheel:
             if not policy.wheels_allowed(name):
                 rejected.setdefault(f.version, "binaries are disabled (--no-binary)")
                 continue
-            rank = wheel_rank(f, policy)
+            # Universal: every platform's wheel counts, a pure one first (its metadata is the
+            # most general); else the target's best tag ranks.
+            rank = wheel_rank(f, policy) if region is None else 0 if f.filename.endswith("-any.whl") else 1
             if rank is None:
                 rejected.setdefault(f.version, _NO_WHEEL)
                 elsewhere.setdefault(f.version, []).append(f)
@@ -151,6 +157,11 @@ def group_versions(
     for version, ranked in fitting.items():
         ranked.sort(key=lambda item: (item[0], item[1].filename))
         ordered = tuple(f for _, f in ranked)
+        missing = wheel_gaps(ordered, region) if region is not None and not policy.sdists_allowed(name) else []
+        if missing:  # universal --only-binary: a wheel for each machine of the region
+            more = " and others" if len(missing) > 3 else ""
+            rejected[version] = f"has no wheel for {', '.join(missing[:3])}{more}"
+            continue
         # A version counts as yanked only when every fitting file is (PEP 592).
         yanked = all(f.yanked is not None for f in ordered)
         if not yanked:
@@ -167,49 +178,6 @@ def group_versions(
 
 
 _NO_WHEEL = "has no wheel for this platform or Python"
-
-
-def _group_universal(
-    name: str, files: Iterable[IndexFile], policy: FilePolicy, region: MarkerSet,
-) -> tuple[dict[Version, VersionChoice], dict[Version, str]]:
-    """:func:`group_versions` for a universal region: every platform's wheels are kept (a
-    pure-Python wheel first, so metadata comes from the most general file), a file counts when
-    its ``Requires-Python`` admits every Python of the region, and with ``--only-binary`` a
-    version needs a wheel for each CPython platform of the region."""
-    pythons = region.all_pythons()
-    fitting: dict[Version, list[tuple[tuple[int, int], IndexFile]]] = {}
-    rejected: dict[Version, str] = {}
-    for f in files:
-        if f.requires_python and not covers(f.requires_python, pythons):
-            rejected.setdefault(f.version, f"requires Python {f.requires_python}")
-            continue
-        if f.is_wheel:
-            if not policy.wheels_allowed(name):
-                rejected.setdefault(f.version, "binaries are disabled (--no-binary)")
-                continue
-            key = (0, 0 if f.filename.endswith("-any.whl") else 1)
-        elif policy.sdists_allowed(name):
-            key = (1, 0)
-        else:
-            rejected.setdefault(f.version, "has only a source distribution (--only-binary)")
-            continue
-        fitting.setdefault(f.version, []).append((key, f))
-    choices: dict[Version, VersionChoice] = {}
-    for version, ranked in fitting.items():
-        ranked.sort(key=lambda item: (item[0], item[1].filename))
-        ordered = tuple(f for _, f in ranked)
-        if not policy.sdists_allowed(name):
-            missing = wheel_gaps(ordered, region)
-            if missing:
-                more = " and others" if len(missing) > 3 else ""
-                rejected[version] = f"has no wheel for {', '.join(missing[:3])}{more}"
-                continue
-        yanked = all(f.yanked is not None for f in ordered)
-        if not yanked:
-            ordered = tuple(f for f in ordered if f.yanked is None)
-        choices[version] = VersionChoice(version=version, files=ordered, yanked=yanked)
-        rejected.pop(version, None)
-    return choices, rejected
 
 
 @lru_cache(maxsize=4096)

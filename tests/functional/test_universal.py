@@ -10,6 +10,7 @@ import pytest
 from packaging.markers import Marker
 
 from tests.support.packages import Pkg
+from tests.support.packse import pins_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,15 +20,7 @@ else:  # Python 3.10
 
 def _pins(text: str) -> dict[tuple[str, str], str]:
     """``name==version ; marker`` lines → {(name, version): marker}."""
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", "-")):
-            continue
-        requirement, _, marker = line.partition(" ; ")
-        name, _, version = requirement.partition("==")
-        out[(name, version.split()[0])] = marker.split("  #")[0].strip()
-    return out
+    return {(name, version): marker for name, version, marker in pins_of(text)}
 
 
 def _same(a: str, b: str) -> bool:
