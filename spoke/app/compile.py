@@ -14,7 +14,7 @@ written by :mod:`spoke.plan.pinfile` (pip-compile's format).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,10 +119,10 @@ def run_compile(ctx: Context, request: CompileRequest) -> CompileOutcome:
     )
 
 
-def universal_scope(interp: Interpreter, request: CompileRequest) -> tuple[str, MarkerSet]:
+def universal_scope(interp: Interpreter, request: CompileRequest) -> tuple[str, Callable[[], MarkerSet]]:
     """The ``requires-python`` a universal resolution covers (``--python-requirement``, else
-    the project's, else this Python's minor and newer, as uv) and the environments it is for
-    (within ``--environment`` markers)."""
+    the project's, else this Python's minor and newer, as uv), and what gives the environments
+    it is for (within ``--environment`` markers; asked again when the platforms grow)."""
     from packaging.markers import InvalidMarker, Marker
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -144,11 +144,10 @@ def universal_scope(interp: Interpreter, request: CompileRequest) -> tuple[str, 
                              hint="Give a PEP 508 marker, e.g. --environment \"sys_platform == 'linux'\".") from None
     extend_platforms([*request.environments, *(item.requirement.marker for item in request.requirements
                                                if item.requirement is not None and item.requirement.marker)])
-    scope = scope_of(text, request.environments)
-    if not scope:
+    if not scope_of(text, request.environments):
         raise UsageError(f"No environment is left: Python {text} within {' or '.join(request.environments)}",
                          hint="Widen --python-requirement or the --environment markers.")
-    return text, scope
+    return text, lambda: scope_of(text, request.environments)
 
 
 def project_requires_python(paths: Sequence[Path]) -> str | None:

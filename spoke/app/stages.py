@@ -348,7 +348,7 @@ def resolve_request(
 
 
 def resolve_universal_request(
-    ctx: Context, policy: Policy, sources: SourceBuilder, scope: MarkerSet,
+    ctx: Context, policy: Policy, sources: SourceBuilder, scope_of: Callable[[], MarkerSet],
     activations: Mapping[str, frozenset[str | None]] | None = None,
 ) -> tuple[UniversalResolution, tuple[str, ...]]:
     """One resolution of ``policy``'s roots for every environment of ``scope`` (see
@@ -373,7 +373,7 @@ def resolve_universal_request(
         )
 
     ctx.reporter.phase("resolve")
-    result = resolve_universal(list(policy.roots), make_provider, scope, activations)
+    result = resolve_universal(list(policy.roots), make_provider, scope_of, activations)
     forks = f" in {result.forks} forks" if result.forks > 1 else ""
     ctx.reporter.phase_done("resolve", f"Resolved {len(result)} packages for every environment{forks}")
     return result, tuple(dict.fromkeys(warnings))

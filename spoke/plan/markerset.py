@@ -22,6 +22,7 @@ same set inside the scope (what lies outside the scope is "don't care").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -216,34 +217,72 @@ _EVERYTHING = MarkerSet(tuple(ALL_PYTHONS for _ in PLATFORMS))
 _NOTHING = MarkerSet(tuple(NO_PYTHON for _ in PLATFORMS))
 
 
-def extend_platforms(markers: Iterable[Marker | str]) -> None:
-    """Add a platform for each ``sys_platform``, ``platform_machine`` or ``implementation_name``
-    value ``markers`` compare with that no platform has (``sys_platform == 'illumos'``), so a
-    requirement on it is neither always nor never needed. Call before any set is made: sets made
-    earlier no longer combine with new ones."""
+#: The platform variables whose values the requirements may add to the universe.
+_GROWING = ("sys_platform", "os_name", "platform_machine", "implementation_name", "platform_system")
+#: The values the requirements named that the base platforms lacked, by variable.
+_NAMED: dict[str, set[str]] = {variable: set() for variable in _GROWING}
+
+
+def names_new_values(marker: Marker | str | None) -> bool:
+    """True when ``marker`` compares a platform variable with a value no platform has."""
+    return marker is not None and _names_new_values(str(marker), len(PLATFORMS))
+
+
+@lru_cache(maxsize=4096)
+def _names_new_values(text: str, _size: int) -> bool:
+    known = {variable: {p.values[variable] for p in PLATFORMS} for variable in _GROWING}
+    return any(variable in known and value not in known[variable] for variable, value in _parsed_comparisons(text))
+
+
+def _parsed_comparisons(text: str) -> list[tuple[str, str]]:
+    try:
+        tree = getattr(Marker(text), "_markers", None)
+    except InvalidMarker:
+        return []
+    return list(_comparisons(tree if isinstance(tree, list) else []))
+
+
+def extend_platforms(markers: Iterable[Marker | str]) -> bool:
+    """Add platforms for the ``sys_platform``, ``os_name``, ``platform_machine``,
+    ``implementation_name`` and ``platform_system`` values ``markers`` compare with that no
+    platform has (``sys_platform == 'illumos'``) — every combination of the values named so far
+    with the usual ones — so a requirement on them is neither always nor never needed. Sets made
+    before no longer combine with new ones: the caller starts again. True when any was added."""
+    with _GROWTH:
+        return _extend_platforms(markers)
+
+
+_GROWTH = threading.Lock()
+
+
+def _extend_platforms(markers: Iterable[Marker | str]) -> bool:
     global _EVERYTHING, _NOTHING
 
-    known = {variable: {p.values[variable] for p in PLATFORMS} for variable in PLATFORM_VARIABLES}
-    added: list[Platform] = []
+    known = {variable: {p.values[variable] for p in PLATFORMS} for variable in _GROWING}
+    grew = False
     for marker in markers:
-        tree = getattr(Marker(str(marker)), "_markers", None)
-        for variable, value in _comparisons(tree if isinstance(tree, list) else []):
-            if variable not in ("sys_platform", "platform_machine", "implementation_name") or value in known[variable]:
-                continue
-            known[variable].add(value)
-            for impl in ("cpython", "pypy") if variable != "implementation_name" else (value,):
-                if variable == "sys_platform":
-                    added.append(Platform(value, value.capitalize(), "posix", "x86_64", impl, named=True))
-                elif variable == "platform_machine":
-                    added.append(Platform("linux", "Linux", "posix", value, impl, named=True))
-                else:
-                    added.append(Platform("linux", "Linux", "posix", "x86_64", impl, named=True))
-    if added:
-        PLATFORMS.extend(added)
-        _EVERYTHING = MarkerSet(tuple(ALL_PYTHONS for _ in PLATFORMS))
-        _NOTHING = MarkerSet(tuple(NO_PYTHON for _ in PLATFORMS))
-        for cached in (_marker_set, _platform_atom, _platform_text_of, _specifier_pythons):
-            cached.cache_clear()
+        for variable, value in _parsed_comparisons(str(marker)):
+            if variable in known and value not in known[variable] and value not in _NAMED[variable]:
+                _NAMED[variable].add(value)
+                grew = True
+    if not grew:
+        return False
+    have = {tuple(sorted(p.values.items())) for p in PLATFORMS}
+    for system in sorted(_NAMED["sys_platform"] | {"linux"}):
+        for os_name in sorted(_NAMED["os_name"] | {"nt" if system == "win32" else "posix"}):
+            for machine in sorted(_NAMED["platform_machine"] | {"x86_64"}):
+                for impl in sorted(_NAMED["implementation_name"] | {"cpython"}):
+                    for kernel in sorted(_NAMED["platform_system"] | {system.capitalize()}):
+                        platform = Platform(system, kernel, os_name, machine, impl, named=True)
+                        key = tuple(sorted(platform.values.items()))
+                        if key not in have:
+                            have.add(key)
+                            PLATFORMS.append(platform)
+    _EVERYTHING = MarkerSet(tuple(ALL_PYTHONS for _ in PLATFORMS))
+    _NOTHING = MarkerSet(tuple(NO_PYTHON for _ in PLATFORMS))
+    for cached in (_marker_set, _platform_atom, _platform_text_of, _specifier_pythons):
+        cached.cache_clear()
+    return True
 
 
 def _comparisons(items: Sequence[Any]) -> Iterable[tuple[str, str]]:

@@ -32,10 +32,13 @@ from spoke.models.direct import DirectCandidate
 from spoke.plan.candidates import FilePolicy, VersionChoice, group_versions, order_versions
 from spoke.plan.markerset import (
     NO_PYTHON,
+    PLATFORMS,
     MarkerSet,
     PySet,
     describe_pythons,
+    extend_platforms,
     marker_set,
+    names_new_values,
     py_subset,
     py_union,
     specifier_pythons,
@@ -128,6 +131,7 @@ class PackageProvider:
         # one target of ``markers``).
         self._region = region
         self._applies_in: dict[tuple[str, str | None, bool], MarkerSet | None] = {}
+        self._universe = len(PLATFORMS)  # the platforms the region's sets were made over
         self._files_policy = files_policy if region is None else replace(files_policy, region=region)
         self._markers = dict(markers)
         self._installed = installed
@@ -455,6 +459,11 @@ class PackageProvider:
         assert self._region is not None
         if req.marker is None:
             return self._region if extra is None or not added_only else None
+        if len(PLATFORMS) != self._universe or names_new_values(req.marker):
+            from spoke.plan.universal import UniverseGrew
+
+            extend_platforms([req.marker])  # (a prefetch thread may have grown it already)
+            raise UniverseGrew(str(req.marker))
         key = (str(req.marker), extra, added_only)
         if key in self._applies_in:
             return self._applies_in[key]
@@ -484,6 +493,10 @@ class PackageProvider:
             assert self._region is not None
             parts = split_region(self._region, [where for where, _ in items])
             if len(parts) > 1:
+                # Parts whose requirements bound the version from above first: the others then
+                # prefer what those chose, so one version serves all where one can (as uv).
+                parts.sort(key=lambda part: not any(
+                    part.is_subset(where) and _has_upper_bound(spec) for where, spec in items))
                 raise Fork(package, parts)
 
     def _applies(self, req: Requirement, extra: str | None) -> bool:
@@ -609,6 +622,11 @@ class PackageProvider:
             self._root_names.add(canonicalize_name(req.name))
         self._warm(terms)
         return terms
+
+
+def _has_upper_bound(spec: str) -> bool:
+    """``<2``, ``<=2``, ``==1.*``, ``~=1.4``: the specifier excludes every version above some."""
+    return any(item.operator in ("<", "<=", "==", "===", "~=") for item in SpecifierSet(spec))
 
 
 def _evaluate(marker: Marker, env: Mapping[str, str]) -> bool:

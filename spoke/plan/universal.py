@@ -34,6 +34,11 @@ from spoke.plan.resolve import ResolvedPackage, resolve
 MAX_FORKS = 64
 
 
+class UniverseGrew(Exception):  # noqa: N818 - a signal to the driver, not an error
+    """A requirement named a platform value the universe lacked; it was added (see
+    :func:`~spoke.plan.markerset.extend_platforms`), and the resolution starts again."""
+
+
 class Fork(Exception):  # noqa: N818 - a signal to the driver, not an error
     """The region must be split in ``parts`` before ``package`` can be solved."""
 
@@ -82,17 +87,20 @@ class UniversalResolution:
 def resolve_universal(
     requirements: Sequence[Requirement],
     make_provider: Callable[[MarkerSet, Mapping[str, Version]], PackageProvider],
-    scope: MarkerSet,
+    scope_of: Callable[[], MarkerSet],
     activations: Mapping[str, frozenset[str | None]] | None = None,
 ) -> UniversalResolution:
-    """Solve ``requirements`` for every environment of ``scope``; ``make_provider(region,
-    preferred)`` gives the provider of one region, preferring ``preferred`` versions.
+    """Solve ``requirements`` for every environment of the scope ``scope_of()`` gives (asked
+    again when the universe grows); ``make_provider(region, preferred)`` gives the provider of
+    one region, preferring ``preferred`` versions.
     ``activations``: what brings each requirement in (by its text; None when not named: always),
     so each package's environments are known per extra and group too."""
     activations = activations or {}
     labels = sorted({label for found in activations.values() for label in found} | {None},
                     key=lambda label: label or "")
+    scope = scope_of()
     pending = [scope]
+    restarts = 0
     chosen: dict[tuple[NormalizedName, Version], tuple[ResolvedPackage, dict[str | None, MarkerSet]]] = {}
     graph: dict[NormalizedName, set[NormalizedName]] = {}
     preferred: dict[str, Version] = {}
@@ -108,6 +116,16 @@ def resolve_universal(
             resolution = resolve(requirements, provider)
         except Fork as fork:
             pending[0:0] = fork.parts  # depth first: the parts of this region next
+            continue
+        except UniverseGrew:
+            restarts += 1
+            if restarts > MAX_FORKS:
+                raise ResolutionImpossible("The requirements name too many platforms for a universal resolution",
+                                           hint="Narrow it with --environment.") from None
+            scope = scope_of()  # every set made so far belongs to the old universe
+            pending, solved = [scope], 0
+            chosen.clear()
+            graph.clear()
             continue
         except ResolutionImpossible as exc:
             raise _in_region(exc, region, scope) from None
