@@ -76,7 +76,7 @@ def build_lock(ctx: Context, outcome: CompileOutcome, *, lock_path: Path,
         scope = outcome.universal.scope
         packages = []
         for item in outcome.universal.packages:
-            package = _package(ctx, item.package, base)
+            package = _package(ctx, item.package, base, where=item.marker & scope)
             text = lock_marker(item, scope)
             packages.append(replace(package, marker=Marker(text)) if text else package)
         where = [Marker(text) for text in environments] or None
@@ -136,13 +136,13 @@ def render_lock(lock: Pylock) -> str:
     return text
 
 
-def _package(ctx: Context, pkg: ResolvedPackage, base: Path) -> Package:
+def _package(ctx: Context, pkg: ResolvedPackage, base: Path, *, where: MarkerSet | None = None) -> Package:
     from packaging.pylock import Package
 
     name = canonicalize_name(pkg.name)
     if pkg.direct is not None:
         return _direct(pkg, base)
-    wheels, sdist, index = _files(ctx, pkg)
+    wheels, sdist, index = _files(ctx, pkg, where)
     if not wheels and sdist is None:
         raise SpokeError(f"The index offers no file of {pkg.name} {pkg.version} to lock",
                          hint="Check the index; a lock names the files an installer fetches.")
@@ -160,11 +160,14 @@ def _requires_python(pkg: ResolvedPackage) -> Any:
         return None
 
 
-def _files(ctx: Context, pkg: ResolvedPackage) -> tuple[list[Any], Any, str | None]:
-    """Every wheel of ``pkg``'s version on its index (all platforms), its sdist, the index's URL."""
+def _files(ctx: Context, pkg: ResolvedPackage, where: MarkerSet | None) -> tuple[list[Any], Any, str | None]:
+    """Every wheel of ``pkg``'s version on its index (all platforms; in a universal lock, those
+    some environment of ``where`` — the package's environments — can install), its sdist, the
+    index's URL."""
     from packaging.pylock import PackageSdist, PackageWheel
 
     from spoke.app.compile import _digest_of
+    from spoke.plan.markerset import wheel_set
 
     wheels: list[Any] = []
     sdist: Any = None
@@ -176,6 +179,8 @@ def _files(ctx: Context, pkg: ResolvedPackage) -> tuple[list[Any], Any, str | No
         if not hashes:
             hashes = {"sha256": _digest_of(ctx, file)}
         when = _time(file.upload_time)
+        if file.filename.endswith(".whl") and where is not None and not (wheel_set(file.filename) & where):
+            continue  # no environment that installs this package can install this wheel
         if file.filename.endswith(".whl"):
             wheels.append(PackageWheel(name=file.filename, url=file.url, hashes=hashes, size=file.size,
                                        upload_time=when))

@@ -625,18 +625,30 @@ def _platform_text_of(chosen: frozenset[int], care: frozenset[int], depth: int) 
     for text, members in pairs:
         if members == chosen:
             return text
-    candidates = [_cover(chosen, [*atoms, *pairs])]
+    # The exact fallback: each platform by all its values.
+    candidates = [_cover(chosen, [*atoms, *pairs]) or " or ".join(
+        "(" + " and ".join(f'{v} == "{PLATFORMS[i].values[v]}"' for v in PLATFORM_VARIABLES[:3]) + ")"
+        for i in sorted(chosen))]
     if depth > 0:
         for text, members in atoms:
             if chosen <= members and members != care:
                 inner = _platform_text_of(chosen, frozenset(members), depth - 1)
-                if inner:
+                if inner and _cover_is_exact(inner, chosen, members):
                     candidates.append(f"{text} and ({inner})" if " or " in inner else f"{text} and {inner}")
     return min(candidates, key=len)
 
 
+def _cover_is_exact(text: str, chosen: frozenset[int], care: frozenset[int]) -> bool:
+    """``text`` holds on exactly ``chosen`` among ``care`` (a cover may fall short)."""
+    held = {i for i in care if _evaluate(Marker(text), {**PLATFORMS[i].values, **_OTHER_VALUES,
+                                                        "python_version": "3.12", "python_full_version": "3.12.0",
+                                                        "extra": ""}, frozenset(), frozenset())}
+    return held == set(chosen)
+
+
 def _cover(chosen: frozenset[int], pieces_found: Sequence[tuple[str, frozenset[int]]]) -> str:
-    """A union of pieces inside ``chosen`` that covers it, the largest first."""
+    """A union of pieces inside ``chosen`` that covers it, the largest first ("" when the
+    pieces cannot cover it)."""
     pieces = sorted([item for item in pieces_found if item[1] <= chosen], key=lambda item: -len(item[1]))
     left = set(chosen)
     terms: list[str] = []
@@ -646,7 +658,7 @@ def _cover(chosen: frozenset[int], pieces_found: Sequence[tuple[str, frozenset[i
             break
         terms.append(f"({text})" if " and " in text else text)
         left -= members
-    return " or ".join(terms)
+    return "" if left else " or ".join(terms)
 
 
 def _platform_atoms(care: set[int]) -> list[tuple[str, frozenset[int]]]:
@@ -666,6 +678,87 @@ def _platform_atoms(care: set[int]) -> list[tuple[str, frozenset[int]]]:
                 seen.add(key)
                 out.append((f'{variable} {op} "{value}"', key))
     return out
+
+
+# -- wheels ----------------------------------------------------------------------------------
+
+
+def wheel_set(filename: str) -> MarkerSet:
+    """The environments a wheel can be installed on, from its tags (PEP 425): its Pythons and
+    implementation from the interpreter and ABI tags, its platforms from the platform tag.
+    A tag spoke cannot place counts as everywhere (a lock keeps such a wheel)."""
+    return _wheel_set(filename, len(PLATFORMS))
+
+
+@lru_cache(maxsize=4096)
+def _wheel_set(filename: str, _size: int) -> MarkerSet:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return _EVERYTHING
+    out = _NOTHING
+    machines = {platform.platform_machine for platform in PLATFORMS}
+    for tag in tags:
+        pythons, implementation = _tag_pythons(tag.interpreter, tag.abi)
+        placed = _tag_machine(tag.platform) in machines
+        chosen = [i for i, platform in enumerate(PLATFORMS)
+                  if (implementation is None or platform.implementation_name == implementation)
+                  and (not placed or _tag_fits(tag.platform, platform))]
+        out = out | (MarkerSet.platforms(chosen) & MarkerSet.python(pythons))
+    return out
+
+
+def _tag_pythons(interpreter: str, abi: str) -> tuple[PySet, str | None]:
+    """``cp311`` + ``cp311`` → Python 3.11 on CPython; ``cp39`` + ``abi3`` → 3.9 and newer;
+    ``py3`` → every Python 3; ``pp310`` → 3.10 on PyPy."""
+    import re
+
+    found = re.fullmatch(r"(cp|pp|py)(\d)(\d*)", interpreter)
+    if found is None:
+        return ALL_PYTHONS, None
+    kind, major, minor = found.group(1), int(found.group(2)), found.group(3)
+    implementation = {"cp": "cpython", "pp": "pypy"}.get(kind)
+    if not minor:
+        return (((major, 0, 0), (major + 1, 0, 0)),), implementation
+    low = (major, int(minor), 0)
+    if kind == "py" or abi == "abi3":
+        return ((low, (major + 1, 0, 0)),), implementation
+    return ((low, (major, int(minor) + 1, 0)),), implementation
+
+
+_MAC_MACHINES = {"arm64": {"arm64"}, "x86_64": {"x86_64"}, "universal2": {"arm64", "x86_64"},
+                 "intel": {"x86_64"}, "universal": {"x86_64"}, "fat64": {"x86_64"}, "fat3": {"x86_64"}}
+_WINDOWS = {"win_amd64": "AMD64", "win32": "x86", "win_arm64": "ARM64"}
+
+
+def _tag_machine(tag: str) -> str:
+    """The machine a platform tag is for, as ``platform_machine`` names it (``x86_64`` for
+    ``any``; a machine no platform has — riscv64 — makes the wheel count as everywhere)."""
+    if tag.startswith(("manylinux_", "musllinux_")):
+        return tag.split("_", 3)[-1]
+    if tag.startswith("linux_") or tag.startswith(("manylinux1_", "manylinux2010_", "manylinux2014_")):
+        return tag.split("_", 1)[-1]
+    if tag.startswith("macosx_"):
+        return "arm64" if tag.split("_", 3)[-1] in _MAC_MACHINES else "unknown"
+    return _WINDOWS.get(tag, "x86_64")
+
+
+def _tag_fits(tag: str, platform: Platform) -> bool:
+    if tag == "any":
+        return True
+    if tag.startswith(("manylinux", "musllinux", "linux")):
+        arch = tag.split("_", 3)[-1] if tag.startswith(("manylinux_", "musllinux_")) else tag.split("_", 1)[-1]
+        return platform.sys_platform == "linux" and platform.platform_machine == arch
+    if tag.startswith("macosx_"):
+        machines = _MAC_MACHINES.get(tag.split("_", 3)[-1])
+        return machines is None or (platform.sys_platform == "darwin" and platform.platform_machine in machines)
+    if tag in _WINDOWS:
+        return platform.sys_platform == "win32" and platform.platform_machine == _WINDOWS[tag]
+    if tag.startswith(("emscripten", "pyodide")):
+        return platform.sys_platform == "emscripten"
+    return True  # a platform spoke cannot place (ios, android…): kept
 
 
 # -- the scope of a resolution ---------------------------------------------------------------

@@ -156,3 +156,22 @@ def test_values_the_requirements_name_join_the_platforms() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ['sys_platform == "os1"', 'platform_machine == "riscv64"']
+
+
+@pytest.mark.parametrize(("filename", "expected"), [
+    ("a-1.0-py3-none-any.whl", ""),
+    ("a-1.0-cp39-cp39-any.whl", None),  # Python 3.9 only: outside the scope
+    ("a-1.0-cp311-cp311-any.whl", 'implementation_name == "cpython" and python_version == "3.11"'),
+    ("a-1.0-cp39-abi3-win_amd64.whl", 'platform_machine == "AMD64" and implementation_name == "cpython"'),
+    ("a-1.0-cp312-cp312-macosx_11_0_universal2.whl",
+     'sys_platform == "darwin" and implementation_name == "cpython" and python_version == "3.12"'),
+    ("a-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+     'sys_platform == "linux" and platform_machine == "x86_64" and implementation_name == "cpython" and '
+     'python_version == "3.12"'),
+])
+def test_where_a_wheel_installs(filename: str, expected: str | None) -> None:
+    from spoke.plan.markerset import wheel_set
+
+    scope = scope_of(">=3.10")
+    found = wheel_set(filename) & scope
+    assert (render(found, scope) if found else None) == expected
