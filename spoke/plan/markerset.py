@@ -151,6 +151,11 @@ _OTHER_VALUES = {"platform_release": "", "platform_version": "", "implementation
 # -- marker sets -----------------------------------------------------------------------------
 
 
+class UniverseGrew(Exception):  # noqa: N818 - a signal to the resolution's driver, not an error
+    """Sets of two universes met: the platforms grew (see :func:`extend_platforms`) since one
+    was made, and whatever made it starts again."""
+
+
 @dataclass(frozen=True, slots=True)
 class MarkerSet:
     """The environments where a marker holds: for each of :data:`PLATFORMS`, the Pythons."""
@@ -179,9 +184,13 @@ class MarkerSet:
         return cls(tuple(ALL_PYTHONS if i in keep else NO_PYTHON for i in range(len(PLATFORMS))))
 
     def __and__(self, other: MarkerSet) -> MarkerSet:
+        if len(self.pythons) != len(other.pythons):
+            raise UniverseGrew(f"{len(self.pythons)} and {len(other.pythons)} platforms")
         return MarkerSet(tuple(py_intersection(a, b) for a, b in zip(self.pythons, other.pythons, strict=True)))
 
     def __or__(self, other: MarkerSet) -> MarkerSet:
+        if len(self.pythons) != len(other.pythons):
+            raise UniverseGrew(f"{len(self.pythons)} and {len(other.pythons)} platforms")
         return MarkerSet(tuple(py_union(a, b) for a, b in zip(self.pythons, other.pythons, strict=True)))
 
     def __invert__(self) -> MarkerSet:
@@ -280,7 +289,7 @@ def _extend_platforms(markers: Iterable[Marker | str]) -> bool:
                             PLATFORMS.append(platform)
     _EVERYTHING = MarkerSet(tuple(ALL_PYTHONS for _ in PLATFORMS))
     _NOTHING = MarkerSet(tuple(NO_PYTHON for _ in PLATFORMS))
-    for cached in (_marker_set, _platform_atom, _platform_text_of, _specifier_pythons):
+    for cached in (_marker_set, _platform_atom, _platform_text_of, _specifier_pythons, _tag_set):
         cached.cache_clear()
     return True
 
@@ -640,10 +649,7 @@ def _platform_text_of(chosen: frozenset[int], care: frozenset[int], depth: int) 
 
 def _cover_is_exact(text: str, chosen: frozenset[int], care: frozenset[int]) -> bool:
     """``text`` holds on exactly ``chosen`` among ``care`` (a cover may fall short)."""
-    held = {i for i in care if _evaluate(Marker(text), {**PLATFORMS[i].values, **_OTHER_VALUES,
-                                                        "python_version": "3.12", "python_full_version": "3.12.0",
-                                                        "extra": ""}, frozenset(), frozenset())}
-    return held == set(chosen)
+    return set(marker_set(text).platform_indexes()) & care == chosen
 
 
 def _cover(chosen: frozenset[int], pieces_found: Sequence[tuple[str, frozenset[int]]]) -> str:
@@ -699,15 +705,20 @@ def _wheel_set(filename: str, _size: int) -> MarkerSet:
     except InvalidWheelFilename:
         return _EVERYTHING
     out = _NOTHING
-    machines = {platform.platform_machine for platform in PLATFORMS}
     for tag in tags:
-        pythons, implementation = _tag_pythons(tag.interpreter, tag.abi)
-        placed = _tag_machine(tag.platform) in machines
-        chosen = [i for i, platform in enumerate(PLATFORMS)
-                  if (implementation is None or platform.implementation_name == implementation)
-                  and (not placed or _tag_fits(tag.platform, platform))]
-        out = out | (MarkerSet.platforms(chosen) & MarkerSet.python(pythons))
+        out = out | _tag_set(tag.interpreter, tag.abi, tag.platform, len(PLATFORMS))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _tag_set(interpreter: str, abi: str, platform_tag: str, _size: int) -> MarkerSet:
+    """The environments one wheel tag fits (thousands of wheels share a few hundred tags)."""
+    pythons, implementation = _tag_pythons(interpreter, abi)
+    placed = _tag_machine(platform_tag) in {platform.platform_machine for platform in PLATFORMS}
+    chosen = [i for i, platform in enumerate(PLATFORMS)
+              if (implementation is None or platform.implementation_name == implementation)
+              and (not placed or _tag_fits(platform_tag, platform))]
+    return MarkerSet.platforms(chosen) & MarkerSet.python(pythons)
 
 
 def _tag_pythons(interpreter: str, abi: str) -> tuple[PySet, str | None]:

@@ -35,6 +35,7 @@ from spoke.plan.markerset import (
     PLATFORMS,
     MarkerSet,
     PySet,
+    UniverseGrew,
     describe_pythons,
     extend_platforms,
     marker_set,
@@ -328,6 +329,7 @@ class PackageProvider:
         from spoke.plan.universal import Fork
 
         assert self._region is not None
+        self._check_universe()
         _, rejected, _ = self._versions(name)
         newer = sorted((v for v, why in rejected.items() if why.startswith("requires Python")
                         and (picked is None or v > picked) and allowed.contains(v, prereleases=True)
@@ -459,11 +461,9 @@ class PackageProvider:
         assert self._region is not None
         if req.marker is None:
             return self._region if extra is None or not added_only else None
-        if len(PLATFORMS) != self._universe or names_new_values(req.marker):
-            from spoke.plan.universal import UniverseGrew
-
-            extend_platforms([req.marker])  # (a prefetch thread may have grown it already)
-            raise UniverseGrew(str(req.marker))
+        if names_new_values(req.marker):
+            extend_platforms([req.marker])
+        self._check_universe()
         key = (str(req.marker), extra, added_only)
         if key in self._applies_in:
             return self._applies_in[key]
@@ -476,6 +476,12 @@ class PackageProvider:
             found = None if (added_only and not (with_extra - base)) or not with_extra else with_extra
         self._applies_in[key] = found
         return found
+
+    def _check_universe(self) -> None:
+        """Raise :class:`~spoke.plan.universal.UniverseGrew` when the platforms grew since this
+        part's region was made (here, or in a prefetch thread that read a marker first)."""
+        if len(PLATFORMS) != self._universe:
+            raise UniverseGrew(str(len(PLATFORMS)))
 
     def _check_fork(self, package: str, requirements: Sequence[Requirement], extra: str | None) -> None:
         """Raise :class:`~spoke.plan.universal.Fork` when one project is asked for with

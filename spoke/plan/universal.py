@@ -26,17 +26,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from spoke.errors import ResolutionImpossible
-from spoke.plan.markerset import MarkerSet
+from spoke.plan.markerset import MarkerSet, UniverseGrew
 from spoke.plan.provider import PackageProvider, package_key, split_package
 from spoke.plan.resolve import ResolvedPackage, resolve
 
 #: Solving stops, with an error, after this many parts (a fork per distinct marker region).
 MAX_FORKS = 64
-
-
-class UniverseGrew(Exception):  # noqa: N818 - a signal to the driver, not an error
-    """A requirement named a platform value the universe lacked; it was added (see
-    :func:`~spoke.plan.markerset.extend_platforms`), and the resolution starts again."""
 
 
 class Fork(Exception):  # noqa: N818 - a signal to the driver, not an error
@@ -114,6 +109,8 @@ def resolve_universal(
         provider = make_provider(region, dict(preferred))
         try:
             resolution = resolve(requirements, provider)
+            reach = {label: reached([r for r in requirements if label in activations.get(str(r), {None})],
+                                    resolution.packages, provider) for label in labels}
         except Fork as fork:
             pending[0:0] = fork.parts  # depth first: the parts of this region next
             continue
@@ -130,8 +127,6 @@ def resolve_universal(
         except ResolutionImpossible as exc:
             raise _in_region(exc, region, scope) from None
         solved += 1
-        reach = {label: reached([r for r in requirements if label in activations.get(str(r), {None})],
-                                resolution.packages, provider) for label in labels}
         for pkg in resolution.packages:
             found = {label: where for label in labels if (where := reach[label].get(pkg.name))}
             if not found:
