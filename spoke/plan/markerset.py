@@ -316,11 +316,13 @@ def marker_set(marker: Marker | str | None, extra: str = "", *, extras: frozense
     a lock's ``extras`` / ``dependency_groups`` as given. No marker: everything."""
     if marker is None:
         return _EVERYTHING
-    return _marker_set(str(marker), extra, extras, groups)
+    # The number of platforms is part of every key: a set made while another thread grew the
+    # platforms is never served after the growth.
+    return _marker_set(str(marker), extra, extras, groups, len(PLATFORMS))
 
 
 @lru_cache(maxsize=8192)
-def _marker_set(text: str, extra: str, extras: frozenset[str], groups: frozenset[str]) -> MarkerSet:
+def _marker_set(text: str, extra: str, extras: frozenset[str], groups: frozenset[str], _size: int) -> MarkerSet:
     try:
         parsed = Marker(text)
     except InvalidMarker:
@@ -360,14 +362,14 @@ def _atom(item: Any, extra: str, extras: frozenset[str], groups: frozenset[str])
         return MarkerSet.python(pythons)
     if any(name in _PYTHON_VARIABLES for name in names):  # python_version compared with another variable
         return _sampled(Marker(text), {"extra": extra}, extras, groups)
-    return _platform_atom(text, extra, extras, groups)
+    return _platform_atom(text, extra, extras, groups, len(PLATFORMS))
 
 
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=", "===": "==="}
 
 
 @lru_cache(maxsize=4096)
-def _platform_atom(text: str, extra: str, extras: frozenset[str], groups: frozenset[str]) -> MarkerSet:
+def _platform_atom(text: str, extra: str, extras: frozenset[str], groups: frozenset[str], _size: int) -> MarkerSet:
     marker = Marker(text)
     chosen = [i for i, platform in enumerate(PLATFORMS)
               if _evaluate(marker, {**platform.values, **_OTHER_VALUES, "python_version": "3.12",
