@@ -133,7 +133,8 @@ def _platforms() -> tuple[Platform, ...]:
     systems += [("darwin", "Darwin", "posix", m) for m in ("arm64", "x86_64")]
     systems += [("win32", "Windows", "nt", m) for m in ("AMD64", "ARM64", "x86")]
     systems += [("emscripten", "Emscripten", "posix", "wasm32"), ("cygwin", "CYGWIN_NT-10.0", "posix", "x86_64"),
-                ("freebsd14", "FreeBSD", "posix", "amd64")]
+                ("freebsd14", "FreeBSD", "posix", "amd64"), ("android", "Android", "posix", "aarch64"),
+                ("ios", "iOS", "posix", "arm64")]
     return tuple(Platform(*system, impl) for impl in ("cpython", "pypy") for system in systems)
 
 
