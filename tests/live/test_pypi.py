@@ -86,3 +86,18 @@ def test_one_universal_lock_of_the_seeds_first_exercise_installs_on_two_pythons(
     names = {p.name.split("-")[0].lower() for p in env.site_packages.glob("*.dist-info")}
     # Markers decided per Python: exceptiongroup and tomli come with pytest on 3.9 only.
     assert ("exceptiongroup" in names) == (python == "3.9") and ("tomli" in names) == (python == "3.9")
+
+
+def test_a_lock_written_by_pip_lock_installs(spoke, venv, hermetic, tmp_path) -> None:
+    """`pip lock` (pip 25.1 and newer) writes a PEP 751 lock; spoke installs it."""
+    tools = venv(name="pip-tools-env")
+    spoke("install", "pip>=25.1", "--python", str(tools.python), "-i", PYPI)
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    made = subprocess.run([str(tools.python), "-m", "pip", "lock", "requests", "-o", "pylock.toml", "-i", PYPI],
+                          capture_output=True, text=True, cwd=work, env=dict(hermetic))
+    assert made.returncode == 0, made.stderr
+    env = venv()
+    spoke("install", "-r", str(work / "pylock.toml"), "--python", str(env.python))
+    names = {p.name.split("-")[0].lower() for p in env.site_packages.glob("*.dist-info")}
+    assert {"requests", "urllib3", "idna", "certifi"} <= names
