@@ -46,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("spoke.cli.compile", "Pin every requirement and dependency into a requirements file (pip-compile)."),
     "audit": ("spoke.cli.audit", "Find known vulnerabilities in the environment or requirements files; --fix them."),
     "publish": ("spoke.cli.publish", "Upload distributions to a package repository (as twine upload)."),
-    "lock": ("spoke.cli.lock", "Write a PEP 751 lock file (pylock.toml) of the inputs, for this environment."),
+    "lock": ("spoke.cli.lock", "Write a PEP 751 lock file (pylock.toml) of the inputs, for every platform and Python."),
     "self": ("spoke.cli.self_cmd", "spoke itself: `self version`, `self update` (in spoke's own environment)."),
 }
 #: Commands that are told the command line as typed (``compile`` writes it into its header).
