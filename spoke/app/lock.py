@@ -179,7 +179,8 @@ def _files(ctx: Context, pkg: ResolvedPackage, where: MarkerSet | None) -> tuple
         if not hashes:
             hashes = {"sha256": _digest_of(ctx, file)}
         when = _time(file.upload_time)
-        if file.filename.endswith(".whl") and where is not None and not (wheel_set(file.filename) & where):
+        if file.filename.endswith(".whl") and where is not None and not (
+                wheel_set(file.filename, len(where.pythons)) & where):
             continue  # no environment that installs this package can install this wheel
         if file.filename.endswith(".whl"):
             wheels.append(PackageWheel(name=file.filename, url=file.url, hashes=hashes, size=file.size,

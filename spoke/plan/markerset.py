@@ -174,15 +174,16 @@ class MarkerSet:
         return _NOTHING
 
     @classmethod
-    def python(cls, pythons: PySet) -> MarkerSet:
-        """Every platform, with these Pythons."""
-        return cls(tuple(pythons for _ in PLATFORMS))
+    def python(cls, pythons: PySet, size: int | None = None) -> MarkerSet:
+        """Every platform (the first ``size``), with these Pythons."""
+        return cls(tuple(pythons for _ in range(len(PLATFORMS) if size is None else size)))
 
     @classmethod
-    def platforms(cls, chosen: Iterable[int]) -> MarkerSet:
+    def platforms(cls, chosen: Iterable[int], size: int | None = None) -> MarkerSet:
         """These platforms (indexes into :data:`PLATFORMS`), with every Python."""
         keep = set(chosen)
-        return cls(tuple(ALL_PYTHONS if i in keep else NO_PYTHON for i in range(len(PLATFORMS))))
+        return cls(tuple(ALL_PYTHONS if i in keep else NO_PYTHON
+                         for i in range(len(PLATFORMS) if size is None else size)))
 
     def __and__(self, other: MarkerSet) -> MarkerSet:
         if len(self.pythons) != len(other.pythons):
@@ -692,36 +693,38 @@ def _platform_atoms(care: set[int]) -> list[tuple[str, frozenset[int]]]:
 # -- wheels ----------------------------------------------------------------------------------
 
 
-def wheel_set(filename: str) -> MarkerSet:
+def wheel_set(filename: str, size: int | None = None) -> MarkerSet:
     """The environments a wheel can be installed on, from its tags (PEP 425): its Pythons and
     implementation from the interpreter and ABI tags, its platforms from the platform tag.
-    A tag spoke cannot place counts as everywhere (a lock keeps such a wheel)."""
-    return _wheel_set(filename, len(PLATFORMS))
+    A tag spoke cannot place counts as everywhere (a lock keeps such a wheel). ``size``: over
+    the first platforms only (those of sets made before the platforms grew)."""
+    return _wheel_set(filename, len(PLATFORMS) if size is None else size)
 
 
 @lru_cache(maxsize=4096)
-def _wheel_set(filename: str, _size: int) -> MarkerSet:
+def _wheel_set(filename: str, size: int) -> MarkerSet:
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     try:
         tags = parse_wheel_filename(filename)[3]
     except InvalidWheelFilename:
-        return _EVERYTHING
-    out = _NOTHING
+        return MarkerSet.python(ALL_PYTHONS, size)
+    out = MarkerSet.python(NO_PYTHON, size)
     for tag in tags:
-        out = out | _tag_set(tag.interpreter, tag.abi, tag.platform, len(PLATFORMS))
+        out = out | _tag_set(tag.interpreter, tag.abi, tag.platform, size)
     return out
 
 
 @lru_cache(maxsize=4096)
-def _tag_set(interpreter: str, abi: str, platform_tag: str, _size: int) -> MarkerSet:
+def _tag_set(interpreter: str, abi: str, platform_tag: str, size: int) -> MarkerSet:
     """The environments one wheel tag fits (thousands of wheels share a few hundred tags)."""
     pythons, implementation = _tag_pythons(interpreter, abi)
-    placed = _tag_machine(platform_tag) in {platform.platform_machine for platform in PLATFORMS}
-    chosen = [i for i, platform in enumerate(PLATFORMS)
+    platforms = PLATFORMS[:size]
+    placed = _tag_machine(platform_tag) in {platform.platform_machine for platform in platforms}
+    chosen = [i for i, platform in enumerate(platforms)
               if (implementation is None or platform.implementation_name == implementation)
               and (not placed or _tag_fits(platform_tag, platform))]
-    return MarkerSet.platforms(chosen) & MarkerSet.python(pythons)
+    return MarkerSet.platforms(chosen, size) & MarkerSet.python(pythons, size)
 
 
 def _tag_pythons(interpreter: str, abi: str) -> tuple[PySet, str | None]:
