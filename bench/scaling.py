@@ -366,41 +366,6 @@ def static_index(*packages: object, build_dir: Path) -> object:
     return StaticIndex(*packages, build_dir=build_dir)
 
 
-def run_tree(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: float) -> Completed:
-    """:func:`benchkit.process.run_subprocess`, but a timeout kills the whole process tree.
-
-    ``pip --python`` runs itself again under the target interpreter, as a child: killing only
-    the parent leaves the child resolving and holding the output pipes, so the harness would wait
-    for it anyway. Here the command gets its own session, and a timeout kills that.
-    """
-    import signal
-    import time
-
-    from benchkit.process import TreeMemory
-
-    start = time.perf_counter()
-    try:
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True)
-    except OSError as exc:
-        return Completed(returncode=127, stdout="", stderr=str(exc), seconds=time.perf_counter() - start)
-    memory = TreeMemory(proc.pid)
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        seconds = time.perf_counter() - start
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            proc.kill()
-        stdout, stderr = proc.communicate()
-        return Completed(returncode=None, stdout=stdout, stderr=stderr + f"\n(killed after {timeout:g} s)",
-                         seconds=seconds, timed_out=True, peak_rss=memory.stop())
-    seconds = time.perf_counter() - start
-    return Completed(returncode=proc.returncode, stdout=stdout, stderr=stderr, seconds=seconds,
-                     peak_rss=memory.stop())
-
-
 def run_series(series: Series, sizes: list[int], tools_wanted: list[str], *, setup: object, env: dict[str, str],
                scratch: Path, pip_max: int, timeout: float) -> list[dict[str, object]]:
     """Generate, serve and resolve each size of ``series`` with each tool; one row per run."""
@@ -428,7 +393,7 @@ def run_series(series: Series, sizes: list[int], tools_wanted: list[str], *, set
                 argv = commands(tool, setup.tools, str(venv / "bin" / "python"), server.simple_url,  # type: ignore[attr-defined]
                                 where / f"cache-{tool}", req, report)
                 try:
-                    done = run_tree(argv, env=env, cwd=where, timeout=timeout)
+                    done = run_subprocess(argv, env=env, cwd=where, timeout=timeout)
                 except Exception as exc:  # noqa: BLE001 - never fall over: the row says what happened
                     done = Completed(returncode=None, stdout="", stderr=f"harness: {exc!r}", seconds=0.0)
                 row["seconds"] = round(done.seconds, 3)

@@ -50,13 +50,15 @@ def run_subprocess(
     """The real :class:`Runner`: a subprocess timed with :func:`time.perf_counter`.
 
     The clock brackets the whole child, start-up included: a user waits for that too. Output is
-    captured (not shown) so that drawing it on a terminal costs no tool anything.
+    captured (not shown) so that drawing it on a terminal costs no tool anything. The command runs
+    in a session of its own and a timeout kills that whole session: ``pip --python`` runs itself
+    again as a child, which would otherwise keep resolving and hold the output pipes.
     """
     start = time.perf_counter()
     try:
         proc = subprocess.Popen(
             list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, errors="replace",
+            stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True,
         )
     except OSError as exc:
         # A missing executable (a tool that failed to install) is a failure to report, not a crash.
@@ -65,15 +67,29 @@ def run_subprocess(
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        seconds = time.perf_counter() - start
+        _kill_session(proc)
         stdout, stderr = proc.communicate()
         return Completed(
             returncode=None, stdout=_text(stdout), stderr=_text(stderr) + f"\n(killed after {timeout:g} s)",
-            seconds=time.perf_counter() - start, timed_out=True, peak_rss=memory.stop(),
+            seconds=seconds, timed_out=True, peak_rss=memory.stop(),
         )
+    except BaseException:  # Ctrl-C in the harness: the command's session goes with it
+        _kill_session(proc)
+        raise
     seconds = time.perf_counter() - start
     return Completed(returncode=proc.returncode, stdout=stdout, stderr=stderr, seconds=seconds,
                      peak_rss=memory.stop())
+
+
+def _kill_session(proc: subprocess.Popen[str]) -> None:
+    import os
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (OSError, AttributeError):  # gone already, or no process groups (Windows)
+        proc.kill()
 
 
 class TreeMemory:

@@ -212,14 +212,14 @@ def test_a_timeout_kills_the_whole_tree(tmp_path: Path):
     code = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); " \
            "time.sleep(60)"
     start = time.perf_counter()
-    done = scaling.run_tree([sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path, timeout=1)
+    done = scaling.run_subprocess([sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path, timeout=1)
     assert done.timed_out and scaling.failure(done) == "timeout"
     assert time.perf_counter() - start < 20
 
 
-def test_run_tree_reports_exit_codes_and_missing_programs(tmp_path: Path):
-    done = scaling.run_tree([sys.executable, "-c", "import sys; print('hi'); sys.exit(3)"], env=dict(os.environ),
+def test_run_subprocess_reports_exit_codes_and_missing_programs(tmp_path: Path):
+    done = scaling.run_subprocess([sys.executable, "-c", "import sys; print('hi'); sys.exit(3)"], env=dict(os.environ),
                             cwd=tmp_path, timeout=60)
     assert (done.returncode, done.stdout.strip(), scaling.failure(done)) == (3, "hi", "exit 3")
-    missing = scaling.run_tree([str(tmp_path / "nothing")], env={}, cwd=tmp_path, timeout=60)
+    missing = scaling.run_subprocess([str(tmp_path / "nothing")], env={}, cwd=tmp_path, timeout=60)
     assert missing.returncode == 127 and not missing.ok
