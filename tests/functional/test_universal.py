@@ -136,6 +136,12 @@ def test_bad_options_are_usage_errors(spoke, index, tmp_path: Path) -> None:
     bad = spoke("lock", "--environment", "sys_platform ==", "requirements.in",
                 "-i", server.simple_url, cwd=tmp_path, check=2)
     assert "Invalid --environment" in bad.stderr
+    bad = spoke("lock", "--python-requirement", ">=3.12", "--environment", "python_version < '3.10'",
+                "requirements.in", "-i", server.simple_url, cwd=tmp_path, check=2)
+    assert "No environment is left" in bad.stderr and "Widen" in bad.stderr
+    bad = spoke("compile", "--universal", "--python-version", "3.12", "--only-binary", ":all:", "requirements.in",
+                "-i", server.simple_url, cwd=tmp_path, check=2)
+    assert "--universal resolves for every environment" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "pylock.toml").exists()
 
 
