@@ -186,8 +186,11 @@ def test_ctrl_c_during_a_download_stops_at_once_and_leaves_nothing(
     dest = tmp_path / "wheels"
     argv = [sys.executable, "-m", "spoke", "download", "big", "-d", str(dest),
             "-i", server.simple_url, "--no-cache-dir", "--timeout", "60"]
+    # Ctrl-C as a terminal sends it: a suite started in the background (``pytest … &`` from a
+    # script) has SIGINT ignored, which every child would inherit and the signal would do nothing.
     proc = subprocess.Popen(argv, env=hermetic, cwd=work, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert _wait_for(lambda: server.injected, DEADLINE), "the download never started"
         assert _wait_for(lambda: any(p.stat().st_size > 0 for p in dest.iterdir()), 10)
