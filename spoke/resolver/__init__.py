@@ -17,7 +17,7 @@ When no solution exists, :class:`NoSolution` carries the proof as a derivation t
 
 from __future__ import annotations
 
-from spoke.resolver.report import default_describe, explain, format_range, suggest
+from spoke.resolver.report import default_describe, explain, format_range, is_pinned, suggest
 from spoke.resolver.solver import NoSolution, Provider, Resolver, ResolverTooLong, Unavailable
 from spoke.resolver.terms import Term
 from spoke.resolver.tree import (
@@ -53,5 +53,6 @@ __all__ = [
     "default_describe",
     "explain",
     "format_range",
+    "is_pinned",
     "suggest",
 ]

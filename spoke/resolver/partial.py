@@ -67,7 +67,7 @@ class _Assignments:
 class PartialSolution:
     """Assignments made so far; see the module docstring."""
 
-    __slots__ = ("_algebra", "_next_index", "level", "packages")
+    __slots__ = ("_algebra", "_changed", "_next_index", "level", "packages")
 
     def __init__(self, algebra: TermAlgebra) -> None:
         self._algebra = algebra
@@ -75,6 +75,9 @@ class PartialSolution:
         #: The current decision level (the number of decisions made).
         self.level = 0
         self.packages: dict[Package, _Assignments] = {}
+        # Packages that may have become undecided-and-required, or changed term while so,
+        # since the last :meth:`take_changed`.
+        self._changed: list[Package] = []
 
     def term(self, package: Package) -> Term | None:
         """The intersection of ``package``'s assignments, or None when it has none."""
@@ -92,7 +95,7 @@ class PartialSolution:
         assert assignments.decision is None, "a package is decided once"
         self.level += 1
         assignments.decision = (self._next_index, self.level, version)
-        assignments.term = positive(VersionRange.singleton(version))
+        assignments.term = self._algebra.exactly(version)
         self._next_index += 1
 
     def add_derivation(self, package: Package, term: Term, cause: int) -> None:
@@ -108,6 +111,8 @@ class PartialSolution:
             _Derivation(index=self._next_index, level=self.level, cause=cause, accumulated=term)
         )
         self._next_index += 1
+        if term.positive:
+            self._changed.append(package)
 
     def backtrack(self, level: int) -> None:
         """Forget every assignment made after decision level ``level``."""
@@ -117,14 +122,19 @@ class PartialSolution:
             if assignments.smallest_level > level:
                 del self.packages[package]
                 continue
+            changed = False
             if assignments.decision is not None and assignments.decision[1] > level:
                 assignments.decision = None
+                changed = True
             derivations = assignments.derivations
             if derivations and derivations[-1].level > level:
+                changed = True
                 while derivations and derivations[-1].level > level:
                     derivations.pop()
             if assignments.decision is None:
                 assignments.term = derivations[-1].accumulated
+                if changed and assignments.term.positive:
+                    self._changed.append(package)
 
     def relation(self, incompat: Incompatibility) -> tuple[str, Package | None]:
         """How the assignments relate to ``incompat``.
@@ -159,7 +169,7 @@ class PartialSolution:
     ) -> bool:
         """Whether ``incompat`` would be satisfied once ``package==version`` were decided."""
         algebra = self._algebra
-        decided = positive(VersionRange.singleton(version))
+        decided = algebra.exactly(version)
         for name, term in incompat.terms.items():
             if name == package:
                 assigned: Term | None = decided
@@ -235,6 +245,22 @@ class PartialSolution:
             term = assignments.term
             if assignments.decision is None and term is not None and term.positive:
                 yield package, term
+
+    def take_changed(self) -> list[Package]:
+        """Packages that may have become undecided and required, or changed their term while
+        so, since the last call (the solver keeps its choice of the next decision up to date
+        with these instead of scanning every package at each decision). A package may be
+        named more than once, or no longer be undecided: check :meth:`undecided_term`."""
+        changed, self._changed = self._changed, []
+        return changed
+
+    def undecided_term(self, package: Package) -> Term | None:
+        """``package``'s term when it must be selected and has no version yet, else None."""
+        assignments = self.packages.get(package)
+        if assignments is None or assignments.decision is not None:
+            return None
+        term = assignments.term
+        return term if term is not None and term.positive else None
 
     def decisions(self) -> dict[Package, Version]:
         """Every decided package and its version, in decision order."""

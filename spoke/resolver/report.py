@@ -64,6 +64,21 @@ def _single_version(versions: VersionRange) -> Version | None:
     return None
 
 
+def is_pinned(versions: VersionRange) -> bool:
+    """Whether ``versions`` holds one release: ``==1.0`` (with its local versions) or the strict
+    singleton. The same answer as ``format_range`` spelling it ``==V``, read straight from the
+    range's one interval: the solver asks at every change of a term, and spelling it costs."""
+    bounds = getattr(versions, "_bounds", None)
+    if not isinstance(bounds, tuple) or len(bounds) != 1:
+        return False
+    lower, upper = bounds[0]
+    version = getattr(lower, "version", None)
+    if not isinstance(version, Version) or not lower.inclusive or not upper.inclusive:
+        return False
+    top = getattr(upper, "version", None)
+    return top == version or getattr(top, "version", None) == version
+
+
 def format_range(versions: VersionRange) -> str:
     """``versions`` as specifier text (``>=1.0,<2``), ``==1.0``, ``""`` for every version."""
     if is_full(versions):

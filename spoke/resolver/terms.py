@@ -108,7 +108,7 @@ CONTRADICTED = "contradicted"
 INCONCLUSIVE = "inconclusive"
 
 # The memo is cleared past this many entries so a long solve keeps bounded memory.
-_MEMO_LIMIT = 50_000
+_MEMO_LIMIT = 200_000
 
 
 class TermAlgebra:
@@ -117,11 +117,35 @@ class TermAlgebra:
     One instance belongs to one solve; it is not thread-safe and need not be.
     """
 
-    __slots__ = ("_bools", "_terms")
+    __slots__ = ("_bools", "_exactly", "_negations", "_terms")
 
     def __init__(self) -> None:
         self._terms: dict[tuple[str, int, int], tuple[Term, Term, Term]] = {}
         self._bools: dict[tuple[str, int, int], tuple[Term, Term, bool]] = {}
+        self._negations: dict[int, tuple[Term, Term]] = {}
+        self._exactly: dict[Version, Term] = {}
+
+    def negate(self, term: Term) -> Term:
+        """``term.negate()``, the same object each time for the same ``term``.
+
+        After a backjump the solver re-makes many of the decisions and derivations it undid;
+        with the same term objects every memoised relation of theirs still answers.
+        """
+        entry = self._negations.get(id(term))
+        if entry is not None and entry[0] is term:
+            return entry[1]
+        if len(self._negations) >= _MEMO_LIMIT:
+            self._negations.clear()
+        negated = term.negate()
+        self._negations[id(term)] = (term, negated)
+        return negated
+
+    def exactly(self, version: Version) -> Term:
+        """The term "selected at ``version``" (a strict singleton), one object per version."""
+        term = self._exactly.get(version)
+        if term is None:
+            term = self._exactly[version] = positive(VersionRange.singleton(version))
+        return term
 
     def _cached(self, op: str, a: Term, b: Term) -> Term | None:
         entry = self._terms.get((op, id(a), id(b)))

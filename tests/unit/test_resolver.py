@@ -440,3 +440,18 @@ def test_medium_random_universes_give_valid_answers_deterministically() -> None:
         assert outcomes[0] == outcomes[1]
         if outcomes[0][0][0] != "error":
             assert _satisfies(universe, requirements, dict(outcomes[0]))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["==1.0", "==1.0+local", ">=1.0,<=1.0", ">=1.0,<1.0.post0", "==1.0.*", ">=1.0", "<2", "!=1.0", ">=1,<2",
+     "==1.0,!=1.0+x", "~=1.0", ""],
+)
+def test_is_pinned_agrees_with_the_spelled_range(spec: str) -> None:
+    """The solver's cheap "one release" test answers as spelling the range does."""
+    from spoke.resolver import format_range, is_pinned
+
+    versions = SpecifierSet(spec).to_range()
+    text = format_range(versions)
+    assert is_pinned(versions) == (text.startswith("==") and "," not in text and "*" not in text)
+    assert is_pinned(VersionRange.singleton(Version("2.1")))
