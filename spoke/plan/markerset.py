@@ -31,6 +31,7 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 Release = tuple[int, int, int]
@@ -307,6 +308,42 @@ def _comparisons(items: Sequence[Any]) -> Iterable[tuple[str, str]]:
                 yield lhs.value, rhs.value
             elif type(rhs).__name__ == "Variable" and type(lhs).__name__ == "Value":
                 yield rhs.value, lhs.value
+
+
+def extra_values(marker: Marker | None) -> frozenset[str] | None:
+    """The extras ``marker`` compares ``extra`` with (normalized), when it only ever does so with
+    ``==`` or ``!=``: then, for any extra outside them, the marker holds exactly when it holds with
+    no extra. None when some comparison on ``extra`` uses another operator (``in``, ``<``).
+    An empty set for a marker that does not name ``extra``."""
+    if marker is None:
+        return frozenset()
+    return _extra_values(str(marker))
+
+
+@lru_cache(maxsize=4096)
+def _extra_values(text: str) -> frozenset[str] | None:
+    try:
+        tree = getattr(Marker(text), "_markers", None)
+    except InvalidMarker:
+        return None
+    if not isinstance(tree, list):
+        return None
+    found: set[str] = set()
+    for lhs, op, rhs in _triples(tree):
+        for variable, value in ((lhs, rhs), (rhs, lhs)):
+            if type(variable).__name__ == "Variable" and variable.value == "extra":
+                if str(op) not in ("==", "!=") or type(value).__name__ != "Value":
+                    return None
+                found.add(canonicalize_name(value.value))
+    return frozenset(found)
+
+
+def _triples(items: Sequence[Any]) -> Iterable[tuple[Any, Any, Any]]:
+    for item in items:
+        if isinstance(item, list):
+            yield from _triples(item)
+        elif isinstance(item, tuple):
+            yield item
 
 
 # -- markers → sets --------------------------------------------------------------------------

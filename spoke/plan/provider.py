@@ -38,6 +38,7 @@ from spoke.plan.markerset import (
     UniverseGrew,
     describe_pythons,
     extend_platforms,
+    extra_values,
     marker_set,
     names_new_values,
     py_subset,
@@ -132,6 +133,9 @@ class PackageProvider:
         # one target of ``markers``).
         self._region = region
         self._applies_in: dict[tuple[str, str | None, bool], MarkerSet | None] = {}
+        # (name, version) -> (metadata, extra -> positions of the requirements that name it,
+        # positions of those whose test of ``extra`` cannot be read that way).
+        self._by_extra: dict[tuple[str, Version], tuple[CoreMetadata, dict[str, list[int]], list[int]]] = {}
         self._universe = len(PLATFORMS)  # the platforms the region's sets were made over
         self._files_policy = files_policy if region is None else replace(files_policy, region=region)
         self._markers = dict(markers)
@@ -371,12 +375,10 @@ class PackageProvider:
 
     def prioritize(self, package: str, allowed: VersionRange) -> Any:
         """Decide pinned packages first, then in the order they were discovered (deterministic)."""
-        from spoke.resolver import format_range
+        from spoke.resolver import is_pinned
 
         order = self._order.setdefault(package, len(self._order))
-        text = format_range(allowed)
-        pinned = text.startswith("==") and "," not in text and "*" not in text
-        return (0 if pinned else 1, order)
+        return (0 if is_pinned(allowed) else 1, order)
 
     def describe(self, package: str, allowed: VersionRange) -> str:
         """``requests>=2.0`` / ``requests`` for error messages."""
@@ -424,7 +426,7 @@ class PackageProvider:
                 self._warn(f"{meta.display_name} {version} does not provide the extra '{extra}'")
         if self._policy.no_deps:
             return deps
-        applying = [req for req in meta.requires_dist if self._applies(req, extra)]
+        applying = [req for req in self._naming(name, version, meta, extra) if self._applies(req, extra)]
         if self._region is not None:
             self._check_fork(package, applying, extra)
         for req in applying:
@@ -436,6 +438,28 @@ class PackageProvider:
         return deps
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _naming(self, name: str, version: Version, meta: CoreMetadata, extra: str | None) -> Sequence[Requirement]:
+        """The requirements of ``meta`` that may apply with ``extra`` and not without it: those
+        that name it (or test ``extra`` in a way :func:`extra_values` cannot read), in order.
+        Every requirement when ``extra`` is None. Testing only these keeps a project with
+        hundreds of extras from costing hundreds of marker tests per extra."""
+        if extra is None:
+            return meta.requires_dist
+        entry = self._by_extra.get((name, version))
+        if entry is None or entry[0] is not meta:
+            named: dict[str, list[int]] = {}
+            unread: list[int] = []
+            for position, req in enumerate(meta.requires_dist):
+                values = extra_values(req.marker)
+                if values is None:
+                    unread.append(position)
+                for value in values or ():
+                    named.setdefault(value, []).append(position)
+            entry = self._by_extra[name, version] = (meta, named, unread)
+        _meta, named, unread = entry
+        positions = sorted({*named.get(extra, ()), *unread})
+        return [meta.requires_dist[position] for position in positions]
 
     def requirement_terms(self, req: Requirement) -> list[tuple[str, VersionRange]]:
         """The resolver terms for one requirement: the project, and one per extra."""
