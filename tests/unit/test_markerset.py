@@ -175,3 +175,15 @@ def test_where_a_wheel_installs(filename: str, expected: str | None) -> None:
     scope = scope_of(">=3.10")
     found = wheel_set(filename) & scope
     assert (render(found, scope) if found else None) == expected
+
+
+def test_extra_values_reads_equality_tests_of_extra_only() -> None:
+    from packaging.markers import Marker
+
+    from spoke.plan.markerset import extra_values
+
+    assert extra_values(None) == frozenset()
+    assert extra_values(Marker('os_name == "nt"')) == frozenset()
+    assert extra_values(Marker('extra == "Foo_Bar" or "b" == extra')) == {"foo-bar", "b"}
+    assert extra_values(Marker('python_version < "3.9" and extra != "z"')) == {"z"}
+    assert extra_values(Marker('"a" in extra')) is None

@@ -141,3 +141,19 @@ def test_make_plan_keeps_replaces_and_installs() -> None:
     plan = make_plan(res, installed)
     assert [p.name for p in plan.install] == ["a", "b"]
     assert [d.name for d in plan.remove] == ["b"]
+
+
+def test_an_extra_gets_what_names_it_however_the_marker_spells_it() -> None:
+    """The provider finds an extra's requirements from the extras each marker names; a marker
+    that spells the extra differently, joins it with other tests, or tests ``extra`` in a way
+    that cannot be indexed (``in``) still counts, and a negation adds nothing to an extra."""
+    universe = {
+        "a": {"1.0": ['b; extra == "Fancy_Stuff"',
+                      'c; python_version >= "3" and (extra == "other" or extra == "fancy-stuff")',
+                      'd; "fancy-stuff" in extra', 'e; extra != "other"', 'f; extra == "other"']},
+        **{name: {"1.0": []} for name in "bcdef"},
+    }
+    got, _ = solve(universe, "a[fancy-stuff]")
+    assert set(got) == {"a", "b", "c", "d", "e"}
+    got, _ = solve(universe, "a[other]")
+    assert set(got) == {"a", "c", "f", "e"}
