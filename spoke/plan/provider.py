@@ -143,6 +143,8 @@ class PackageProvider:
         self._read_installed = read_installed_metadata
         self._policy = policy
         self._executor = executor
+        # URLs of the files whose metadata ``prefetch`` asked for.
+        self._prefetched: set[str] = set()
         self._warn = warn
         # Told of the file of each version the solver decides on, so the caller can start
         # fetching it while the rest of the graph is solved (backtracking is rare).
@@ -611,6 +613,38 @@ class PackageProvider:
                 todo.append((name, extra, rng))
         for project, project_extra, wanted in todo:
             self._executor.submit(self._warm_one, project, project_extra, wanted)
+
+    def prefetch(self, package: str, allowed: VersionRange) -> None:
+        """The solver's hint that ``package`` now must be in ``allowed``: start fetching the
+        metadata of the version :meth:`choose_version` would pick there, in the background,
+        when the project's page is already here (never waits for it).
+
+        The warm cascade guesses with the first range it sees of a project; a later, narrower
+        one (``<2``) makes the solver choose another version, whose metadata it would then wait
+        for. Asked as the term changes, well before the decision, the fetch overlaps the
+        decisions in between. A wrong guess costs a request.
+        """
+        if self._executor is None or self._policy.no_deps:
+            return
+        name, _extra = split_package(package)
+        entry = self._choices.get(name)
+        if entry is None or name in self.direct:
+            return
+        dist = self.installed_preferred(name)
+        if dist is not None and allowed.contains(dist.version, prereleases=True):
+            return
+        version = self._pick(name, allowed)
+        choice = entry[0].get(version) if version is not None else None
+        if choice is None or not choice.best.is_wheel or choice.best.url in self._prefetched:
+            return
+        self._prefetched.add(choice.best.url)
+        self._executor.submit(self._fetch_quietly, choice.best)
+
+    def _fetch_quietly(self, file: IndexFile) -> None:
+        try:
+            self._metadata.get(file)
+        except Exception:  # noqa: BLE001 - a prefetch failure resurfaces when the solver asks
+            return
 
     def _warm_one(self, name: str, extra: str | None, rng: VersionRange) -> None:
         """Fetch ``name``'s page and likely metadata, then warm *its* likely dependencies.

@@ -86,6 +86,11 @@ class Provider(Protocol[PackageT]):
     def describe(self, package: PackageT, allowed: VersionRange) -> str:
         """Human text for a term, e.g. ``'requests>=2.0'`` or ``'requests'``."""
 
+    def prefetch(self, package: PackageT, allowed: VersionRange) -> None:
+        """Optional: ``package`` must now be in ``allowed`` and will be decided later; a hint to
+        start any slow lookup :meth:`choose_version` and :meth:`get_dependencies` will need.
+        It must not block."""
+
     def why_no_versions(self, package: PackageT, allowed: VersionRange) -> str | None:
         """Optional: why :meth:`choose_version` found nothing in ``allowed`` although versions
         there exist, as a clause (``'numpy 2.0.0 requires Python >=3.9'``); None to say
@@ -167,6 +172,8 @@ class _Solve:
         # when they reach the top, and every change pushes a fresh one (see ``pick``).
         self.queue: list[tuple[Any, int, Package, Any]] = []
         self.pushed = 0
+        prefetch = getattr(self.provider, "prefetch", None)
+        self.prefetch: Callable[[Package, VersionRange], None] | None = prefetch if callable(prefetch) else None
         self.steps = 0
 
     def learn(self, incompat_id: int) -> None:
@@ -220,6 +227,8 @@ class _Solve:
             else:
                 key = self.provider.prioritize(package, term.versions)
                 self.priorities[package] = (term, key)
+                if self.prefetch is not None:
+                    self.prefetch(package, term.versions)
             self.pushed += 1
             heapq.heappush(queue, (key, self.pushed, package, term))
         while queue:

@@ -157,3 +157,32 @@ def test_an_extra_gets_what_names_it_however_the_marker_spells_it() -> None:
     assert set(got) == {"a", "b", "c", "d", "e"}
     got, _ = solve(universe, "a[other]")
     assert set(got) == {"a", "c", "f", "e"}
+
+
+def test_prefetch_fetches_the_metadata_the_solver_will_want_without_waiting_for_a_page() -> None:
+    from concurrent.futures import Future
+
+    from packaging.specifiers import SpecifierSet
+
+    class Inline:
+        def submit(self, fn, *args):  # noqa: ANN001, ANN002, ANN202
+            future: Future[object] = Future()
+            future.set_result(fn(*args))
+            return future
+
+    fetched: list[str] = []
+
+    class Recording(FakeMetadata):
+        def get(self, file: IndexFile) -> CoreMetadata:
+            fetched.append(f"{file.name}=={file.version}")
+            return super().get(file)
+
+    provider = make_provider(U)
+    provider._metadata = Recording(U)
+    provider._executor = Inline()
+    provider.prefetch("b", SpecifierSet("<2").to_range())
+    assert fetched == [] and provider._index.asked == []  # no page yet: nothing, and no wait
+    provider.choose_version("b", SpecifierSet("").to_range())  # the page arrives
+    provider.prefetch("b", SpecifierSet("<2").to_range())
+    provider.prefetch("b[x]", SpecifierSet("<2").to_range())  # the same file: asked once
+    assert fetched == ["b==1.0"]

@@ -455,3 +455,34 @@ def test_is_pinned_agrees_with_the_spelled_range(spec: str) -> None:
     text = format_range(versions)
     assert is_pinned(versions) == (text.startswith("==") and "," not in text and "*" not in text)
     assert is_pinned(VersionRange.singleton(Version("2.1")))
+
+
+def test_the_solver_hints_each_package_and_its_range_before_deciding_it() -> None:
+    """``prefetch`` (optional) hears of every package the solver must decide, with the range
+    it must be in, before the solver asks for its version; a narrower range is told again."""
+
+    class Hinted(DictProvider):
+        def __init__(self, universe: Universe) -> None:
+            super().__init__(universe)
+            self.hints: list[tuple[str, str]] = []
+
+        def prefetch(self, package: str, allowed: VersionRange) -> None:
+            self.hints.append((package, format_range(allowed)))
+
+        def choose_version(self, package: str, allowed: VersionRange) -> Version | None:
+            if package != "root":
+                assert package in {hinted for hinted, _ in self.hints}, package
+            return super().choose_version(package, allowed)
+
+    from spoke.resolver import format_range
+
+    universe: Universe = {
+        "a": {"1.0": {"b": ">=1"}},
+        "c": {"1.0": {"b": "<2"}},
+        "b": {"1.0": {}, "2.0": {}},
+    }
+    provider = Hinted(universe)
+    result = Resolver(provider).solve({"a": rng(""), "c": rng("")})  # type: ignore[arg-type]
+    assert {str(k): str(v) for k, v in result.items()} == {"a": "1.0", "c": "1.0", "b": "1.0"}
+    assert ("b", ">=1,<2") in provider.hints
+    assert {package for package, _ in provider.hints} == {"a", "b", "c"}
