@@ -1,4 +1,9 @@
-"""Cache writes nobody waits for, done by one background thread in order, all before exit."""
+"""Cache writes nobody waits for, done by background threads, all before exit.
+
+Two writers: storing an entry is mostly the file system's work (create, write, rename), which
+two threads overlap, so a cold resolve of thousands of projects is not left waiting at exit
+for one thread to store them all. Each path belongs to one writer, so the writes and removals
+of one path still happen in the order asked."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ def write_later(path: Path, data: bytes | Callable[[], bytes], *, then: Callable
     it, and the solver waited for that thread's answer. ``data`` may be a function making the
     bytes, so that work leaves the caller's thread too. The write is an optimisation for later
     runs, so a failed one (a full disk, a read-only cache) is dropped. Writes and
-    :func:`remove_later` removals happen in the order asked, all before the process ends
+    :func:`remove_later` removals of a path happen in the order asked, all before the process ends
     (:func:`flush_later` runs at exit) or a temporary cache is removed. ``then`` runs once the
     write is done or dropped.
     """
@@ -32,22 +37,27 @@ def remove_later(path: Path, *, then: Callable[[], None] | None = None) -> None:
 def flush_later() -> None:
     """Wait until every write and removal asked so far is done."""
     with _later_lock:
-        pending = _later
-    if pending is not None:
-        pending.join()
+        pending = list(_later)
+    for queue in pending:
+        queue.join()
+
+
+#: Background writers; a path's jobs always go to the same one.
+WRITERS = 2
 
 
 def _queue_later(job: tuple[Path, bytes | Callable[[], bytes] | None, Callable[[], None] | None]) -> None:
-    global _later
     with _later_lock:
-        if _later is None:
+        if not _later:
             import atexit
             import queue
 
-            _later = queue.Queue()
-            threading.Thread(target=_work_later, args=(_later,), name="spoke-cache-writer", daemon=True).start()
+            for number in range(WRITERS):
+                _later.append(queue.Queue())
+                threading.Thread(target=_work_later, args=(_later[-1],), name=f"spoke-cache-writer-{number}",
+                                 daemon=True).start()
             atexit.register(flush_later)
-        _later.put(job)
+        _later[hash(job[0]) % WRITERS].put(job)
 
 
 def _work_later(pending: Any) -> None:
@@ -67,4 +77,4 @@ def _work_later(pending: Any) -> None:
 
 
 _later_lock = threading.Lock()
-_later: Any = None
+_later: list[Any] = []

@@ -23,6 +23,44 @@ def test_writes_and_removals_land_in_the_order_asked(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["entry"]  # no temporary file left
 
 
+def test_each_paths_jobs_keep_their_order_across_the_writers(tmp_path: Path) -> None:
+    done: dict[str, list[str]] = {}
+    targets = [tmp_path / f"d{i % 7}" / f"entry{i}" for i in range(60)]
+    for round_ in ("a", "gone", "b"):
+        for target in targets:
+            log = done.setdefault(target.name, [])
+            if round_ == "gone":
+                remove_later(target, then=lambda log=log: log.append("gone"))
+            else:
+                write_later(target, round_.encode(), then=lambda log=log, r=round_: log.append(r))
+    flush_later()
+    assert all(log == ["a", "gone", "b"] for log in done.values())
+    assert all(target.read_bytes() == b"b" for target in targets)
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_an_atomic_write_makes_its_folder_skips_a_leftover_temporary_and_sets_the_mode(
+    tmp_path: Path, monkeypatch,  # noqa: ANN001
+) -> None:
+    import itertools
+    import os
+    import stat
+
+    from spoke.cache import atomic
+
+    target = tmp_path / "new" / "folder" / "conf.toml"
+    atomic.write_atomic(target, b"x = 1\n")
+    assert target.read_bytes() == b"x = 1\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    leftover = target.parent / f".tmp-{os.getpid()}-1000.toml"  # as a crashed run with our pid left it
+    leftover.write_bytes(b"stale")
+    monkeypatch.setattr(atomic, "_numbers", itertools.count(1000))
+    atomic.write_atomic(target, b"x = 2\n", mode=0o644)
+    assert target.read_bytes() == b"x = 2\n" and leftover.read_bytes() == b"stale"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert sorted(p.name for p in target.parent.iterdir()) == [leftover.name, "conf.toml"]
+
+
 def test_a_write_that_fails_is_dropped_and_the_next_ones_still_land(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_bytes(b"")
@@ -35,7 +73,7 @@ def test_a_write_that_fails_is_dropped_and_the_next_ones_still_land(tmp_path: Pa
     write_later(tmp_path / "broken", broken, then=lambda: done.append("broken"))
     write_later(tmp_path / "fine", b"ok")
     flush_later()
-    assert done == ["failed", "broken"]
+    assert sorted(done) == ["broken", "failed"]  # two paths: two writers, in either order
     assert (tmp_path / "fine").read_bytes() == b"ok"
     assert not (tmp_path / "broken").exists()
 

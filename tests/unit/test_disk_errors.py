@@ -192,14 +192,10 @@ def test_an_atomic_write_that_fails_names_its_file_and_leaves_no_temporary(
 ) -> None:
     from spoke.cache import atomic
 
-    def full(fd: int, mode: str) -> io.BufferedWriter:
-        class Full(io.BufferedWriter):
-            def write(self, data) -> int:  # noqa: ANN001
-                raise OSError(errno.ENOSPC, "No space left on device")
+    def full(fd: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-        return Full(io.FileIO(fd, "w"))
-
-    monkeypatch.setattr(atomic.os, "fdopen", full)
+    monkeypatch.setattr(atomic.os, "write", full)
     with pytest.raises(OSError, match="No space") as caught:
         atomic.write_atomic(tmp_path / "out.json", b"{}")
     assert caught.value.filename == str(tmp_path / "out.json")
