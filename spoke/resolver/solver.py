@@ -165,8 +165,12 @@ class _Solve:
         self.contradicted: dict[int, int] = {}
         # (package, version) pairs whose dependencies are already incompatibilities.
         self.expanded: set[tuple[Package, Version]] = set()
-        # package -> (term it was computed for, priority).
-        self.priorities: dict[Package, tuple[Any, Any]] = {}
+        # (package, id of a term) -> (that term, its priority). A backjump undoes many
+        # decisions that are then taken again, with the same term objects (the algebra's memo
+        # makes them), so each is weighed, hinted and given a version once.
+        self.priorities: dict[tuple[Package, int], tuple[Any, Any]] = {}
+        # (package, id of a range) -> (that range, the version the provider chose in it).
+        self.chosen: dict[tuple[Package, int], tuple[VersionRange, Version | None]] = {}
         # Undecided packages by priority: (priority, push order, package, term). An entry is
         # stale once its package is decided or has another term; stale entries are dropped
         # when they reach the top, and every change pushes a fresh one (see ``pick``).
@@ -221,12 +225,12 @@ class _Solve:
             term = solution.undecided_term(package)
             if term is None:
                 continue
-            cached = self.priorities.get(package)
+            cached = self.priorities.get((package, id(term)))
             if cached is not None and cached[0] is term:
                 key = cached[1]
             else:
                 key = self.provider.prioritize(package, term.versions)
-                self.priorities[package] = (term, key)
+                self.priorities[package, id(term)] = (term, key)
                 if self.prefetch is not None:
                     self.prefetch(package, term.versions)
             self.pushed += 1
@@ -244,7 +248,12 @@ class _Solve:
         if package == self.root:
             version: Version | None = ROOT_VERSION
         else:
-            version = self.provider.choose_version(package, allowed)
+            chosen = self.chosen.get((package, id(allowed)))
+            if chosen is not None and chosen[0] is allowed:
+                version = chosen[1]
+            else:
+                version = self.provider.choose_version(package, allowed)
+                self.chosen[package, id(allowed)] = (allowed, version)
         if version is None:
             term = self.solution.term(package)
             assert term is not None
