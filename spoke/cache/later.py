@@ -57,7 +57,12 @@ def _queue_later(job: tuple[Path, bytes | Callable[[], bytes] | None, Callable[[
                 threading.Thread(target=_work_later, args=(_later[-1],), name=f"spoke-cache-writer-{number}",
                                  daemon=True).start()
             atexit.register(flush_later)
-        _later[hash(job[0]) % WRITERS].put(job)
+        _later[writer_of(job[0])].put(job)
+
+
+def writer_of(path: Path) -> int:
+    """The number of the writer that does every job of ``path``."""
+    return hash(path) % WRITERS
 
 
 def _work_later(pending: Any) -> None:

@@ -92,17 +92,28 @@ def test_pending_writes_are_finished_before_the_process_ends(tmp_path: Path) -> 
 
 
 def _hold_the_writer(folder: Path) -> threading.Event:
-    """Keep the background writer busy until the returned event is set: whatever is queued
+    """Keep every background writer busy until the returned event is set: whatever is queued
     after this is certainly not on disk yet."""
-    release, holding = threading.Event(), threading.Event()
+    from spoke.cache.later import WRITERS, writer_of
 
-    def blocked() -> bytes:
-        holding.set()
-        release.wait(timeout=30)
-        return b""
+    release = threading.Event()
+    held: dict[int, threading.Event] = {}
+    for number in range(1000):
+        path = folder / f"held{number}"
+        writer = writer_of(path)
+        if writer in held:
+            continue
+        holding = held[writer] = threading.Event()
 
-    write_later(folder / "held", blocked)
-    assert holding.wait(timeout=30)
+        def blocked(holding: threading.Event = holding) -> bytes:
+            holding.set()
+            release.wait(timeout=30)
+            return b""
+
+        write_later(path, blocked)
+        if len(held) == WRITERS:
+            break
+    assert len(held) == WRITERS and all(holding.wait(timeout=30) for holding in held.values())
     return release
 
 
