@@ -598,19 +598,22 @@ class PackageProvider:
         """
         if self._executor is None:
             return
+        warmed = self._warmed
+        fresh = [key for key in deps if key not in warmed]  # no lock: most keys are known
+        if not fresh:
+            return
+        with self._lock:  # only the set: the solver thread must not wait behind a worker's work
+            fresh = [key for key in fresh if key not in warmed]
+            warmed.update(fresh)
         todo: list[tuple[str, str | None, VersionRange]] = []
-        with self._lock:
-            for key, rng in deps.items():
-                if key in self._warmed:
-                    continue
-                self._warmed.add(key)
-                name, extra = split_package(key)
-                if name in self.direct:
-                    continue
-                dist = self.installed_preferred(name)
-                if dist is not None and rng.contains(dist.version, prereleases=True):
-                    continue  # the installed version will do; no network needed
-                todo.append((name, extra, rng))
+        for key in fresh:
+            name, extra = split_package(key)
+            if name in self.direct:
+                continue
+            dist = self.installed_preferred(name)
+            if dist is not None and deps[key].contains(dist.version, prereleases=True):
+                continue  # the installed version will do; no network needed
+            todo.append((name, extra, deps[key]))
         for project, project_extra, wanted in todo:
             self._executor.submit(self._warm_one, project, project_extra, wanted)
 
