@@ -49,12 +49,25 @@ difference, a missing or damaged record, or a request the full path never shortc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+
+# Not typing.TYPE_CHECKING: this module runs before anything imports typing (+6 ms), and
+# collections.abc imports collections. Type checkers take any TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from hashlib import _Hash, sha256
+else:
+    # The interpreter's own sha256: hashlib loads OpenSSL first (+2.5 ms on a 20 ms answer).
+    try:
+        from _sha2 import sha256  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256
+        except ImportError:  # an interpreter without them
+            from hashlib import sha256
 
 __all__ = [
     "BUCKET",
@@ -101,7 +114,7 @@ def environment_fingerprint(paths: Iterable[object]) -> str:
     entry, and of the folders themselves: installing, upgrading or removing anything, with
     any tool, changes it.
     """
-    h = hashlib.sha256()
+    h = sha256()
     for path in paths:
         h.update(str(path).encode())
         try:
@@ -127,7 +140,7 @@ def file_digest(path: object) -> str | None:
     """The sha256 of a file's bytes; ``None`` when it cannot be read (absent)."""
     try:
         with open(str(path), "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
+            return sha256(fh.read()).hexdigest()
     except OSError:
         return None
 
@@ -137,11 +150,30 @@ def file_digests(paths: Iterable[object]) -> dict[str, str | None]:
     return {os.path.abspath(str(p)): file_digest(p) for p in paths}
 
 
-class EnvironmentState(NamedTuple):
+class _Values:
+    """Named values compared by value (typing's NamedTuple and dataclasses cost 6 ms of imports
+    on a 20 ms answer; these are the three this module needs)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({values})"
+
+
+class EnvironmentState(_Values):
     """Which distributions the site-packages folders ``paths`` held, as one digest."""
 
-    paths: tuple[str, ...]
-    fingerprint: str
+    __slots__ = ("fingerprint", "paths")
+
+    def __init__(self, *, paths: tuple[str, ...], fingerprint: str) -> None:
+        self.paths = paths
+        self.fingerprint = fingerprint
 
 
 def observe_environment(paths: Iterable[object]) -> EnvironmentState:
@@ -161,18 +193,26 @@ def _stat_key(path: str) -> tuple[int, int, int] | None:
 # ----------------------------------------------------------------------------- the record
 
 
-class Record(NamedTuple):
-    """That a request was found satisfied, and everything that answer depended on."""
+class Record(_Values):
+    """That a request was found satisfied, and everything that answer depended on.
 
-    packages: int
-    """How many packages the resolution held ("Audited N packages")."""
-    message: str
-    """What the quick answer prints (``""``: nothing, as under ``-q``)."""
-    interpreter: str
-    interpreter_stat: tuple[int, int, int] | None
-    environment: EnvironmentState
-    files: Mapping[str, str | None]
-    """Every file read or looked for, by path: the digest of its bytes, ``None`` for absent."""
+    ``packages``: how many packages the resolution held ("Audited N packages"); ``message``: what
+    the quick answer prints (``""``: nothing, as under ``-q``); ``files``: every file read or
+    looked for, by path, with the digest of its bytes (``None`` for absent).
+    """
+
+    __slots__ = ("environment", "files", "interpreter", "interpreter_stat", "message", "packages")
+
+    def __init__(
+        self, *, packages: int, message: str, interpreter: str, interpreter_stat: tuple[int, int, int] | None,
+        environment: EnvironmentState, files: Mapping[str, str | None],
+    ) -> None:
+        self.packages = packages
+        self.message = message
+        self.interpreter = interpreter
+        self.interpreter_stat = interpreter_stat
+        self.environment = environment
+        self.files = files
 
     def holds(self) -> bool:
         """Whether everything the answer depended on is still as recorded."""
@@ -250,15 +290,21 @@ def _record_path(root: str, kind: str, key: str) -> str:
 # ----------------------------------------------------------------------------- keys
 
 
-class Invocation(NamedTuple):
-    """A command as typed, the key of the quick answer (see :func:`invocation_of`)."""
+class Invocation(_Values):
+    """A command as typed, the key of the quick answer (see :func:`invocation_of`): ``environ``
+    holds the environment variables spoke or pip read (sorted), ``venvs`` whether each folder
+    from ``cwd`` up holds a ``.venv`` (what target discovery looks at)."""
 
-    argv: tuple[str, ...]
-    environ: tuple[tuple[str, str], ...]
-    """The environment variables spoke or pip read (sorted)."""
-    cwd: str
-    venvs: tuple[tuple[str, bool], ...]
-    """Whether each folder from ``cwd`` up holds a ``.venv`` (what target discovery looks at)."""
+    __slots__ = ("argv", "cwd", "environ", "venvs")
+
+    def __init__(
+        self, *, argv: tuple[str, ...], environ: tuple[tuple[str, str], ...], cwd: str,
+        venvs: tuple[tuple[str, bool], ...],
+    ) -> None:
+        self.argv = argv
+        self.environ = environ
+        self.cwd = cwd
+        self.venvs = venvs
 
 
 def invocation_of(argv: Sequence[str], environ: Mapping[str, str], cwd: str | None = None) -> Invocation | None:
@@ -294,10 +340,10 @@ def _venv_markers(cwd: str) -> tuple[tuple[str, bool], ...]:
         folder = parent
 
 
-def _start(kind: str, *parts: str) -> hashlib._Hash:
+def _start(kind: str, *parts: str) -> _Hash:
     from spoke import __version__  # spoke/__init__.py holds nothing else
 
-    h = hashlib.sha256(f"spoke-{kind}-{FORMAT}\0{__version__}\0{__file__}".encode("utf-8", "surrogateescape"))
+    h = sha256(f"spoke-{kind}-{FORMAT}\0{__version__}\0{__file__}".encode("utf-8", "surrogateescape"))
     for part in parts:
         h.update(b"\0")
         h.update(part.encode("utf-8", "surrogateescape"))

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
 
 from spoke.app.noop import answer
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 6 ms here (see spoke.app.noop)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 def main() -> int:

@@ -53,6 +53,11 @@ def test_a_repeated_install_is_answered_without_loading_spoke(setup, spoke, herm
     assert "Audited 2 packages: all requirements already satisfied" in result.stderr
     assert "spoke.cli.main" not in result.stderr and "packaging" not in result.stderr
     assert server.requests == []
+    # Nor what the answer itself can do without: typing (6 ms of imports), hashlib's OpenSSL
+    # (2.5 ms), dataclasses; that is most of a no-op's time beyond the interpreter's start.
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "spoke.app.noop" in imported
+    assert not imported & {"typing", "_hashlib", "hashlib", "dataclasses"}, sorted(imported)
 
 
 def test_any_change_of_input_or_environment_takes_the_full_path(setup, spoke, tmp_path) -> None:  # noqa: ANN001
