@@ -71,6 +71,12 @@ class Preparer:
         return ThreadPoolExecutor(max_workers=DOWNLOADS, thread_name_prefix="spoke-download")
 
     @cached_property
+    def starts(self) -> ThreadPoolExecutor:
+        """Threads that begin the jobs :meth:`prefetch` asks for (a cache lookup, a hand-over
+        to the child), so the solver asking does not wait for them."""
+        return ThreadPoolExecutor(max_workers=2, thread_name_prefix="spoke-prepare")
+
+    @cached_property
     def unpacks(self) -> HeaviestFirst:
         """Worker threads that unpack downloaded wheels into the cache,
         :data:`~spoke.prepare.workers.UNPACKS` at a time, the biggest waiting archive first."""
@@ -90,7 +96,20 @@ class Preparer:
         with self._lock:
             if file.url in self._early:
                 return
-            self._early[file.url] = self.start_one(file, keep_archive=keep_archive)
+            job: Future[UnpackedWheel] = Future()
+            self._early[file.url] = job
+        # Even the start is left to a worker: the caller is the solver's thread, and a wheel
+        # found unpacked in the cache still costs reading its record (thousands of files for
+        # some), which had a warm install's solver spend a third of its time here.
+        self.starts.submit(self._start_early, job, file, keep_archive)
+
+    def _start_early(self, job: Future[UnpackedWheel], file: IndexFile, keep_archive: bool) -> None:
+        try:
+            started = self.start_one(file, keep_archive=keep_archive)
+        except BaseException as exc:  # noqa: BLE001 - it resurfaces where the job is awaited
+            job.set_exception(exc)
+            return
+        started.add_done_callback(lambda done: _pass_on(done, job))
 
     def start(
         self, files: Sequence[IndexFile], *, hashes: Mapping[str, Sequence[str]] | None = None,
@@ -189,6 +208,16 @@ class Preparer:
             offload = self._offload
         if offload is not None:
             offload.close()
-        for pool in ("downloads", "unpacks"):
+        for pool in ("starts", "downloads", "unpacks"):
             if pool in self.__dict__:
                 self.__dict__[pool].shutdown(wait=True, cancel_futures=True)
+
+
+def _pass_on(done: Future[UnpackedWheel], job: Future[UnpackedWheel]) -> None:
+    """Give ``job`` the outcome of ``done``."""
+    if done.cancelled():
+        job.cancel()
+    elif done.exception() is not None:
+        job.set_exception(done.exception())
+    else:
+        job.set_result(done.result())
