@@ -425,7 +425,34 @@ def test_a_wheel_fetched_early_is_awaited_by_the_plan_not_fetched_again(cache: C
         preparer.prefetch(file)
         preparer.prefetch(file)  # once per URL
         jobs = preparer.start([file])
+        preparer.starts.shutdown(wait=True)  # the early job is begun by a worker: let it run
         assert offload.submitted == [wheel.name]  # the plan's job is the early one
         assert set(jobs) == {"demo"}
+    finally:
+        preparer.close()
+
+
+def test_an_early_job_is_begun_off_the_callers_thread_and_its_failure_reaches_the_plan(
+    cache: Cache, wheel: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from spoke.prepare import unpack
+
+    looked_up_in: list[str] = []
+
+    def broken_lookup(cache: Cache, sha256: str) -> None:
+        looked_up_in.append(threading.current_thread().name)
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(unpack, "cached_unpacked", broken_lookup)
+    preparer = _preparer(cache, _FakeOffload(ready=True))
+    try:
+        file = _index_file(wheel, sha256="3" * 64)
+        preparer.prefetch(file)  # the solver's thread asks, and goes on at once
+        jobs = preparer.start([file])
+        with pytest.raises(OSError, match="Input/output error"):
+            preparer.result(jobs)
+        assert len(looked_up_in) == 1 and looked_up_in[0].startswith("spoke-prepare")
     finally:
         preparer.close()
