@@ -241,6 +241,17 @@ def start_all(
 _T = TypeVar("_T")
 
 
+def pass_on(done: Future[_T], job: Future[_T]) -> None:
+    """Give ``job`` the outcome of ``done`` (a result, an exception or a cancellation); for
+    ``done.add_done_callback``, where another future stands for the work."""
+    if done.cancelled():
+        job.cancel()
+    elif done.exception() is not None:
+        job.set_exception(done.exception())
+    else:
+        job.set_result(done.result())
+
+
 def gather(futures: Mapping[str, Future[_T]]) -> dict[str, _T]:
     """Every result of :func:`start_all`'s jobs (or any jobs by name). The first failure is
     raised after every job has finished, so no worker is left writing behind the caller's back."""

@@ -255,16 +255,9 @@ class PrepareProcess:
         except BaseException as exc:  # noqa: BLE001 - e.g. the pools are shutting down
             future.set_exception(exc)
             return
+        from spoke.prepare import pass_on
 
-        def copy(done: Future[Any]) -> None:
-            if done.cancelled():
-                future.cancel()
-            elif done.exception() is not None:
-                future.set_exception(done.exception())
-            else:
-                future.set_result(done.result())
-
-        redone.add_done_callback(copy)
+        redone.add_done_callback(lambda done: pass_on(done, future))
 
     def close(self) -> None:
         """End the child: queued jobs are dropped and running downloads stop at their next

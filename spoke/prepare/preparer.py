@@ -109,7 +109,9 @@ class Preparer:
         except BaseException as exc:  # noqa: BLE001 - it resurfaces where the job is awaited
             job.set_exception(exc)
             return
-        started.add_done_callback(lambda done: _pass_on(done, job))
+        from spoke.prepare import pass_on
+
+        started.add_done_callback(lambda done: pass_on(done, job))
 
     def start(
         self, files: Sequence[IndexFile], *, hashes: Mapping[str, Sequence[str]] | None = None,
@@ -212,12 +214,3 @@ class Preparer:
             if pool in self.__dict__:
                 self.__dict__[pool].shutdown(wait=True, cancel_futures=True)
 
-
-def _pass_on(done: Future[UnpackedWheel], job: Future[UnpackedWheel]) -> None:
-    """Give ``job`` the outcome of ``done``."""
-    if done.cancelled():
-        job.cancel()
-    elif done.exception() is not None:
-        job.set_exception(done.exception())
-    else:
-        job.set_result(done.result())
