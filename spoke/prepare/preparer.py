@@ -206,11 +206,14 @@ class Preparer:
 
     def close(self) -> None:
         """End the child (its speculative downloads are cut short) and the pools."""
+        if "starts" in self.__dict__:
+            # First: a job still being begun may make the child, which must not outlive this.
+            self.starts.shutdown(wait=True, cancel_futures=True)
         with self._child_lock:
             offload = self._offload
         if offload is not None:
             offload.close()
-        for pool in ("starts", "downloads", "unpacks"):
+        for pool in ("downloads", "unpacks"):
             if pool in self.__dict__:
                 self.__dict__[pool].shutdown(wait=True, cancel_futures=True)
 

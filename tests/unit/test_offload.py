@@ -456,3 +456,42 @@ def test_an_early_job_is_begun_off_the_callers_thread_and_its_failure_reaches_th
         assert len(looked_up_in) == 1 and looked_up_in[0].startswith("spoke-prepare")
     finally:
         preparer.close()
+
+
+def test_a_child_made_by_an_early_job_is_closed_with_the_preparer(
+    cache: Cache, wheel: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``close`` lets the jobs being begun finish before it ends the child: a job that made the
+    child and was about to start it must not start it after ``close`` (an orphan process)."""
+    import threading
+    import time
+
+    from spoke.net.client import HttpClient
+    from spoke.prepare import offload as offload_module
+    from spoke.prepare.preparer import Preparer
+
+    events: list[str] = []
+    made = threading.Event()
+
+    class SlowChild:
+        def __init__(self, *args: object) -> None:
+            made.set()
+
+        @property
+        def ready(self) -> bool:
+            time.sleep(0.3)  # the job is between making the child and starting it
+            return False
+
+        def start(self) -> None:
+            events.append("start")
+
+        def close(self) -> None:
+            events.append("close")
+
+    monkeypatch.setattr(offload_module, "PrepareProcess", SlowChild)
+    preparer = Preparer(cache=cache, http=lambda: HttpClient(NetSettings(timeout=5, retries=0)),
+                        reporter=RecordingReporter(), setup=lambda: _setup(cache))
+    preparer.prefetch(_index_file(wheel, sha256="4" * 64))
+    assert made.wait(timeout=30)
+    preparer.close()
+    assert events == ["start", "close"]
