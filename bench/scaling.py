@@ -336,12 +336,10 @@ def parse_shapes(text: str) -> list[str]:
 def static_index(*packages: object, build_dir: Path) -> object:
     """The test suite's index server, made to answer as fast as it can: each page is rendered once
     (the index does not change during a run, and rendering a thousand files on every request would
-    time the server too), and Nagle's algorithm is off. The server writes a response's headers and
-    body separately, so with Nagle on the body waits for the client's delayed ACK: about 40 ms
-    per request on a kept-alive connection, a network delay that is not there. And its accept
-    queue is 1,024 long, not socketserver's 5: a client opening dozens of connections at once
-    (uv) overflowed 5, and each dropped SYN waited for its retransmission (1, 3, 7, 15 s …): uv
-    took 1.4 s or 33 s for the same 5,000-project resolve, by luck."""
+    time the server too). The server itself has Nagle's algorithm off (its headers and body are
+    written separately, so the body waited for the client's delayed ACK: about 40 ms per request)
+    and an accept queue of 1,024, not socketserver's 5 (uv opens dozens of connections at once,
+    and each dropped SYN waited for its retransmission: 1.4 s or 33 s for the same resolve)."""
     from tests.support.index_server import IndexServer
 
     class StaticIndex(IndexServer):
@@ -349,9 +347,6 @@ def static_index(*packages: object, build_dir: Path) -> object:
             self._pages: dict[tuple[str, str], bytes | None] = {}
             self._modified: dict[str | None, float] = {}
             super().__init__(*sources, build_dir=build_dir)  # type: ignore[arg-type]
-            handler = self._server.RequestHandlerClass
-            self._server.RequestHandlerClass = type(handler.__name__, (handler,), {"disable_nagle_algorithm": True})
-            self._server.socket.listen(1024)  # a longer accept queue than socketserver's 5
 
         def _render_project(self, project: str, fmt: str) -> bytes | None:
             if (project, fmt) not in self._pages:

@@ -235,7 +235,7 @@ class IndexServer:
         for source in sources:
             self._publish(source)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
         self.ssl_context = ssl_context
         if ssl_context is not None:
@@ -708,6 +708,13 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     return (start, min(end, size - 1))
 
 
+class _Server(ThreadingHTTPServer):
+    """socketserver's accept queue is 5 long: a client opening dozens of connections at once
+    overflowed it, and each dropped connection waited a second or more for its retry."""
+
+    request_queue_size = 1024
+
+
 def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
     class Handler(_Handler):
         index = server
@@ -721,6 +728,9 @@ class _Handler(BaseHTTPRequestHandler):
     index: IndexServer
     protocol_version = "HTTP/1.1"  # keep-alive, as pooled clients expect
     timeout = 30  # an idle kept-alive connection does not hold its thread forever
+    # Headers and body are written separately: with Nagle's algorithm on, the body of every
+    # answer on a kept-alive connection waited for the client's delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
     server_version = "spoke-test-index/1.0"
 
     def setup(self) -> None:
