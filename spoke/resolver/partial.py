@@ -11,7 +11,7 @@ along the list and the earliest satisfier is found by bisection.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from packaging.ranges import VersionRange
 from packaging.version import Version
@@ -238,13 +238,6 @@ class PartialSolution:
         )
         previous_level = max(found.values(), key=lambda entry: entry[0])[1]
         return satisfier_package, satisfier_level, max(previous_level, 1), satisfier_cause
-
-    def undecided(self) -> Iterator[tuple[Package, Term]]:
-        """Packages that must be selected but have no version yet, in assignment order."""
-        for package, assignments in self.packages.items():
-            term = assignments.term
-            if assignments.decision is None and term is not None and term.positive:
-                yield package, term
 
     def take_changed(self) -> list[Package]:
         """Packages that may have become undecided and required, or changed their term while
