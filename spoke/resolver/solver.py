@@ -253,16 +253,16 @@ class _Solve:
                 version = chosen[1]
             else:
                 version = self.provider.choose_version(package, allowed)
+                if version is not None and not self.algebra.exactly(version).versions.is_subset(allowed):
+                    raise ValueError(
+                        f"provider chose {package!r} {version} outside the allowed range {allowed!r}"
+                    )
                 self.chosen[package, id(allowed)] = (allowed, version)
         if version is None:
             term = self.solution.term(package)
             assert term is not None
             self.learn(store.no_versions(package, term).id)
             return
-        if not VersionRange.singleton(version).is_subset(allowed):
-            raise ValueError(
-                f"provider chose {package!r} {version} outside the allowed range {allowed!r}"
-            )
         if (package, version) in self.expanded:
             # Its dependencies are known and were not violated, or propagation would
             # have excluded this version already.
