@@ -506,11 +506,16 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="scaling-", dir=HERE / ".work"))
     rows: list[dict[str, object]] = []
     try:
+        earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    except ValueError:
+        earlier = []
+    try:
         for name in shapes:
             sizes = [int(s) for s in getattr(args, SIZE_OPTIONS[name]).split(",") if s]
             rows += run_series(SERIES[name], sizes, tools_wanted, setup=setup, env=env, scratch=scratch,
                                pip_max=caps[name], timeout=args.timeout)
-            RESULTS.write_text(json.dumps(rows, indent=2) + "\n")  # after each series: a crash keeps the rest
+            # After each series, so a crash keeps the rest; a partial run replaces only its own cells.
+            RESULTS.write_text(json.dumps(merged(earlier, rows), indent=2) + "\n")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print_table(rows)
@@ -520,6 +525,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot:
         plot(setup.tools, RESULTS, Path(args.plot))
     return 0
+
+
+def merged(earlier: list[dict[str, object]], rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The saved results after a run: ``rows``, and every earlier row of a (series, size, tool)
+    this run did not measure (so ``--replot`` after ``--shapes versions`` still draws the rest)."""
+    measured = {(r.get("shape", "sizes"), r.get("size"), r.get("tool")) for r in rows}
+    kept = [r for r in earlier if isinstance(r, dict)
+            and (r.get("shape", "sizes"), r.get("size"), r.get("tool")) not in measured]
+    return kept + rows
 
 
 def plot(tools: object, results: Path, out: Path) -> None:

@@ -223,3 +223,14 @@ def test_run_subprocess_reports_exit_codes_and_missing_programs(tmp_path: Path):
     assert (done.returncode, done.stdout.strip(), scaling.failure(done)) == (3, "hi", "exit 3")
     missing = scaling.run_subprocess([str(tmp_path / "nothing")], env={}, cwd=tmp_path, timeout=60)
     assert missing.returncode == 127 and not missing.ok
+
+
+def test_a_partial_run_replaces_only_its_own_cells_in_the_saved_results() -> None:
+    earlier = [
+        {"shape": "sizes", "size": 100, "tool": "spoke", "seconds": 1.0},
+        {"shape": "versions", "size": 30, "tool": "spoke", "seconds": 2.0},
+        {"size": 1000, "tool": "uv", "seconds": 3.0},  # an old file: rows without a shape are sizes
+    ]
+    rows = [{"shape": "versions", "size": 30, "tool": "spoke", "seconds": 0.5}]
+    assert scaling.merged(earlier, rows) == [earlier[0], earlier[2], rows[0]]
+    assert scaling.merged([], rows) == rows
