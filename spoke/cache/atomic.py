@@ -19,9 +19,7 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     fd, tmp = _open_temp(path)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, data)
         finally:
             os.close(fd)
         if mode is not None:
@@ -35,6 +33,13 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
         if isinstance(exc, OSError) and exc.filename is None:
             exc.filename = str(path)  # a failed write names no file: say which one it was
         raise
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the open file ``fd`` (``os.write`` may write less at once)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spoke.cache.atomic import write_all
 from spoke.errors import (
     ConfigurationError,
     InstallError,
@@ -352,9 +353,7 @@ def _write_new(dest: str, content: bytes, mode: int, transaction: Any = None) ->
     def make(path: str) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, content)
         finally:
             os.close(fd)
         os.chmod(path, mode)
