@@ -179,9 +179,9 @@ def _emit(text: str, output: str | None, printer: Printer) -> None:
     if not output:
         printer.stdout(text + "\n")
         return
-    from spoke.cli.compile import _write_whole
+    from spoke.cli.compile import write_whole
 
-    _write_whole(Path(output), text + "\n")
+    write_whole(Path(output), text + "\n")
 
 
 def _plural(count: int, word: str, many: str) -> str:

@@ -31,7 +31,7 @@ def run(
 
     get = settings.get
     # Groups alone are an input: the project file is then not read unless named.
-    inputs = _inputs(positional) if positional or not get("groups", None) else []
+    inputs = compile_inputs(positional) if positional or not get("groups", None) else []
     output = _output(get("output_file", None), inputs)
     request, from_files = compile_request(settings, inputs, output, environ)
     ctx, reporter = make_context(settings, printer, environ, extra=from_files, read_only=True,
@@ -53,7 +53,7 @@ def run(
     if request.dry_run:
         printer.info("Dry-run, so nothing updated.")
     elif output is not None:
-        _write_whole(output, text)
+        write_whole(output, text)
         printer.info(f"Wrote {shown_path(output)}: {len(outcome.pins)} packages pinned "
                      f"in {format_duration(outcome.seconds)}")
     return 0
@@ -104,7 +104,7 @@ def compile_request(settings: Any, inputs: Sequence[Path], output: Path | None,
     return request, from_files
 
 
-def _inputs(positional: Sequence[str]) -> list[Path]:
+def compile_inputs(positional: Sequence[str]) -> list[Path]:
     """The input files named, or pip-compile's default; each must exist."""
     if not positional:
         for name in DEFAULT_INPUTS:
@@ -213,7 +213,7 @@ def header_command(argv: Sequence[str]) -> str:
     return " ".join(["spoke compile", *words])
 
 
-def _write_whole(path: Path, text: str) -> None:
+def write_whole(path: Path, text: str) -> None:
     """Write through a temporary file beside ``path`` and a rename: never half a file."""
     import os
     import tempfile

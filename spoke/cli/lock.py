@@ -18,11 +18,11 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
     """Carry out ``spoke lock``; return 0, or 1 when ``--check`` finds the lock out of date."""
     from spoke.app.compile import project_requires_python, run_compile
     from spoke.app.lock import build_lock, locked_versions, render_lock
-    from spoke.cli.compile import _inputs, _write_whole, compile_request
+    from spoke.cli.compile import compile_inputs, compile_request, write_whole
     from spoke.reqs.pylock import is_lock_file
 
     get = settings.get
-    inputs = _inputs(positional) if positional or not get("groups", None) else []
+    inputs = compile_inputs(positional) if positional or not get("groups", None) else []
     given = get("output_file", None)
     output = Path(given) if given and given != "-" else Path("pylock.toml")
     if given != "-" and not is_lock_file(output):
@@ -59,7 +59,7 @@ def run(settings: Any, positional: Sequence[str], printer: Printer, environ: Map
         if request.dry_run:
             printer.info("Dry-run, so nothing updated.")
         return 0
-    _write_whole(output, text)
+    write_whole(output, text)
     printer.info(f"Wrote {shown_path(output)}: {count} packages locked in {format_duration(outcome.seconds)}")
     return 0
 
