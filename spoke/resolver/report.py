@@ -43,8 +43,8 @@ WhyNone = Callable[[Package, VersionRange], "str | None"]
 _OPERATOR_ORDER = {"===": 0, "==": 0, "~=": 1, ">=": 2, ">": 2, "<=": 3, "<": 3, "!=": 4}
 
 
-def _single_version(versions: VersionRange) -> Version | None:
-    """The one version a strict singleton range holds, else None.
+def _closed_interval(versions: VersionRange) -> tuple[Version, object] | None:
+    """``(lower version, upper bound's value)`` of a range that is one closed interval, else None.
 
     Reads the range's interval tuple: PEP 440 has no spelling for a strict singleton, so
     ``to_specifier_set`` returns None for exactly the ranges we most often show.
@@ -54,28 +54,26 @@ def _single_version(versions: VersionRange) -> Version | None:
         return None
     lower, upper = bounds[0]
     version = getattr(lower, "version", None)
-    if (
-        isinstance(version, Version)
-        and getattr(upper, "version", None) == version
-        and lower.inclusive
-        and upper.inclusive
-    ):
-        return version
-    return None
+    if not isinstance(version, Version) or not lower.inclusive or not upper.inclusive:
+        return None
+    return version, getattr(upper, "version", None)
+
+
+def _single_version(versions: VersionRange) -> Version | None:
+    """The one version a strict singleton range holds, else None."""
+    found = _closed_interval(versions)
+    return found[0] if found is not None and found[1] == found[0] else None
 
 
 def is_pinned(versions: VersionRange) -> bool:
-    """Whether ``versions`` holds one release: ``==1.0`` (with its local versions) or the strict
-    singleton. The same answer as ``format_range`` spelling it ``==V``, read straight from the
-    range's one interval: the solver asks at every change of a term, and spelling it costs."""
-    bounds = getattr(versions, "_bounds", None)
-    if not isinstance(bounds, tuple) or len(bounds) != 1:
+    """Whether ``versions`` holds one release: ``==1.0`` (with its local versions, whose upper
+    bound is 1.0 "after its locals") or the strict singleton. The same answer as ``format_range``
+    spelling it ``==V``, read straight from the interval: the solver asks at every change of a
+    term, and spelling it costs."""
+    found = _closed_interval(versions)
+    if found is None:
         return False
-    lower, upper = bounds[0]
-    version = getattr(lower, "version", None)
-    if not isinstance(version, Version) or not lower.inclusive or not upper.inclusive:
-        return False
-    top = getattr(upper, "version", None)
+    version, top = found
     return top == version or getattr(top, "version", None) == version
 
 
