@@ -299,15 +299,20 @@ def _extend_platforms(markers: Iterable[Marker | str]) -> bool:
 
 def _comparisons(items: Sequence[Any]) -> Iterable[tuple[str, str]]:
     """``(variable, value)`` of each comparison in packaging's parsed marker."""
+    for lhs, _op, rhs in _triples(items):
+        if type(lhs).__name__ == "Variable" and type(rhs).__name__ == "Value":
+            yield lhs.value, rhs.value
+        elif type(rhs).__name__ == "Variable" and type(lhs).__name__ == "Value":
+            yield rhs.value, lhs.value
+
+
+def _triples(items: Sequence[Any]) -> Iterable[tuple[Any, Any, Any]]:
+    """Each ``(lhs, op, rhs)`` comparison of packaging's parsed marker, nested groups included."""
     for item in items:
         if isinstance(item, list):
-            yield from _comparisons(item)
+            yield from _triples(item)
         elif isinstance(item, tuple):
-            lhs, _op, rhs = item
-            if type(lhs).__name__ == "Variable" and type(rhs).__name__ == "Value":
-                yield lhs.value, rhs.value
-            elif type(rhs).__name__ == "Variable" and type(lhs).__name__ == "Value":
-                yield rhs.value, lhs.value
+            yield item
 
 
 def extra_values(marker: Marker | None) -> frozenset[str] | None:
@@ -336,14 +341,6 @@ def _extra_values(text: str) -> frozenset[str] | None:
                     return None
                 found.add(canonicalize_name(value.value))
     return frozenset(found)
-
-
-def _triples(items: Sequence[Any]) -> Iterable[tuple[Any, Any, Any]]:
-    for item in items:
-        if isinstance(item, list):
-            yield from _triples(item)
-        elif isinstance(item, tuple):
-            yield item
 
 
 # -- markers → sets --------------------------------------------------------------------------
