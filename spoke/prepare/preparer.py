@@ -216,4 +216,3 @@ class Preparer:
         for pool in ("downloads", "unpacks"):
             if pool in self.__dict__:
                 self.__dict__[pool].shutdown(wait=True, cancel_futures=True)
-
